@@ -1,0 +1,1 @@
+"""Accounts, subaccounts and applications, and the authentication every route uses."""

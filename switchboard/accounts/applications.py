@@ -1,0 +1,121 @@
+"""Applications: the URLs that numbers and endpoints point at.
+
+An application belongs to the main account (``sub_account_id`` empty) or to one of its
+subaccounts. The main account sees and changes all of them; a subaccount only its own. Within
+one owner at most one application is the default number app and one the default endpoint app.
+"""
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.accounts.auth import AuthContext
+from switchboard.accounts.models import Account, Application
+from switchboard.accounts.schemas import ApplicationCreate, ApplicationDelete, ApplicationList, ApplicationUpdate
+from switchboard.core.clock import Clock
+from switchboard.core.errors import ForbiddenError, NotFoundError, ValidationError
+from switchboard.core.ids import new_numeric_id
+from switchboard.core.pagination import fetch_page
+
+_DEFAULT_FLAGS = ("default_number_app", "default_endpoint_app")
+
+
+def _visible(ctx: AuthContext) -> Select[tuple[Application]]:
+    statement = select(Application).where(Application.account_id == ctx.main_auth_id)
+    if ctx.sub_auth_id is not None:
+        statement = statement.where(Application.sub_account_id == ctx.sub_auth_id)
+    return statement
+
+
+async def _owner_for(session: AsyncSession, ctx: AuthContext, subaccount: str | None) -> str | None:
+    """The subaccount a new or moved application belongs to."""
+    if subaccount in (None, ""):
+        return ctx.sub_auth_id
+    if ctx.sub_auth_id is not None and subaccount != ctx.sub_auth_id:
+        raise ForbiddenError("a subaccount cannot assign applications to another subaccount")
+    sub = await session.get(Account, subaccount)
+    if sub is None or sub.parent_auth_id != ctx.main_auth_id:
+        raise ValidationError(f"subaccount: {subaccount} is not a subaccount of {ctx.main_auth_id}")
+    return sub.auth_id
+
+
+async def _clear_other_defaults(session: AsyncSession, app: Application) -> None:
+    for flag in _DEFAULT_FLAGS:
+        if getattr(app, flag):
+            await session.execute(
+                update(Application)
+                .where(
+                    Application.account_id == app.account_id,
+                    Application.sub_account_id.is_(None)
+                    if app.sub_account_id is None
+                    else Application.sub_account_id == app.sub_account_id,
+                    Application.app_id != app.app_id,
+                )
+                .values({flag: False})
+            )
+
+
+async def create_application(session: AsyncSession, clock: Clock, ctx: AuthContext, params: ApplicationCreate) -> Application:
+    values = params.model_dump(exclude={"subaccount"})
+    app = Application(
+        app_id=new_numeric_id(17),
+        account_id=ctx.main_auth_id,
+        sub_account_id=await _owner_for(session, ctx, params.subaccount),
+        enabled=True,
+        created=clock.now(),
+        **values,
+    )
+    session.add(app)
+    await session.flush()
+    await _clear_other_defaults(session, app)
+    await session.commit()
+    return app
+
+
+async def list_applications(session: AsyncSession, ctx: AuthContext, params: ApplicationList) -> tuple[list[Application], int]:
+    statement = _visible(ctx)
+    if params.subaccount:
+        if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
+            raise ForbiddenError("a subaccount cannot list another subaccount's applications")
+        statement = statement.where(Application.sub_account_id == params.subaccount)
+    if params.app_name is not None:
+        statement = statement.where(Application.app_name == params.app_name)
+    statement = statement.order_by(Application.created.desc(), Application.app_id.desc())
+    return await fetch_page(session, statement, params)
+
+
+async def get_application(session: AsyncSession, ctx: AuthContext, app_id: str) -> Application:
+    app = await session.scalar(_visible(ctx).where(Application.app_id == app_id))
+    if app is None:
+        raise NotFoundError(f"application {app_id} not found")
+    return app
+
+
+async def update_application(session: AsyncSession, ctx: AuthContext, app_id: str, changes: ApplicationUpdate) -> Application:
+    app = await get_application(session, ctx, app_id)
+    values = changes.model_dump(exclude_unset=True, exclude_none=True)
+    if "subaccount" in values:
+        owner = await _owner_for(session, ctx, values.pop("subaccount"))
+        if owner != app.sub_account_id:
+            app.sub_account_id = owner
+            for flag in _DEFAULT_FLAGS:
+                values.setdefault(flag, False)
+    for key, value in values.items():
+        setattr(app, key, value)
+    await session.flush()
+    await _clear_other_defaults(session, app)
+    await session.commit()
+    return app
+
+
+async def delete_application(session: AsyncSession, ctx: AuthContext, app_id: str, params: ApplicationDelete) -> None:
+    """Delete an application. Endpoints that use it follow ``cascade`` and
+    ``new_endpoint_application`` once the endpoints area exists; the target is checked now."""
+    app = await get_application(session, ctx, app_id)
+    if params.new_endpoint_application:
+        if params.new_endpoint_application == app_id:
+            raise ValidationError("new_endpoint_application must be another application than the one deleted")
+        target = await session.scalar(_visible(ctx).where(Application.app_id == params.new_endpoint_application))
+        if target is None:
+            raise ValidationError(f"new_endpoint_application: application {params.new_endpoint_application} not found")
+    await session.delete(app)
+    await session.commit()

@@ -1,0 +1,159 @@
+"""HTTP Basic authentication and the account a request acts on.
+
+Rules (as Plivo): a main account's credentials act on the main account and on any of its
+subaccounts (``/v1/Account/{SA…}/``); a subaccount's credentials act only inside that
+subaccount; a disabled subaccount's credentials are refused. Credentials are cached per node
+for a few seconds so that a hot API does not read the accounts table on every request; every
+change made through this node invalidates the entry at once, and other nodes see it when the
+entry expires.
+"""
+
+import base64
+import binascii
+import hmac
+import time
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from switchboard.accounts.models import Account
+from switchboard.core.errors import AuthenticationError, ForbiddenError, TooManyRequestsError
+from switchboard.core.throttle import FailureThrottle
+
+_DUMMY_TOKEN = "x" * 40
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """A read-only snapshot of an :class:`Account` row, safe to keep across sessions."""
+
+    auth_id: str
+    auth_token: str
+    parent_auth_id: str | None
+    name: str
+    enabled: bool
+    account_type: str
+    billing_mode: str
+    cash_credits: Decimal
+    auto_recharge: bool
+    address: str
+    city: str
+    state: str
+    timezone: str
+    created: datetime
+    modified: datetime | None
+
+    @classmethod
+    def of(cls, account: Account) -> "AccountRecord":
+        return cls(**{f.name: getattr(account, f.name) for f in fields(cls)})
+
+    @property
+    def is_main(self) -> bool:
+        return self.parent_auth_id is None
+
+    @property
+    def main_auth_id(self) -> str:
+        return self.parent_auth_id or self.auth_id
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """Who is calling (``caller``) and which account the path names (``account``)."""
+
+    caller: AccountRecord
+    account: AccountRecord
+
+    @property
+    def main_auth_id(self) -> str:
+        return self.account.main_auth_id
+
+    @property
+    def sub_auth_id(self) -> str | None:
+        """The subaccount the request acts inside, or None when it acts as the main account."""
+        return None if self.account.is_main else self.account.auth_id
+
+
+class CredentialCache:
+    def __init__(self, sessionmaker: async_sessionmaker, ttl: float = 5.0):
+        self._sessionmaker = sessionmaker
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, AccountRecord]] = {}
+
+    async def get(self, auth_id: str) -> AccountRecord | None:
+        entry = self._entries.get(auth_id)
+        now = time.monotonic()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        async with self._sessionmaker() as session:
+            account = await session.get(Account, auth_id)
+        if account is None:
+            self._entries.pop(auth_id, None)
+            return None
+        record = AccountRecord.of(account)
+        self._entries[auth_id] = (now + self._ttl, record)
+        return record
+
+    def invalidate(self, *auth_ids: str) -> None:
+        for auth_id in auth_ids:
+            self._entries.pop(auth_id, None)
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str]:
+    if not header:
+        raise AuthenticationError(
+            "authentication required: send HTTP Basic auth with your auth_id and auth_token",
+            headers={"WWW-Authenticate": 'Basic realm="switchboard"'},
+        )
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise AuthenticationError("only HTTP Basic authentication is supported")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise AuthenticationError("malformed HTTP Basic credentials") from None
+    auth_id, sep, token = decoded.partition(":")
+    if not sep:
+        raise AuthenticationError("malformed HTTP Basic credentials: expected auth_id:auth_token")
+    return auth_id, token
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def authenticate(request: Request) -> AuthContext:
+    """FastAPI dependency for every ``/v1/Account/{auth_id}/…`` route."""
+    throttle: FailureThrottle = request.app.state.auth_throttle
+    cache: CredentialCache = request.app.state.credentials
+    address = client_address(request)
+    wait = throttle.retry_after(address)
+    if wait:
+        seconds = int(wait) + 1
+        raise TooManyRequestsError(
+            f"too many failed authentication attempts from {address}; retry in {seconds} seconds",
+            headers={"Retry-After": str(seconds)},
+        )
+    try:
+        auth_id, token = _basic_credentials(request.headers.get("authorization"))
+    except AuthenticationError:
+        throttle.record_failure(address)
+        raise
+    caller = await cache.get(auth_id) if len(auth_id) == 20 else None
+    expected = caller.auth_token if caller is not None else _DUMMY_TOKEN
+    if not hmac.compare_digest(expected.encode(), token.encode()) or caller is None:
+        throttle.record_failure(address)
+        raise AuthenticationError("authentication failed: wrong auth_id or auth_token")
+    if not caller.enabled:
+        raise AuthenticationError(f"subaccount {caller.auth_id} is disabled")
+
+    path_auth_id = request.path_params.get("auth_id", caller.auth_id)
+    if path_auth_id == caller.auth_id:
+        return AuthContext(caller=caller, account=caller)
+    if caller.is_main:
+        sub = await cache.get(path_auth_id)
+        if sub is not None and sub.parent_auth_id == caller.auth_id:
+            return AuthContext(caller=caller, account=sub)
+    raise ForbiddenError(f"the credentials of {caller.auth_id} may not act on account {path_auth_id}")

@@ -1,0 +1,68 @@
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from switchboard.core.db import Base
+from switchboard.core.validators import NAME_LENGTH, URL_LENGTH
+
+
+class Account(Base):
+    """A main account (``MA…``, no parent) or a subaccount (``SA…``, parent is its main account)."""
+
+    __tablename__ = "accounts"
+
+    auth_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    auth_token: Mapped[str] = mapped_column(String(40))
+    parent_auth_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.auth_id", ondelete="CASCADE"), index=True, default=None
+    )
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    account_type: Mapped[str] = mapped_column(String(20), default="standard")
+    billing_mode: Mapped[str] = mapped_column(String(20), default="prepaid")
+    cash_credits: Mapped[Decimal] = mapped_column(Numeric(20, 5), default=Decimal("0"))
+    auto_recharge: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    city: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    state: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    modified: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    @property
+    def is_main(self) -> bool:
+        return self.parent_auth_id is None
+
+    @property
+    def main_auth_id(self) -> str:
+        return self.parent_auth_id or self.auth_id
+
+
+class Application(Base):
+    """A set of URLs that numbers and endpoints point at. ``account_id`` is always the main account;
+    ``sub_account_id`` is set when the application belongs to one of its subaccounts."""
+
+    __tablename__ = "applications"
+
+    app_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.auth_id", ondelete="CASCADE"), index=True)
+    sub_account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.auth_id", ondelete="CASCADE"), index=True, default=None
+    )
+    app_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    answer_url: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
+    answer_method: Mapped[str] = mapped_column(String(4), default="POST")
+    hangup_url: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
+    hangup_method: Mapped[str] = mapped_column(String(4), default="POST")
+    fallback_answer_url: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
+    fallback_method: Mapped[str] = mapped_column(String(4), default="POST")
+    message_url: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
+    message_method: Mapped[str] = mapped_column(String(4), default="POST")
+    default_number_app: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_endpoint_app: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    public_uri: Mapped[bool] = mapped_column(Boolean, default=False)
+    log_incoming_messages: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))

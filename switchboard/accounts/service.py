@@ -1,0 +1,117 @@
+"""Accounts and subaccounts."""
+
+from decimal import Decimal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.accounts.models import Account, Application
+from switchboard.accounts.schemas import AccountUpdate, SubaccountCreate, SubaccountUpdate
+from switchboard.core.clock import Clock
+from switchboard.core.errors import NotFoundError
+from switchboard.core.ids import MAIN_AUTH_ID, new_auth_id, new_auth_token
+from switchboard.core.pagination import PageParams, fetch_page
+
+
+async def create_main_account(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    name: str = "Switchboard",
+    auth_id: str | None = None,
+    auth_token: str | None = None,
+    cash_credits: Decimal = Decimal("0"),
+) -> Account:
+    if auth_id is not None and not MAIN_AUTH_ID.match(auth_id):
+        raise ValueError(f"main account auth id must be MA followed by 18 upper-case letters or digits, not {auth_id!r}")
+    if auth_token is not None and not (8 <= len(auth_token) <= 40):
+        raise ValueError("auth token must be 8 to 40 characters")
+    account = Account(
+        auth_id=auth_id or new_auth_id("MA"),
+        auth_token=auth_token or new_auth_token(),
+        name=name,
+        enabled=True,
+        cash_credits=cash_credits,
+        created=clock.now(),
+    )
+    session.add(account)
+    await session.commit()
+    return account
+
+
+async def first_main_account(session: AsyncSession) -> Account | None:
+    return await session.scalar(
+        select(Account).where(Account.parent_auth_id.is_(None)).order_by(Account.created, Account.auth_id).limit(1)
+    )
+
+
+async def update_account(session: AsyncSession, clock: Clock, auth_id: str, changes: AccountUpdate) -> Account:
+    account = await session.get(Account, auth_id)
+    if account is None:
+        raise NotFoundError(f"account {auth_id} not found")
+    for key, value in changes.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(account, key, value)
+    account.modified = clock.now()
+    await session.commit()
+    return account
+
+
+async def create_subaccount(session: AsyncSession, clock: Clock, main_auth_id: str, params: SubaccountCreate) -> Account:
+    sub = Account(
+        auth_id=new_auth_id("SA"),
+        auth_token=new_auth_token(),
+        parent_auth_id=main_auth_id,
+        name=params.name,
+        enabled=params.enabled,
+        created=clock.now(),
+    )
+    session.add(sub)
+    await session.commit()
+    return sub
+
+
+async def list_subaccounts(session: AsyncSession, main_auth_id: str, page: PageParams) -> tuple[list[Account], int]:
+    statement = (
+        select(Account)
+        .where(Account.parent_auth_id == main_auth_id)
+        .order_by(Account.created.desc(), Account.auth_id.desc())
+    )
+    return await fetch_page(session, statement, page)
+
+
+async def get_subaccount(session: AsyncSession, main_auth_id: str, sub_auth_id: str) -> Account:
+    sub = await session.get(Account, sub_auth_id)
+    if sub is None or sub.parent_auth_id != main_auth_id:
+        raise NotFoundError(f"subaccount {sub_auth_id} not found")
+    return sub
+
+
+async def update_subaccount(
+    session: AsyncSession, clock: Clock, main_auth_id: str, sub_auth_id: str, changes: SubaccountUpdate
+) -> Account:
+    sub = await get_subaccount(session, main_auth_id, sub_auth_id)
+    for key, value in changes.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(sub, key, value)
+    sub.modified = clock.now()
+    await session.commit()
+    return sub
+
+
+async def delete_subaccount(session: AsyncSession, main_auth_id: str, sub_auth_id: str, *, cascade: bool) -> None:
+    """Delete a subaccount. With ``cascade`` its applications go too; without, they move to the
+    main account (losing their default-application flags, which belong to the subaccount).
+
+    Later areas that give subaccounts resources (endpoints, numbers) add their rule here."""
+    sub = await get_subaccount(session, main_auth_id, sub_auth_id)
+    owned = Application.sub_account_id == sub.auth_id
+    if cascade:
+        await session.execute(delete(Application).where(owned))
+    else:
+        await session.execute(
+            update(Application)
+            .where(owned)
+            .values(sub_account_id=None, default_number_app=False, default_endpoint_app=False)
+        )
+    await session.delete(sub)
+    await session.commit()
+

@@ -1,0 +1,67 @@
+"""The ``switchboard`` command."""
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+import uvicorn
+
+from switchboard.config import Settings
+
+cli = typer.Typer(help="Switchboard: a self-hosted platform that speaks Plivo's API.", no_args_is_help=True)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8080,
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded database and media live.")] = Path("var"),
+    database_url: Annotated[
+        Optional[str], typer.Option(help="SQLAlchemy URL; default: SQLite in the data dir. PostgreSQL: postgresql+asyncpg://…")
+    ] = None,
+    public_url: Annotated[Optional[str], typer.Option(help="Base URL others reach this server at (media URLs, sip domain).")] = None,
+    sip_domain: Annotated[Optional[str], typer.Option(help="Domain of application and endpoint SIP URIs; default: the public URL's host.")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
+    from switchboard.app import create_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings(
+        host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False, loop="auto", http="auto")
+
+
+@cli.command("create-account")
+def create_account(
+    name: Annotated[str, typer.Option(help="Account name.")] = "Switchboard",
+    data_dir: Annotated[Path, typer.Option(help="Data dir of the embedded database.")] = Path("var"),
+    database_url: Annotated[Optional[str], typer.Option(help="SQLAlchemy URL; default: SQLite in the data dir.")] = None,
+) -> None:
+    """Create another main account (a separate tenant) and print its credentials."""
+    from switchboard.accounts.service import create_main_account
+    from switchboard.core.clock import Clock
+    from switchboard.core.db import Database
+
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+
+    async def run() -> None:
+        if database_url is None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                account = await create_main_account(session, Clock(), name=name)
+            typer.echo(f"auth_id:    {account.auth_id}\nauth_token: {account.auth_token}")
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    cli()

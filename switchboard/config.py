@@ -1,0 +1,35 @@
+"""Server settings: command-line options, with environment fallbacks for credentials."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from switchboard.core.db import sqlite_url
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    public_url: str | None = None
+    sip_domain: str | None = None
+    auth_id: str | None = field(default_factory=lambda: os.environ.get("SWITCHBOARD_AUTH_ID") or None)
+    auth_token: str | None = field(default_factory=lambda: os.environ.get("SWITCHBOARD_AUTH_TOKEN") or None)
+    credential_cache_seconds: float = 5.0
+    auth_failure_limit: int = 10
+    auth_failure_window: float = 60.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_sip_domain(self) -> str:
+        return self.sip_domain or urlsplit(self.resolved_public_url).hostname or self.host

@@ -1,0 +1,1 @@
+"""Conventions shared by every Plivo area: ids, errors, parameters, pagination, database, clock."""

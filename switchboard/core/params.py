@@ -1,0 +1,116 @@
+"""Reading request parameters the way the official SDKs send them.
+
+The SDKs send JSON bodies (also on DELETE), curl users send forms, GETs carry a query string,
+and values arrive loosely typed (``"true"``, ``true``, ``1``, ``"20"``, ``null``). Each
+resource describes its parameters with a :class:`Params` model; this module reads the request
+into a plain dict and validates it into that model, turning every mistake into a Plivo 400.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+import pydantic
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from switchboard.core.errors import ValidationError
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class Params(BaseModel):
+    """Base for request parameter models: unknown keys ignored, ``null`` means "not given"."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _multi_to_dict(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in items:
+        if key in result:
+            existing = result[key]
+            result[key] = existing + [value] if isinstance(existing, list) else [existing, value]
+        else:
+            result[key] = value
+    return result
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """Query string merged with the body (JSON object, urlencoded or multipart form); the body wins."""
+    params = _multi_to_dict(list(request.query_params.multi_items()))
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise ValidationError(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    if not body.strip():
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            form = await request.form()
+        except Exception as exc:  # the multipart parser raises several types for bad input
+            raise ValidationError(f"malformed form body: {exc}") from None
+        params.update(_multi_to_dict([(k, v) for k, v in form.multi_items() if isinstance(v, str)]))
+        return params
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError(f"malformed JSON body: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValidationError("request body must be a JSON object")
+    params.update(data)
+    return params
+
+
+def describe(error: pydantic.ValidationError) -> str:
+    """One sentence per problem, naming the parameter, in the order pydantic found them."""
+    parts = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        if item["type"] == "missing":
+            parts.append(f"{field} is required")
+        else:
+            parts.append(f"{field}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def validate(model: type[M], params: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(params)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(describe(exc)) from None
+
+
+def body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A FastAPI dependency that reads and validates the request into ``model``."""
+
+    async def dependency(request: Request) -> M:
+        return validate(model, await read_params(request))
+
+    dependency.__name__ = f"read_{model.__name__}"
+    return dependency
+
+
+def openapi_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """The ``requestBody`` to declare for a route that reads ``model`` through :func:`body`."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {
+                "application/json": {"schema": schema},
+                "application/x-www-form-urlencoded": {"schema": schema},
+            },
+        }
+    }
