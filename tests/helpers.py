@@ -1,0 +1,151 @@
+"""Helpers for tests: a live server in a thread, SDK clients that keep raw responses, and the
+check of response shapes against Plivo's own SDK fixtures."""
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import requests
+import uvicorn
+
+from switchboard.accounts.service import create_main_account
+from switchboard.app import create_app
+from switchboard.config import Settings
+from switchboard.plivo_sdk import plivo_client
+
+T = TypeVar("T")
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "plivo-sdk-fixtures"
+
+
+@dataclass(frozen=True)
+class MainAccount:
+    auth_id: str
+    auth_token: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Server(uvicorn.Server):
+    loop: asyncio.AbstractEventLoop
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+
+
+class LiveServer:
+    """Switchboard serving HTTP on loopback from a background thread, as ``switchboard serve`` would."""
+
+    def __init__(self, database_url: str, data_dir: Path, **settings: Any):
+        self.port = free_port()
+        self.settings = Settings(port=self.port, data_dir=data_dir, database_url=database_url, **settings)
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self._server = _Server(config)
+        self._thread = threading.Thread(target=self._server.run, name=f"switchboard-{self.port}", daemon=True)
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+        for _ in range(600):
+            if self._server.started:
+                return
+            if not self._thread.is_alive():
+                raise RuntimeError("the test server stopped during start-up")
+            threading.Event().wait(0.05)
+        raise RuntimeError("the test server did not start in 30 s")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+
+    def call(self, function: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run ``function(app, *args)`` on the server's event loop and return its result."""
+        future = asyncio.run_coroutine_threadsafe(function(self.app, *args), self._server.loop)
+        return future.result(timeout=30)
+
+    def new_main_account(self) -> MainAccount:
+        async def create(app: Any) -> MainAccount:
+            async with app.state.db.session() as session:
+                account = await create_main_account(session, app.state.clock, name="Test account")
+            return MainAccount(account.auth_id, account.auth_token)
+
+        return self.call(create)
+
+    def http(self, account: MainAccount | None = None) -> httpx.Client:
+        auth = (account.auth_id, account.auth_token) if account else None
+        return httpx.Client(base_url=self.base_url, auth=auth, timeout=10)
+
+
+class RecordingClient:
+    """A plivo.RestClient that remembers the status and JSON body of every response it gets."""
+
+    def __init__(self, base_url: str, auth_id: str, auth_token: str):
+        self.sdk = plivo_client(base_url, auth_id, auth_token)
+        self.responses: list[requests.Response] = []
+        self.sdk.session.hooks["response"].append(self._keep)
+
+    def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.responses.append(response)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sdk, name)
+
+    @property
+    def last_status(self) -> int:
+        return self.responses[-1].status_code
+
+    def last_json(self) -> dict[str, Any]:
+        return self.responses[-1].json()
+
+
+def fixture(name: str) -> Any:
+    path = FIXTURES / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"Plivo SDK fixture {path} is missing: the shared/ reference must sit beside the repo")
+    return json.loads(path.read_text())
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def shape_problems(actual: Any, expected: Any, path: str = "$", extra: frozenset[str] = frozenset()) -> list[str]:
+    """Where ``actual`` differs from ``expected`` in keys or JSON types (values are not compared;
+    a null on either side matches any type, as the fixtures use null for unset fields)."""
+    if actual is None or expected is None:
+        return []
+    if _json_type(actual) != _json_type(expected):
+        return [f"{path}: {_json_type(actual)} where Plivo has {_json_type(expected)}"]
+    problems: list[str] = []
+    if isinstance(expected, dict):
+        missing = sorted(set(expected) - set(actual))
+        unexpected = sorted(set(actual) - set(expected) - extra)
+        problems += [f"{path}.{key}: missing" for key in missing]
+        problems += [f"{path}.{key}: not in Plivo's response" for key in unexpected]
+        for key in set(expected) & set(actual):
+            problems += shape_problems(actual[key], expected[key], f"{path}.{key}", extra)
+    elif isinstance(expected, list) and expected and actual:
+        for index, item in enumerate(actual):
+            problems += shape_problems(item, expected[0], f"{path}[{index}]", extra)
+    return problems
+
+
+def assert_plivo_shape(actual: Any, fixture_name: str, extra: tuple[str, ...] = ()) -> None:
+    """``actual`` has exactly the keys and JSON types of Plivo's fixture (plus ``extra`` keys)."""
+    problems = shape_problems(actual, fixture(fixture_name), extra=frozenset(extra))
+    assert not problems, f"response differs from {fixture_name}: " + "; ".join(problems)
