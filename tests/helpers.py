@@ -48,6 +48,9 @@ class LiveServer:
 
     def __init__(self, database_url: str, data_dir: Path, **settings: Any):
         self.port = free_port()
+        # Tests share one client address; a high failure limit keeps tests that check 401s from
+        # throttling each other. tests/accounts/test_auth.py checks the default limit on its own server.
+        settings.setdefault("auth_failure_limit", 10_000)
         self.settings = Settings(port=self.port, data_dir=data_dir, database_url=database_url, **settings)
         self.app = create_app(self.settings)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")

@@ -57,3 +57,4 @@ def test_update_account_rejects_bad_values(server, account: MainAccount, payload
 def test_sdk_raises_validation_error_for_empty_name(client: RecordingClient) -> None:
     with pytest.raises(plivo.exceptions.ValidationError):
         client.account.update(name="   ")
+    assert client.last_status == 400

@@ -1,0 +1,91 @@
+"""Plivo's REST conventions, checked over plain HTTP on a real server."""
+
+import pytest
+
+from tests.helpers import LiveServer, MainAccount
+
+
+def test_trailing_slash_is_optional_and_never_redirects(server: LiveServer, account: MainAccount) -> None:
+    with server.http(account) as http:
+        get = http.get(f"/v1/Account/{account.auth_id}")
+        post = http.post(f"/v1/Account/{account.auth_id}/Subaccount", json={"name": "no slash"})
+    assert get.status_code == 200 and get.json()["auth_id"] == account.auth_id
+    assert post.status_code == 201
+
+
+def test_every_response_and_error_has_an_api_id(server: LiveServer, account: MainAccount) -> None:
+    with server.http(account) as http:
+        responses = [
+            http.get(f"/v1/Account/{account.auth_id}/"),
+            http.post(f"/v1/Account/{account.auth_id}/Subaccount/", json={}),
+            http.get(f"/v1/Account/{account.auth_id}/NoSuchThing/"),
+            http.put(f"/v1/Account/{account.auth_id}/"),
+        ]
+    for response in responses:
+        assert isinstance(response.json()["api_id"], str) and len(response.json()["api_id"]) == 36
+    assert [r.status_code for r in responses] == [200, 400, 404, 405]
+    assert set(responses[2].json()) == {"api_id", "error"}
+    assert "method PUT is not allowed" in responses[3].json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "fragment"),
+    [
+        (b'{"name": "x",', {"Content-Type": "application/json"}, "malformed JSON body"),
+        (b"[1, 2]", {"Content-Type": "application/json"}, "must be a JSON object"),
+        (b'"just a string"', {"Content-Type": "application/json"}, "must be a JSON object"),
+        (b"\xff\xfe\x00garbage", {"Content-Type": "application/json"}, "malformed JSON body"),
+        (b'{"name": "x"}' + b" " * (1024 * 1024 + 1), {"Content-Type": "application/json"}, "larger than"),
+        (b"--x\r\nbroken", {"Content-Type": "multipart/form-data; boundary=x"}, ""),
+    ],
+)
+def test_malformed_bodies_are_400(server: LiveServer, account: MainAccount, content: bytes, headers: dict, fragment: str) -> None:
+    with server.http(account) as http:
+        response = http.post(f"/v1/Account/{account.auth_id}/Subaccount/", content=content, headers=headers)
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["error"]
+
+
+def test_form_multipart_and_query_parameters(server: LiveServer, account: MainAccount) -> None:
+    path = f"/v1/Account/{account.auth_id}/Subaccount/"
+    with server.http(account) as http:
+        form = http.post(path, data={"name": "form", "enabled": "true"})
+        multipart = http.post(path, data={"name": "multipart"}, files={"ignored": ("a.txt", b"file content")})
+        query = http.post(path + "?name=query&enabled=1")
+        listed = {o["name"]: o["enabled"] for o in http.get(path).json()["objects"]}
+    assert (form.status_code, multipart.status_code, query.status_code) == (201, 201, 201)
+    assert listed == {"form": True, "multipart": False, "query": True}
+
+
+def test_unknown_keys_and_sdk_echoes_are_ignored(server: LiveServer, account: MainAccount) -> None:
+    with server.http(account) as http:
+        created = http.post(
+            f"/v1/Account/{account.auth_id}/Subaccount/",
+            json={"name": "x", "auth_id": "echoed path id", "whatever": {"nested": [1, 2]}},
+        )
+        sub = created.json()["auth_id"]
+        deleted = http.request(
+            "DELETE", f"/v1/Account/{account.auth_id}/Subaccount/{sub}/", json={"auth_id": sub, "cascade": "false"}
+        )
+    assert (created.status_code, deleted.status_code) == (201, 204)
+
+
+def test_get_with_json_content_type_and_no_body(server: LiveServer, account: MainAccount) -> None:
+    with server.http(account) as http:
+        response = http.get(f"/v1/Account/{account.auth_id}/", headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=21", "limit=abc", "offset=-1", "offset=1.5"])
+def test_bad_pagination_is_400(server: LiveServer, account: MainAccount, query: str) -> None:
+    with server.http(account) as http:
+        response = http.get(f"/v1/Account/{account.auth_id}/Subaccount/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()["error"]
+
+
+def test_null_means_not_given(server: LiveServer, account: MainAccount) -> None:
+    with server.http(account) as http:
+        created = http.post(f"/v1/Account/{account.auth_id}/Subaccount/", json={"name": "n", "enabled": None})
+        got = http.get(f"/v1/Account/{account.auth_id}/Subaccount/{created.json()['auth_id']}/").json()
+    assert got["enabled"] is False
