@@ -16,7 +16,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Path, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from switchboard.accounts.models import Account
@@ -124,7 +126,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def authenticate(request: Request) -> AuthContext:
+AuthIdPath = Annotated[
+    str, Path(description="The account acted on: your own auth_id, or (main account) one of your subaccounts'.")
+]
+
+
+async def authenticate(request: Request, auth_id: AuthIdPath) -> AuthContext:
     """FastAPI dependency for every ``/v1/Account/{auth_id}/…`` route."""
     throttle: FailureThrottle = request.app.state.auth_throttle
     cache: CredentialCache = request.app.state.credentials
@@ -136,12 +143,14 @@ async def authenticate(request: Request) -> AuthContext:
             f"too many failed authentication attempts from {address}; retry in {seconds} seconds",
             headers={"Retry-After": str(seconds)},
         )
+    header = request.headers.get("authorization")
     try:
-        auth_id, token = _basic_credentials(request.headers.get("authorization"))
+        caller_id, token = _basic_credentials(header)
     except AuthenticationError:
-        throttle.record_failure(address)
+        if header:  # a missing header is a forgetful client, not a guess
+            throttle.record_failure(address)
         raise
-    caller = await cache.get(auth_id) if len(auth_id) == 20 else None
+    caller = await cache.get(caller_id) if len(caller_id) == 20 else None
     expected = caller.auth_token if caller is not None else _DUMMY_TOKEN
     if not hmac.compare_digest(expected.encode(), token.encode()) or caller is None:
         throttle.record_failure(address)
@@ -149,11 +158,10 @@ async def authenticate(request: Request) -> AuthContext:
     if not caller.enabled:
         raise AuthenticationError(f"subaccount {caller.auth_id} is disabled")
 
-    path_auth_id = request.path_params.get("auth_id", caller.auth_id)
-    if path_auth_id == caller.auth_id:
+    if auth_id == caller.auth_id:
         return AuthContext(caller=caller, account=caller)
-    if caller.is_main:
-        sub = await cache.get(path_auth_id)
+    if caller.is_main and len(auth_id) == 20:
+        sub = await cache.get(auth_id)
         if sub is not None and sub.parent_auth_id == caller.auth_id:
             return AuthContext(caller=caller, account=sub)
-    raise ForbiddenError(f"the credentials of {caller.auth_id} may not act on account {path_auth_id}")
+    raise ForbiddenError(f"the credentials of {caller.auth_id} may not act on account {auth_id}")

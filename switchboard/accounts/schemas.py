@@ -1,9 +1,10 @@
 """Request parameters and response shapes for Account, Subaccount and Application."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
 from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, model_validator
 
 from switchboard.core.pagination import PageParams
 from switchboard.core.params import Params
@@ -18,7 +19,9 @@ def _timezone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_timezone)]
+TimeZone = Annotated[
+    str, AfterValidator(_timezone), WithJsonSchema({"type": "string", "enum": sorted(available_timezones())})
+]
 
 
 # --- requests ---------------------------------------------------------------------------------

@@ -15,11 +15,12 @@ from switchboard.core.params import Params
 
 T = TypeVar("T")
 MAX_LIMIT = 20
+MAX_OFFSET = 2**31 - 1
 
 
 class PageParams(Params):
     limit: int = Field(20, ge=1, le=MAX_LIMIT, description="Results per page, 1 to 20.")
-    offset: int = Field(0, ge=0, description="Number of results to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Number of results to skip.")
 
 
 class Meta(BaseModel):

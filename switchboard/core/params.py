@@ -6,6 +6,7 @@ resource describes its parameters with a :class:`Params` model; this module read
 into a plain dict and validates it into that model, turning every mistake into a Plivo 400.
 """
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -19,10 +20,51 @@ from switchboard.core.errors import ValidationError
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def _case_insensitive(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+_BOOL_WORDS = ("true", "false", "t", "f", "yes", "no", "y", "n", "on", "off", "1", "0")
+_LOOSE_BOOL = {"type": "string", "pattern": "^(" + "|".join(_case_insensitive(w) for w in _BOOL_WORDS) + ")$"}
+_LOOSE_INT = {"type": "string", "pattern": r"^[+-]?[0-9]+$"}
+_CONSTRAINED = {"pattern", "enum", "format", "const"}
+
+
+def _loose_branches(branch: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON-schema alternatives the coercion in :class:`Params` accepts besides ``branch``."""
+    kind = branch.get("type")
+    if kind == "boolean":
+        return [branch, _LOOSE_BOOL, {"type": "number", "enum": [0, 1]}]
+    if kind == "integer":
+        return [branch, _LOOSE_INT]
+    if kind == "string" and not _CONSTRAINED & branch.keys():
+        return [branch, {"type": "number"}]
+    return [branch]
+
+
+def _describe_loose_types(schema: dict[str, Any]) -> None:
+    """Make the published schema say what the server really accepts: "true"/1 for booleans,
+    "20" for integers, numbers for plain strings, and null for anything optional."""
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        core = {k: v for k, v in prop.items() if k not in ("title", "description", "default")}
+        branches = core["anyOf"] if "anyOf" in core else [core]
+        loose = [alternative for branch in branches for alternative in _loose_branches(branch)]
+        if name not in required and {"type": "null"} not in loose:
+            loose.append({"type": "null"})
+        meta = {k: v for k, v in prop.items() if k in ("title", "description", "default")}
+        schema["properties"][name] = {**meta, "anyOf": loose} if len(loose) > 1 else {**meta, **loose[0]}
+
+
 class Params(BaseModel):
     """Base for request parameter models: unknown keys ignored, ``null`` means "not given"."""
 
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="ignore",
+        coerce_numbers_to_str=True,
+        str_strip_whitespace=True,
+        json_schema_extra=_describe_loose_types,
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -102,7 +144,10 @@ def body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
 
 
 def openapi_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
-    """The ``requestBody`` to declare for a route that reads ``model`` through :func:`body`."""
+    """The ``requestBody`` to declare for a route that reads ``model`` through :func:`body`.
+
+    Only JSON is declared: it is what the SDKs send, and it can say ``null`` and ``true``. Form
+    bodies with the same keys are accepted too (see the API description)."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
     return {
@@ -110,7 +155,6 @@ def openapi_body(model: type[BaseModel], *, required: bool = True) -> dict[str, 
             "required": required,
             "content": {
                 "application/json": {"schema": schema},
-                "application/x-www-form-urlencoded": {"schema": schema},
             },
         }
     }

@@ -5,12 +5,13 @@ from typing import Any
 import orjson
 from fastapi import Response
 from pydantic import BaseModel
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from switchboard.core.ids import new_api_id
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
+class JSONResponse(StarletteJSONResponse):
+    """JSON rendered with orjson (a subclass of Starlette's, so the OpenAPI shows the models)."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)

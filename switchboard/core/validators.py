@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 
 NAME_LENGTH = 255
@@ -28,10 +28,16 @@ def _url(value: str) -> str:
     return value
 
 
-HttpMethod = Annotated[str, AfterValidator(_http_method)]
+HttpMethod = Annotated[
+    str, AfterValidator(_http_method), WithJsonSchema({"type": "string", "pattern": "^([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt])$"})
+]
 """``GET`` or ``POST``, any case."""
 
-Url = Annotated[str, AfterValidator(_url)]
+Url = Annotated[
+    str,
+    AfterValidator(_url),
+    WithJsonSchema({"type": "string", "maxLength": URL_LENGTH, "pattern": r"^(https?://[^/?#\s@]+([/?#]\S*)?)?$"}),
+]
 """An absolute http(s) URL, or empty for "none"."""
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)]
