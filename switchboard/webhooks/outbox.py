@@ -1,0 +1,238 @@
+"""Delivering event notifications from the outbox: per-host queues, claiming, leases.
+
+A notification is a row of ``webhook_notifications``. The node that stored it holds a *lease* on
+it (``lease_owner`` = this node, ``lease_until`` a few seconds ahead, renewed while the node
+lives) and delivers it from memory at once. A row whose lease ran out — its node crashed, or it
+was rescheduled for a retry — is claimed by the poller of any node once it is due. On SQLite there
+is only ever one node, so at start-up every lease is taken over at once.
+
+Isolation: each destination ``host:port`` has its own queue and at most ``host_limit``
+deliveries in flight; a slow host only fills its own slots, and other hosts' notifications go
+on. The total in memory is bounded (``max_backlog``); beyond it, rows wait in the database.
+"""
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.core.clock import Clock
+from switchboard.webhooks.models import WebhookNotification
+from switchboard.webhooks.urls import host_key
+
+log = logging.getLogger("switchboard.webhooks")
+
+
+@dataclass
+class Job:
+    notification_id: str
+    account_id: str
+    owner_auth_id: str
+    event: str
+    url: str
+    method: str
+    params: dict[str, list[str]]
+    attempts: int
+
+    @classmethod
+    def of(cls, row: Any) -> "Job":
+        return cls(
+            notification_id=row.notification_id,
+            account_id=row.account_id,
+            owner_auth_id=row.owner_auth_id,
+            event=row.event,
+            url=row.url,
+            method=row.method,
+            params=orjson.loads(row.params),
+            attempts=row.attempts,
+        )
+
+
+Deliver = Callable[[Job], Awaitable[None]]
+
+
+class Outbox:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        deliver: Deliver,
+        *,
+        node_id: str,
+        single_node: bool,
+        host_limit: int,
+        max_backlog: int,
+        lease_seconds: float,
+        poll_seconds: float,
+    ):
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._deliver = deliver
+        self.node_id = node_id
+        self._single_node = single_node
+        self.host_limit = host_limit
+        self.max_backlog = max_backlog
+        self.lease = timedelta(seconds=lease_seconds)
+        self._poll_seconds = poll_seconds
+        self._queues: dict[str, deque[Job]] = {}
+        self._running: dict[str, int] = {}
+        self._known: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self._poke = asyncio.Event()
+        self._stopping = False
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def backlog(self) -> int:
+        """Notifications this node holds in memory (queued or being delivered)."""
+        return len(self._known)
+
+    def has_room(self, count: int = 1) -> bool:
+        return not self._stopping and self.backlog + count <= self.max_backlog
+
+    def in_flight(self, host: str) -> int:
+        return self._running.get(host, 0)
+
+    def lease_until(self) -> datetime:
+        return self._clock.now() + self.lease
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._single_node:
+            async with self._sessionmaker() as session:
+                await session.execute(update(WebhookNotification).values(lease_owner=None, lease_until=None))
+                await session.commit()
+        self._loops = [
+            asyncio.create_task(self._poll_loop(), name="webhooks-poll"),
+            asyncio.create_task(self._renew_loop(), name="webhooks-lease"),
+        ]
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking work; give deliveries in flight ``grace`` seconds, then cancel them (their
+        rows stay in the outbox and are delivered again later)."""
+        self._stopping = True
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._queues.clear()
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def wake(self) -> None:
+        """Look at the database now (a retry became due, or room appeared)."""
+        self._poke.set()
+
+    # --- dispatch --------------------------------------------------------------------------
+
+    def submit(self, job: Job) -> None:
+        """Deliver ``job`` (whose row this node has leased) as soon as its host has a free slot."""
+        if self._stopping or job.notification_id in self._known:
+            return
+        self._known.add(job.notification_id)
+        host = host_key(job.url) if "://" in job.url else "invalid"
+        self._queues.setdefault(host, deque()).append(job)
+        self._pump(host)
+
+    def _pump(self, host: str) -> None:
+        queue = self._queues.get(host)
+        while queue and self._running.get(host, 0) < self.host_limit and not self._stopping:
+            job = queue.popleft()
+            self._running[host] = self._running.get(host, 0) + 1
+            task = asyncio.create_task(self._run(host, job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if queue is not None and not queue:
+            del self._queues[host]
+
+    async def _run(self, host: str, job: Job) -> None:
+        try:
+            await self._deliver(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug in delivery must not stop the worker; the lease runs out and it retries
+            log.exception("delivery of notification %s failed unexpectedly", job.notification_id)
+        finally:
+            self._known.discard(job.notification_id)
+            self._running[host] -= 1
+            if not self._running[host]:
+                del self._running[host]
+            self._pump(host)
+            if self.backlog < self.max_backlog // 2:
+                self._poke.set()
+
+    # --- background loops ----------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        while True:
+            try:
+                claimed = await self.claim_due()
+            except Exception as exc:  # the database may be briefly unavailable
+                log.warning("webhook outbox poll failed: %s", exc)
+                claimed = 0
+            if claimed and self.has_room():
+                continue
+            try:
+                await asyncio.wait_for(self._poke.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                pass
+            self._poke.clear()
+
+    async def claim_due(self) -> int:
+        """Lease due rows nobody holds and hand them to the dispatcher; returns how many."""
+        budget = min(self.max_backlog - self.backlog, 1000)
+        if budget <= 0 or self._stopping:
+            return 0
+        now = self._clock.now()
+        table = WebhookNotification
+        async with self._sessionmaker() as session:
+            statement = (
+                select(table)
+                .where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
+                .order_by(table.next_attempt_at)
+                .limit(budget)
+                .with_for_update(skip_locked=True)
+            )
+            rows = [row for row in (await session.scalars(statement)).all() if row.notification_id not in self._known]
+            if not rows:
+                return 0
+            ids = [row.notification_id for row in rows]
+            await session.execute(
+                update(table)
+                .where(table.notification_id.in_(ids))
+                .values(lease_owner=self.node_id, lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            jobs = [Job.of(row) for row in rows]
+            await session.commit()
+        for job in jobs:
+            self.submit(job)
+        return len(jobs)
+
+    async def _renew_loop(self) -> None:
+        interval = max(self.lease.total_seconds() / 3, 0.1)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self._sessionmaker() as session:
+                    await session.execute(
+                        update(WebhookNotification)
+                        .where(WebhookNotification.lease_owner == self.node_id, WebhookNotification.lease_until.is_not(None))
+                        .values(lease_until=self.lease_until())
+                        .execution_options(synchronize_session=False)
+                    )
+                    await session.commit()
+            except Exception as exc:
+                log.warning("webhook lease renewal failed: %s", exc)

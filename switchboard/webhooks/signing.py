@@ -1,0 +1,98 @@
+"""Plivo's webhook signatures, produced for every request Switchboard sends.
+
+Both versions are an HMAC-SHA256, base64-encoded, keyed with an auth token:
+
+* **V2** signs ``scheme://host/path`` (no query, no parameters) followed directly by the nonce.
+* **V3** signs a *base string* built from the URL and the parameters, then ``"." + nonce``.
+  The base string is ``scheme://host/path``, then for a GET ``?`` and every parameter (those of
+  the query string and those sent) as ``k=v`` joined by ``&``; for a POST ``?``, the query
+  parameters as ``k=v&…``, a ``.`` if there were any, and the body parameters as ``kv``
+  concatenated. Keys are sorted as plain strings, repeated keys give one entry per value (values
+  sorted), nothing is URL-encoded, and a POST without body parameters is signed like a GET of its
+  query.
+
+``X-Plivo-Signature-V2``/``-V3`` are keyed with the token of the account that owns the resource
+(a subaccount's own token for its resources); ``X-Plivo-Signature-Ma-V2``/``-Ma-V3`` with the main
+account's token. The URL signed is exactly the URL sent (percent-encoded as on the wire), so a
+receiver that validates with the URL it was called on gets the same base string.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping, Sequence
+from urllib.parse import parse_qs, urlsplit
+
+Params = Mapping[str, str | Sequence[str]]
+
+
+def _root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _values(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _merge(*sources: Params) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for source in sources:
+        for key, value in source.items():
+            merged.setdefault(key, []).extend(_values(value))
+    return merged
+
+
+def _query_form(params: Mapping[str, list[str]]) -> str:
+    return "&".join(f"{key}={value}" for key in sorted(params) for value in sorted(params[key]))
+
+
+def _body_form(params: Mapping[str, list[str]]) -> str:
+    return "".join(f"{key}{value}" for key in sorted(params) for value in sorted(params[key]))
+
+
+def v3_base(method: str, url: str, params: Params) -> str:
+    """The V3 base string for a request of ``method`` to ``url`` (the URL as sent, with its query)
+    carrying ``params`` (the form body of a POST; for a GET, parameters not yet in ``url``)."""
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    root = _root(url)
+    if method.upper() == "GET":
+        everything = _merge(params, query)
+        return root + ("?" + _query_form(everything) if everything else "")
+    body = _merge(params)
+    if not body:
+        return root + ("?" + _query_form(query) if query else "")
+    return root + "?" + _query_form(query) + ("." if query else "") + _body_form(body)
+
+
+def _hmac(token: str, message: str) -> str:
+    digest = hmac.new(token.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def signature_v2(url: str, nonce: str, token: str) -> str:
+    return _hmac(token, _root(url) + nonce)
+
+
+def signature_v3(method: str, url: str, params: Params, nonce: str, token: str) -> str:
+    return _hmac(token, f"{v3_base(method, url, params)}.{nonce}")
+
+
+def new_nonce() -> str:
+    """A fresh nonce: 20 random decimal digits, as Plivo sends."""
+    return "".join(secrets.choice("0123456789") for _ in range(20))
+
+
+def signature_headers(method: str, url: str, params: Params, token: str, main_token: str) -> dict[str, str]:
+    """Every signature header for one request. ``params`` are the parameters the request carries
+    outside ``url``'s query string (the POST body; nothing for a GET whose URL already holds them)."""
+    nonce_v2, nonce_v3 = new_nonce(), new_nonce()
+    return {
+        "X-Plivo-Signature-V2": signature_v2(url, nonce_v2, token),
+        "X-Plivo-Signature-Ma-V2": signature_v2(url, nonce_v2, main_token),
+        "X-Plivo-Signature-V2-Nonce": nonce_v2,
+        "X-Plivo-Signature-V3": signature_v3(method, url, params, nonce_v3, token),
+        "X-Plivo-Signature-Ma-V3": signature_v3(method, url, params, nonce_v3, main_token),
+        "X-Plivo-Signature-V3-Nonce": nonce_v3,
+    }
