@@ -21,6 +21,7 @@ from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
 from switchboard.core.throttle import FailureThrottle
+from switchboard.numbers import routes as number_routes
 
 log = logging.getLogger("switchboard")
 
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _install_error_handlers(app)
     app.include_router(account_routes.router)
     app.include_router(application_routes.router)
+    app.include_router(number_routes.router)
     app.add_middleware(TrailingSlash)
     _declare_basic_auth(app)
     return app

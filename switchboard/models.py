@@ -2,5 +2,7 @@
 
 from switchboard.accounts.models import Account, Application
 from switchboard.core.db import Base
+from switchboard.endpoints.models import Endpoint
+from switchboard.numbers.models import IncomingCarrier, OutgoingCarrier, RentedNumber
 
-__all__ = ["Base", "Account", "Application"]
+__all__ = ["Base", "Account", "Application", "Endpoint", "IncomingCarrier", "OutgoingCarrier", "RentedNumber"]

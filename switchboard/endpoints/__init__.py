@@ -1,0 +1,1 @@
+"""SIP endpoints: users that register with Switchboard and make and take calls."""

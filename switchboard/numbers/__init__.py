@@ -1,0 +1,1 @@
+"""Phone numbers: the simulated network's inventory, rented numbers, own carriers."""

@@ -1,0 +1,1 @@
+"""Rates: the operator-editable rate table behind ``Pricing/`` and, later, call and message rating."""
