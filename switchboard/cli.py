@@ -32,6 +32,10 @@ def serve(
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain
     )
+    problem = settings.credentials_problem()
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False, loop="auto", http="auto")
 
 

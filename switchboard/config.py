@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from switchboard.core.db import sqlite_url
+from switchboard.core.ids import main_credentials_problem
 
 
 @dataclass
@@ -21,6 +22,14 @@ class Settings:
     credential_cache_seconds: float = 5.0
     auth_failure_limit: int = 10
     auth_failure_window: float = 60.0
+    webhook_log_retention_hours: float = 72.0
+    webhook_host_concurrency: int = 16
+    webhook_ca_file: str | None = None
+
+    def credentials_problem(self) -> str | None:
+        """Why SWITCHBOARD_AUTH_ID / SWITCHBOARD_AUTH_TOKEN cannot be used, or None."""
+        problem = main_credentials_problem(self.auth_id, self.auth_token)
+        return f"SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN: {problem}" if problem else None
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,12 +75,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", metafunc.config.stash[BACKENDS], indirect=True, scope="session")
 
 
-@pytest.fixture(scope="session")
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database URL for a fresh, empty database of the requested kind."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "switchboard.db"
-        yield f"sqlite+aiosqlite:///{path}"
+@contextmanager
+def _new_database(kind: str, directory: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / 'switchboard.db'}"
         return
     name = f"sb_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
@@ -87,6 +86,21 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database URL for a fresh database of the requested kind, shared by the session's tests."""
+    with _new_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of the same kind as ``backend`` that no other test has touched."""
+    kind = "sqlite" if backend.startswith("sqlite") else "postgresql"
+    with _new_database(kind, tmp_path_factory.mktemp("empty")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

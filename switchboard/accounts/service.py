@@ -9,7 +9,7 @@ from switchboard.accounts.models import Account, Application
 from switchboard.accounts.schemas import AccountUpdate, SubaccountCreate, SubaccountUpdate
 from switchboard.core.clock import Clock
 from switchboard.core.errors import NotFoundError
-from switchboard.core.ids import MAIN_AUTH_ID, new_auth_id, new_auth_token
+from switchboard.core.ids import main_credentials_problem, new_auth_id, new_auth_token
 from switchboard.core.pagination import PageParams, fetch_page
 
 
@@ -22,10 +22,9 @@ async def create_main_account(
     auth_token: str | None = None,
     cash_credits: Decimal = Decimal("0"),
 ) -> Account:
-    if auth_id is not None and not MAIN_AUTH_ID.match(auth_id):
-        raise ValueError(f"main account auth id must be MA followed by 18 upper-case letters or digits, not {auth_id!r}")
-    if auth_token is not None and not (8 <= len(auth_token) <= 40):
-        raise ValueError("auth token must be 8 to 40 characters")
+    problem = main_credentials_problem(auth_id, auth_token)
+    if problem:
+        raise ValueError(problem)
     account = Account(
         auth_id=auth_id or new_auth_id("MA"),
         auth_token=auth_token or new_auth_token(),

@@ -36,3 +36,12 @@ def new_uuid() -> str:
 def new_numeric_id(digits: int = 17) -> str:
     """Numeric ids such as app_id and endpoint_id; never starts with 0."""
     return str(secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1))
+
+
+def main_credentials_problem(auth_id: str | None, auth_token: str | None) -> str | None:
+    """Why a chosen main-account auth id or token cannot be used, or None when they can."""
+    if auth_id is not None and not MAIN_AUTH_ID.match(auth_id):
+        return f"a main account auth id is MA followed by 18 upper-case letters or digits, not {auth_id!r}"
+    if auth_token is not None and not 8 <= len(auth_token) <= 40:
+        return "an auth token is 8 to 40 characters long"
+    return None
