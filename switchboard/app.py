@@ -21,7 +21,7 @@ from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
 from switchboard.core.throttle import FailureThrottle
-from switchboard.numbers import routes as number_routes
+from switchboard.numbers import carrier_routes, routes as number_routes
 
 log = logging.getLogger("switchboard")
 
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(account_routes.router)
     app.include_router(application_routes.router)
     app.include_router(number_routes.router)
+    app.include_router(carrier_routes.router)
     app.add_middleware(TrailingSlash)
     _declare_basic_auth(app)
     return app

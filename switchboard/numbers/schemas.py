@@ -50,8 +50,13 @@ def _cnam(value: str) -> str:
 
 
 def _number_list(value: Any) -> Any:
+    """Comma-separated text or a JSON list. The Python SDK, given a list, sends its ``str()``
+    (``"['a', 'b']"``), so brackets and quotes around the items are tolerated too."""
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        return [part.strip().strip("'\"").strip() for part in text.split(",") if part.strip().strip("'\"").strip()]
     return value
 
 
