@@ -7,7 +7,7 @@ into a plain dict and validates it into that model, turning every mistake into a
 """
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -114,15 +114,17 @@ async def read_params(request: Request) -> dict[str, Any]:
     return params
 
 
-def describe(error: pydantic.ValidationError) -> str:
-    """One sentence per problem, naming the parameter, in the order pydantic found them."""
+def describe(errors: Sequence[Any]) -> str:
+    """One sentence per problem, naming the parameter, in the order they were found. Takes
+    pydantic's (or FastAPI's) error list; FastAPI's ``query``/``body``/``path`` prefix is dropped."""
     parts = []
-    for item in error.errors(include_url=False):
-        field = ".".join(str(part) for part in item["loc"]) or "body"
-        if item["type"] == "missing":
+    for item in errors:
+        loc = [str(part) for part in item.get("loc", ()) if part not in ("query", "body", "path")]
+        field = ".".join(loc) or "body"
+        if item.get("type") == "missing":
             parts.append(f"{field} is required")
         else:
-            parts.append(f"{field}: {item['msg']}")
+            parts.append(f"{field}: {item.get('msg')}")
     return "; ".join(parts)
 
 
@@ -130,7 +132,7 @@ def validate(model: type[M], params: dict[str, Any]) -> M:
     try:
         return model.model_validate(params)
     except pydantic.ValidationError as exc:
-        raise ValidationError(describe(exc)) from None
+        raise ValidationError(describe(exc.errors(include_url=False))) from None
 
 
 def body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
