@@ -131,8 +131,8 @@ AuthIdPath = Annotated[
 ]
 
 
-async def authenticate(request: Request, auth_id: AuthIdPath) -> AuthContext:
-    """FastAPI dependency for every ``/v1/Account/{auth_id}/…`` route."""
+async def verify_credentials(request: Request) -> AccountRecord:
+    """The enabled account whose HTTP Basic credentials the request carries (any route)."""
     throttle: FailureThrottle = request.app.state.auth_throttle
     cache: CredentialCache = request.app.state.credentials
     address = client_address(request)
@@ -157,11 +157,25 @@ async def authenticate(request: Request, auth_id: AuthIdPath) -> AuthContext:
         raise AuthenticationError("authentication failed: wrong auth_id or auth_token")
     if not caller.enabled:
         raise AuthenticationError(f"subaccount {caller.auth_id} is disabled")
+    return caller
 
+
+async def authenticate(request: Request, auth_id: AuthIdPath) -> AuthContext:
+    """FastAPI dependency for every ``/v1/Account/{auth_id}/…`` route."""
+    caller = await verify_credentials(request)
     if auth_id == caller.auth_id:
         return AuthContext(caller=caller, account=caller)
     if caller.is_main and len(auth_id) == 20:
-        sub = await cache.get(auth_id)
+        sub = await request.app.state.credentials.get(auth_id)
         if sub is not None and sub.parent_auth_id == caller.auth_id:
             return AuthContext(caller=caller, account=sub)
     raise ForbiddenError(f"the credentials of {caller.auth_id} may not act on account {auth_id}")
+
+
+async def authenticate_main(request: Request) -> AccountRecord:
+    """FastAPI dependency for Switchboard's own routes outside ``/v1/Account/`` (the simulator's
+    control API): any main account's credentials."""
+    caller = await verify_credentials(request)
+    if not caller.is_main:
+        raise ForbiddenError(f"{caller.auth_id} is a subaccount; this needs a main account's credentials")
+    return caller
