@@ -21,7 +21,10 @@ from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
 from switchboard.core.throttle import FailureThrottle
+from switchboard.endpoints import routes as endpoint_routes
+from switchboard.lookup import routes as lookup_routes
 from switchboard.numbers import carrier_routes, routes as number_routes
+from switchboard.pricing import routes as pricing_routes
 
 log = logging.getLogger("switchboard")
 
@@ -131,6 +134,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(application_routes.router)
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
+    app.include_router(endpoint_routes.router)
+    app.include_router(pricing_routes.router)
+    app.include_router(lookup_routes.router)
     app.add_middleware(TrailingSlash)
     _declare_basic_auth(app)
     return app

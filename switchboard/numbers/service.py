@@ -98,7 +98,9 @@ async def search(
     return matches[params.offset : params.offset + params.limit], len(matches), stock.country
 
 
-async def _application(session: AsyncSession, ctx: AuthContext, app_id: str, owner: str | None) -> str:
+async def check_application(session: AsyncSession, ctx: AuthContext, app_id: str, owner: str | None) -> str:
+    """``app_id`` if the caller may point a number or endpoint of ``owner`` (subaccount, or None
+    for the main account) at it; else a 400 naming ``app_id``."""
     app = await session.get(Application, app_id)
     if app is None or app.account_id != ctx.main_auth_id or (ctx.sub_auth_id and app.sub_account_id != ctx.sub_auth_id):
         raise ValidationError(f"app_id: application {app_id} not found")
@@ -107,10 +109,13 @@ async def _application(session: AsyncSession, ctx: AuthContext, app_id: str, own
     return app.app_id
 
 
-async def _default_number_app(session: AsyncSession, main_auth_id: str, owner: str | None) -> str | None:
+async def default_application(
+    session: AsyncSession, main_auth_id: str, owner: str | None, flag: str = "default_number_app"
+) -> str | None:
+    """The owner's default number app (or, with ``flag="default_endpoint_app"``, endpoint app)."""
     statement = select(Application.app_id).where(
         Application.account_id == main_auth_id,
-        Application.default_number_app.is_(True),
+        getattr(Application, flag).is_(True),
         Application.sub_account_id.is_(None) if owner is None else Application.sub_account_id == owner,
     )
     return await session.scalar(statement.limit(1))
@@ -163,9 +168,9 @@ async def buy(session: AsyncSession, clock: Clock, ctx: AuthContext, raw_number:
     if entry is None or stock is None:
         raise NotFoundError(f"number {number} is not in the inventory; search PhoneNumber/ for numbers you can buy")
     app_id = (
-        await _application(session, ctx, params.app_id, None)
+        await check_application(session, ctx, params.app_id, None)
         if params.app_id
-        else await _default_number_app(session, ctx.main_auth_id, None)
+        else await default_application(session, ctx.main_auth_id, None)
     )
     country = stock.country
     now = clock.now()
@@ -261,7 +266,7 @@ async def update_number(session: AsyncSession, ctx: AuthContext, raw_number: str
             if app is not None and app.sub_account_id not in (None, row.sub_account_id):
                 row.app_id = None
     if changes.app_id is not None:
-        row.app_id = await _application(session, ctx, changes.app_id, row.sub_account_id) if changes.app_id else None
+        row.app_id = await check_application(session, ctx, changes.app_id, row.sub_account_id) if changes.app_id else None
     if changes.alias is not None:
         row.alias = changes.alias
     if changes.cnam_lookup is not None:
@@ -287,9 +292,9 @@ async def add_own_numbers(session: AsyncSession, clock: Clock, ctx: AuthContext,
         raise ValidationError(f"carrier: incoming carrier {params.carrier} not found")
     owner = await _subaccount(session, ctx, params.subaccount) if params.subaccount else None
     app_id = (
-        await _application(session, ctx, params.app_id, owner)
+        await check_application(session, ctx, params.app_id, owner)
         if params.app_id
-        else await _default_number_app(session, ctx.main_auth_id, owner)
+        else await default_application(session, ctx.main_auth_id, owner)
     )
     parsed = {e164_digits(p): p for p in (parse_e164(raw, "numbers") for raw in params.numbers)}
     held = (await session.scalars(select(RentedNumber.number).where(RentedNumber.number.in_(parsed)))).all()
