@@ -108,8 +108,14 @@ async def update_application(session: AsyncSession, ctx: AuthContext, app_id: st
 
 
 async def delete_application(session: AsyncSession, ctx: AuthContext, app_id: str, params: ApplicationDelete) -> None:
-    """Delete an application. Endpoints that use it follow ``cascade`` and
-    ``new_endpoint_application`` once the endpoints area exists; the target is checked now."""
+    """Delete an application. Its endpoints move to ``new_endpoint_application`` when one is
+    given; otherwise they are deleted with ``cascade`` (the default) or left without an
+    application. Numbers that used it are left without an application."""
+    from sqlalchemy import delete
+
+    from switchboard.endpoints.models import Endpoint
+    from switchboard.numbers.models import RentedNumber
+
     app = await get_application(session, ctx, app_id)
     if params.new_endpoint_application:
         if params.new_endpoint_application == app_id:
@@ -117,5 +123,11 @@ async def delete_application(session: AsyncSession, ctx: AuthContext, app_id: st
         target = await session.scalar(_visible(ctx).where(Application.app_id == params.new_endpoint_application))
         if target is None:
             raise ValidationError(f"new_endpoint_application: application {params.new_endpoint_application} not found")
+    uses_app = Endpoint.app_id == app_id
+    if params.cascade and not params.new_endpoint_application:
+        await session.execute(delete(Endpoint).where(uses_app))
+    else:
+        await session.execute(update(Endpoint).where(uses_app).values(app_id=params.new_endpoint_application or None))
+    await session.execute(update(RentedNumber).where(RentedNumber.app_id == app_id).values(app_id=None))
     await session.delete(app)
     await session.commit()

@@ -97,13 +97,18 @@ async def update_subaccount(
 
 
 async def delete_subaccount(session: AsyncSession, main_auth_id: str, sub_auth_id: str, *, cascade: bool) -> None:
-    """Delete a subaccount. With ``cascade`` its applications go too; without, they move to the
-    main account (losing their default-application flags, which belong to the subaccount).
+    """Delete a subaccount. With ``cascade`` its applications and endpoints go too and its
+    numbers are released (unrented, or removed if they came from an own carrier); without, all
+    of them move to the main account (applications losing their default-application flags,
+    which belong to the subaccount)."""
+    from switchboard.endpoints.models import Endpoint
+    from switchboard.numbers.models import RentedNumber
 
-    Later areas that give subaccounts resources (endpoints, numbers) add their rule here."""
     sub = await get_subaccount(session, main_auth_id, sub_auth_id)
     owned = Application.sub_account_id == sub.auth_id
     if cascade:
+        await session.execute(delete(Endpoint).where(Endpoint.sub_account_id == sub.auth_id))
+        await session.execute(delete(RentedNumber).where(RentedNumber.sub_account_id == sub.auth_id))
         await session.execute(delete(Application).where(owned))
     else:
         await session.execute(
@@ -111,6 +116,8 @@ async def delete_subaccount(session: AsyncSession, main_auth_id: str, sub_auth_i
             .where(owned)
             .values(sub_account_id=None, default_number_app=False, default_endpoint_app=False)
         )
+        for model in (Endpoint, RentedNumber):
+            await session.execute(update(model).where(model.sub_account_id == sub.auth_id).values(sub_account_id=None))
     await session.delete(sub)
     await session.commit()
 
