@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from switchboard import __version__
@@ -21,10 +22,17 @@ from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
 from switchboard.core.throttle import FailureThrottle
+from switchboard.network.sim import routes as sim_routes
+from switchboard.network.sim.phones import PhoneBook
 from switchboard.endpoints import routes as endpoint_routes
 from switchboard.lookup import routes as lookup_routes
+from switchboard.messaging import routes as message_routes
+from switchboard.messaging.runtime import build_messaging
+from switchboard.network.sim import sms_routes as sim_sms_routes
 from switchboard.numbers import carrier_routes, routes as number_routes
 from switchboard.pricing import routes as pricing_routes
+from switchboard.webhooks import routes as webhook_routes
+from switchboard.webhooks.runtime import build_webhooks
 
 log = logging.getLogger("switchboard")
 
@@ -75,10 +83,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.db = db
     app.state.credentials = CredentialCache(db.sessionmaker, ttl=settings.credential_cache_seconds)
     await bootstrap_main_account(app)
+    app.state.webhooks = build_webhooks(app)
+    await app.state.webhooks.start()
+    app.state.messaging = build_messaging(app)
+    await app.state.messaging.pipeline.start()
     try:
         yield
     finally:
+        await app.state.messaging.stop()
+        await app.state.webhooks.stop()
         await db.dispose()
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods - {"HEAD"})
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -88,21 +112,19 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for item in exc.errors():
-            loc = [str(part) for part in item.get("loc", ()) if part not in ("query", "body", "path")]
-            field = ".".join(loc) or "request"
-            problems.append(f"{field} is required" if item.get("type") == "missing" else f"{field}: {item.get('msg')}")
-        return plivo_response({"error": "; ".join(problems)}, 400)
+        return plivo_response({"error": describe(exc.errors())}, 400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {
-            404: f"no such resource: {request.url.path}",
-            405: f"method {request.method} is not allowed on {request.url.path}",
-        }
-        message = messages.get(exc.status_code, str(exc.detail))
-        return plivo_response({"error": message}, exc.status_code, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+            message = f"method {request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
+        elif exc.status_code == 404:
+            message = f"no such resource: {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return plivo_response({"error": message}, exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -117,7 +139,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         description=(
             "The Plivo REST API as served by Switchboard. Authenticate with HTTP Basic "
-            "(auth_id:auth_token). Bodies may be JSON or form-encoded; paths end in `/`."
+            "(auth_id:auth_token). Request bodies are JSON objects (also on DELETE); form-encoded and "
+            "multipart bodies with the same keys are accepted too. Values may be loosely typed as the "
+            "SDKs send them (`\"true\"`, `1`, `\"20\"`); `null` means \"not given\". Unknown keys are "
+            "ignored. Paths end in `/` (a missing slash is tolerated)."
         ),
         openapi_url="/openapi.json",
         docs_url="/docs",
@@ -129,14 +154,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock or Clock()
     app.state.auth_throttle = FailureThrottle(settings.auth_failure_limit, settings.auth_failure_window)
+    app.state.phone_book = PhoneBook(app.state.clock)
     _install_error_handlers(app)
     app.include_router(account_routes.router)
     app.include_router(application_routes.router)
+    app.include_router(sim_routes.router)
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)
     app.include_router(pricing_routes.router)
     app.include_router(lookup_routes.router)
+    app.include_router(webhook_routes.router)
+    app.include_router(message_routes.router)
+    app.include_router(message_routes.public)
+    app.include_router(sim_sms_routes.router)
     app.add_middleware(TrailingSlash)
     _declare_basic_auth(app)
     return app

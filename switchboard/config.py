@@ -25,6 +25,8 @@ class Settings:
     webhook_log_retention_hours: float = 72.0
     webhook_host_concurrency: int = 16
     webhook_ca_file: str | None = None
+    sms_mps: dict[str, float] = field(default_factory=dict)
+    """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 
     def credentials_problem(self) -> str | None:
         """Why SWITCHBOARD_AUTH_ID / SWITCHBOARD_AUTH_TOKEN cannot be used, or None."""

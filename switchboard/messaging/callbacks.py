@@ -1,0 +1,85 @@
+"""Status callbacks of messages, written to the webhook outbox in the transaction that changes
+the message's state, so that a state change and its callback are committed together (a crash
+can neither lose the callback nor send one for a change that did not happen)."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.core.ids import new_uuid
+from switchboard.messaging.models import Message
+from switchboard.pricing.table import format_rate
+from switchboard.webhooks.models import WebhookNotification
+from switchboard.webhooks.urls import normalize_params
+
+EVENT = "message status"
+FAILURE_STATES = ("failed", "undelivered")
+
+
+def callback_time(value: datetime | None) -> str:
+    """``YYYY-mm-dd HH:MM:SS.ffffff`` (UTC), as Plivo's message callbacks write times."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else ""
+
+
+def status_params(message: Message) -> dict[str, Any]:
+    """The parameters of a status callback for the message's current state (``Sequence`` is the
+    message's ``sequence``, which the caller has already advanced)."""
+    params: dict[str, Any] = {
+        "MessageUUID": message.message_uuid,
+        "ParentMessageUUID": message.message_uuid,
+        "PartInfo": f"1 of {message.units}" if message.units > 1 else "",
+        "To": message.to_number,
+        "From": message.from_number,
+        "Type": message.message_type,
+        "Status": message.message_state,
+        "Units": message.units,
+        "TotalRate": format_rate(message.total_rate),
+        "TotalAmount": format_rate(message.total_amount),
+        "MCC": "",
+        "MNC": "",
+        "Sequence": message.sequence,
+        "MessageTime": callback_time(message.message_time),
+        "QueuedTime": callback_time(message.message_time),
+        "SentTime": callback_time(message.sent_time),
+        "DeliveryReportTime": callback_time(message.delivery_time),
+        "PowerpackUUID": message.powerpack_uuid or "",
+        "requester_ip": message.requester_ip,
+    }
+    if message.message_state in FAILURE_STATES:
+        params["ErrorCode"] = str(message.error_code if message.error_code is not None else 1000)
+    return params
+
+
+def outbox_row(message: Message, now: datetime) -> dict[str, Any] | None:
+    """An outbox row for the message's current state, or None when it has no callback URL.
+    The URL was checked when the message was accepted."""
+    if not message.url:
+        return None
+    return {
+        "notification_id": new_uuid(),
+        "account_id": message.account_id,
+        "owner_auth_id": message.sub_account_id or message.account_id,
+        "event": EVENT,
+        "url": message.url,
+        "method": message.method,
+        "params": orjson.dumps(normalize_params(status_params(message))).decode(),
+        "attempts": 0,
+        "created": now,
+        "next_attempt_at": now,
+        "last_error": "",
+        "lease_owner": None,
+        "lease_until": None,
+    }
+
+
+async def queue_callbacks(session: AsyncSession, messages: Iterable[Message], now: datetime) -> int:
+    """Add the status callbacks of ``messages`` (their state and sequence already set) to the
+    session's transaction; returns how many."""
+    rows = [row for row in (outbox_row(message, now) for message in messages) if row is not None]
+    if rows:
+        await session.execute(insert(WebhookNotification), rows)
+    return len(rows)

@@ -1,0 +1,204 @@
+"""Accepting outbound messages: the checks of ``POST Message/`` (and of ``<Message>`` replies and
+automatic opt-out answers), pricing, routing, opt-out and the sender's schedule. The rows are
+the pipeline's queue: once they are committed, the message will be sent."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.core.errors import ValidationError
+from switchboard.core.ids import new_uuid
+from switchboard.messaging.callbacks import queue_callbacks
+from switchboard.messaging.encoding import Segmented, segment, too_long
+from switchboard.messaging.models import Message, MessageMedia, MessagingSettings, OptOut
+from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
+from switchboard.numbers.models import RentedNumber
+from switchboard.numbers.phone import e164_digits, parse_e164, region_of
+from switchboard.pricing.table import rate_table
+
+MAX_DESTINATIONS = 1000
+MAX_MEDIA = 10
+INTERNAL = "internal"
+ALPHANUMERIC = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+NO_ALPHANUMERIC_SENDER = frozenset({"US", "CA", "PR", "CN"})
+OPT_OUT_COUNTRIES = frozenset({"US", "CA"})
+MMS_COUNTRIES = frozenset({"US", "CA"})
+OPTED_OUT = 200
+_COLUMNS = [column.key for column in Message.__table__.columns]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a message belongs to: the main account, and the subaccount when it is a subaccount's."""
+
+    account_id: str
+    sub_account_id: str | None = None
+
+    @property
+    def auth_id(self) -> str:
+        return self.sub_account_id or self.account_id
+
+
+@dataclass
+class Outgoing:
+    """A validated send: one sender, its destinations, the text and media."""
+
+    owner: Owner
+    src: str
+    dsts: list[str]
+    text: str
+    message_type: str = "sms"
+    url: str = ""
+    method: str = "POST"
+    log: bool = True
+    media_ids: list[str] = field(default_factory=list)
+    requester_ip: str = ""
+    skip_opt_out: bool = False
+
+
+def split_destinations(raw: str) -> list[str]:
+    """``dst`` split on ``<``, each as E.164 digits, duplicates dropped (first kept)."""
+    seen: dict[str, None] = {}
+    for item in raw.split("<"):
+        if not item.strip():
+            raise ValidationError(f"dst: {raw!r} has an empty destination; separate numbers with a single '<'")
+        seen.setdefault(e164_digits(parse_e164(item, "dst")), None)
+    if len(seen) > MAX_DESTINATIONS:
+        raise ValidationError(f"dst: at most {MAX_DESTINATIONS} destinations per request, not {len(seen)}")
+    return list(seen)
+
+
+def country_of(number: str) -> str:
+    try:
+        return region_of(phonenumbers.parse("+" + number)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+async def sender_number(session: AsyncSession, owner: Owner, src: str) -> RentedNumber | None:
+    """The number ``src`` of the (sub)account, checked for SMS; None for an alphanumeric sender.
+    A subaccount may send only from its own numbers; the main account from any of its account's."""
+    if ALPHANUMERIC.match(src) and not src.isdigit():
+        return None
+    digits = e164_digits(parse_e164(src, "src"))
+    number = await session.get(RentedNumber, digits)
+    if number is None or number.account_id != owner.account_id:
+        raise ValidationError(f"src: {src} is not a number of this account (error 40, invalid source number)")
+    if owner.sub_account_id is not None and number.sub_account_id != owner.sub_account_id:
+        raise ValidationError(f"src: {src} belongs to another account than subaccount {owner.sub_account_id} (error 40)")
+    if not number.sms_enabled:
+        raise ValidationError(f"src: {src} is not SMS-enabled (error 40, invalid source number)")
+    return number
+
+
+def check_text(text: str | None, message_type: str) -> Segmented:
+    if message_type == "sms" and not text:
+        raise ValidationError("text is required for an SMS and may not be empty")
+    segmented = segment(text or "")
+    problem = too_long(segmented)
+    if problem:
+        raise ValidationError(f"text: {problem} (error 110, message too long)")
+    return segmented
+
+
+async def opt_out_applies(session: AsyncSession, account_id: str, sender: RentedNumber | None) -> bool:
+    """Whether STOP/START/HELP are handled for ``sender``: per the account's setting, by default
+    on US and CA numbers."""
+    settings = await session.get(MessagingSettings, account_id)
+    mode = settings.opt_out if settings else "auto"
+    if mode == "off" or sender is None:
+        return False
+    return mode == "on" or sender.country_iso in OPT_OUT_COUNTRIES
+
+
+async def _opted_out(session: AsyncSession, account_id: str, src: str, dsts: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(dsts), 500):
+        chunk = list(dsts[start : start + 500])
+        rows = await session.scalars(
+            select(OptOut.handset).where(OptOut.account_id == account_id, OptOut.number == src, OptOut.handset.in_(chunk))
+        )
+        found.update(rows.all())
+    return found
+
+
+async def _held(session: AsyncSession, dsts: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(dsts), 500):
+        chunk = list(dsts[start : start + 500])
+        found.update((await session.scalars(select(RentedNumber.number).where(RentedNumber.number.in_(chunk)))).all())
+    return found
+
+
+def _rate(dst: str, message_type: str) -> Decimal:
+    if message_type == "mms":
+        country = rate_table().country(country_of(dst))
+        return country.mms_outbound if country else Decimal("0")
+    return rate_table().message_outbound_rate(dst) or Decimal("0")
+
+
+async def store_outgoing(
+    session: AsyncSession, out: Outgoing, sender: RentedNumber | None, schedule: SenderSchedule, default_connector: str, now: datetime
+) -> list[str]:
+    """Insert one queued message per destination (with their ``queued`` callbacks) into the
+    session's transaction; the caller commits. Returns the message_uuids in ``dsts`` order."""
+    segmented = segment(out.text)
+    units = 1 if out.message_type == "mms" else segmented.units
+    blocked = await _opted_out(session, out.owner.account_id, out.src, out.dsts) if not out.skip_opt_out and await opt_out_applies(session, out.owner.account_id, sender) else set()
+    internal = await _held(session, out.dsts)
+    kind = sender_kind(out.src, sender.number_type if sender else None)
+    rows: list[dict[str, Any]] = []
+    for dst in out.dsts:
+        rate = _rate(dst, out.message_type)
+        failed = dst in blocked
+        rows.append({
+            "message_uuid": new_uuid(), "account_id": out.owner.account_id, "sub_account_id": out.owner.sub_account_id,
+            "message_direction": "outbound", "message_type": out.message_type,
+            "message_state": "failed" if failed else "queued", "from_number": out.src, "to_number": dst,
+            "text": out.text, "encoding": segmented.encoding, "units": units, "total_rate": rate,
+            "total_amount": rate * units, "error_code": OPTED_OUT if failed else None, "url": out.url,
+            "method": out.method, "log": out.log, "powerpack_uuid": None, "destination_country_iso2": country_of(dst),
+            "message_intent": "", "requester_ip": out.requester_ip, "message_time": now, "sent_time": None,
+            "delivery_time": now if failed else None, "updated_time": now, "sequence": 1, "attempts": 0,
+            "dispatch_at": None if failed else schedule.slot(out.src, kind, units, now),
+            "connector": INTERNAL if dst in internal else default_connector, "carrier_message_id": None,
+        })
+    await session.execute(insert(Message), rows)
+    if out.media_ids:
+        links = [{"message_uuid": row["message_uuid"], "position": i, "media_id": media_id}
+                 for row in rows for i, media_id in enumerate(out.media_ids)]
+        await session.execute(insert(MessageMedia), links)
+    await queue_callbacks(session, [SimpleNamespace(**row) for row in rows], now)  # type: ignore[misc]
+    return [row["message_uuid"] for row in rows]
+
+
+def check_alphanumeric(src: str, dsts: Sequence[str]) -> None:
+    barred = sorted({country for country in map(country_of, dsts) if country in NO_ALPHANUMERIC_SENDER})
+    if barred:
+        raise ValidationError(
+            f"src: alphanumeric sender IDs cannot send to {', '.join(barred)} numbers; use a number of the account (error 40)"
+        )
+
+
+def check_mms(sender: RentedNumber | None, src: str, dsts: Sequence[str], media_count: int) -> None:
+    if sender is None or not sender.mms_enabled:
+        raise ValidationError(f"src: {src} is not MMS-enabled; MMS is sent from US and Canadian numbers with MMS")
+    if media_count == 0:
+        raise ValidationError("an MMS needs media_urls or media_ids")
+    if media_count > MAX_MEDIA:
+        raise ValidationError(f"media_urls and media_ids: at most {MAX_MEDIA} media per MMS, not {media_count}")
+    outside = sorted({dst for dst in dsts if country_of(dst) not in MMS_COUNTRIES})
+    if outside:
+        raise ValidationError(f"dst: MMS can only be sent to US and Canadian numbers, not {', '.join(outside[:5])}")
+
+
+def row_columns() -> list[str]:
+    return list(_COLUMNS)

@@ -1,0 +1,124 @@
+"""The message connector interface: how the messaging pipeline talks to a carrier.
+
+The pipeline (``switchboard.messaging``) owns every rule — validation, opt-out, rate limits,
+states, callbacks, durability. A connector only moves messages: it submits what the pipeline
+hands it and reports back what the carrier said, in Plivo's terms (states and error codes), via
+the :class:`ConnectorEvents` the pipeline gives it at start. The simulated carrier
+(``network/sim/sms.py``) is the first implementation; SMPP and HTTP carriers implement the same
+protocol.
+
+Delivery semantics: the pipeline submits a message at least once (after a crash between a
+submit and its commit, the message is submitted again with the same ``message_uuid``, which a
+connector should use as its idempotency key where the carrier allows). Receipts and inbound
+messages are acknowledged to the carrier only once the ``ConnectorEvents`` call has returned,
+because that is when they are in the database.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+ReceiptState = Literal["sent", "delivered", "undelivered", "failed"]
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    message_uuid: str
+    account_id: str
+    src: str
+    dst: str
+    text: str
+    encoding: str
+    """``GSM`` (GSM 03.38 7-bit) or ``UCS-2``."""
+    parts: tuple[str, ...]
+    """The text of each segment, split as counted (never inside an escape or surrogate pair)."""
+    message_type: str = "sms"
+    media_urls: tuple[str, ...] = ()
+    carrier_message_id: str | None = None
+    """Set when the message was already accepted by the connector (``resume`` after a restart)."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    message_uuid: str
+    accepted: bool
+    carrier_message_id: str | None = None
+    error_code: int | None = None
+    """Plivo's error code when not accepted (40 invalid source, 50 invalid destination …)."""
+    retry_after: float | None = None
+    """The carrier asked to slow down (throttled, queue full): submit again after this many seconds."""
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    carrier_message_id: str
+    state: ReceiptState
+    error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class InboundMedia:
+    content_type: str
+    content: bytes
+    file_name: str = ""
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """Where one segment of a concatenated message belongs (from the UDH or SAR fields)."""
+
+    reference: int
+    total: int
+    seqnum: int
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    src: str
+    dst: str
+    text: str
+    message_type: str = "sms"
+    media: tuple[InboundMedia, ...] = ()
+    part: PartInfo | None = None
+    carrier: str = ""
+
+
+class ConnectorEvents(Protocol):
+    """What a connector reports to the pipeline; each call returns once it is durable."""
+
+    async def receipts(self, connector: str, receipts: Sequence[DeliveryReceipt]) -> None: ...
+
+    async def inbound(self, connector: str, message: InboundSms) -> str | None:
+        """Store an inbound message (or part); returns its message_uuid once complete."""
+        ...
+
+
+class MessageConnector(Protocol):
+    name: str
+
+    async def start(self, events: ConnectorEvents) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def submit(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        """Hand messages to the carrier; one result per message, in order."""
+        ...
+
+    async def resume(self, outstanding: Sequence[OutboundMessage]) -> None:
+        """After a restart: messages this connector accepted earlier that have no final receipt
+        yet (a carrier that pushes receipts on its own may ignore this)."""
+        ...
+
+
+@dataclass
+class ConnectorSet:
+    """The connectors of a running node by name, and the one outbound messages use by default."""
+
+    default: str
+    connectors: dict[str, MessageConnector] = field(default_factory=dict)
+
+    def add(self, connector: MessageConnector) -> None:
+        self.connectors[connector.name] = connector
+
+    def get(self, name: str) -> MessageConnector:
+        return self.connectors.get(name) or self.connectors[self.default]
