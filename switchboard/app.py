@@ -16,13 +16,14 @@ from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
 from switchboard.config import Settings
-from switchboard.core.clock import Clock
+from switchboard.core.clock import Clock, VirtualClock
 from switchboard.core.db import Database
 from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
 from switchboard.core.throttle import FailureThrottle
-from switchboard.network.sim import routes as sim_routes
+from switchboard.network.sim import call_routes as sim_call_routes, routes as sim_routes
+from switchboard.network.sim.calls import SimNetwork
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.endpoints import routes as endpoint_routes
 from switchboard.lookup import routes as lookup_routes
@@ -33,6 +34,8 @@ from switchboard.numbers import carrier_routes, routes as number_routes
 from switchboard.pricing import routes as pricing_routes
 from switchboard.webhooks import routes as webhook_routes
 from switchboard.webhooks.runtime import build_webhooks
+from switchboard.voice import live_routes as call_live_routes, routes as call_routes
+from switchboard.voice.engine import VoiceEngine
 
 log = logging.getLogger("switchboard")
 
@@ -87,9 +90,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.webhooks.start()
     app.state.messaging = build_messaging(app)
     await app.state.messaging.pipeline.start()
+    await app.state.clock.start()
+    app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, app.state.sim_network,
+                                  app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None))
     try:
         yield
     finally:
+        await app.state.voice.stop()
+        await app.state.clock.stop()
         await app.state.messaging.stop()
         await app.state.webhooks.stop()
         await db.dispose()
@@ -152,13 +160,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         default_response_class=JSONResponse,
     )
     app.state.settings = settings
-    app.state.clock = clock or Clock()
+    app.state.clock = clock or (VirtualClock() if settings.clock == "virtual" else Clock())
     app.state.auth_throttle = FailureThrottle(settings.auth_failure_limit, settings.auth_failure_window)
     app.state.phone_book = PhoneBook(app.state.clock)
+    app.state.sim_network = SimNetwork(app.state.clock, app.state.phone_book)
     _install_error_handlers(app)
     app.include_router(account_routes.router)
     app.include_router(application_routes.router)
     app.include_router(sim_routes.router)
+    app.include_router(sim_call_routes.router)
+    app.include_router(call_routes.router)
+    app.include_router(call_live_routes.router)
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)

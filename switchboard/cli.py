@@ -24,13 +24,18 @@ def serve(
     public_url: Annotated[Optional[str], typer.Option(help="Base URL others reach this server at (media URLs, sip domain).")] = None,
     sip_domain: Annotated[Optional[str], typer.Option(help="Domain of application and endpoint SIP URIs; default: the public URL's host.")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    clock: Annotated[str, typer.Option(help="real, or virtual: simulated time that jumps ahead when every call is waiting.")] = "real",
 ) -> None:
     """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
     from switchboard.app import create_app
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if clock not in ("real", "virtual"):
+        typer.echo("error: --clock must be real or virtual", err=True)
+        raise typer.Exit(2)
     settings = Settings(
-        host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain
+        host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
+        clock=clock,
     )
     problem = settings.credentials_problem()
     if problem:

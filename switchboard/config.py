@@ -25,6 +25,7 @@ class Settings:
     webhook_log_retention_hours: float = 72.0
     webhook_host_concurrency: int = 16
     webhook_ca_file: str | None = None
+    clock: str = "real"  # "real" or "virtual" (simulated time; see docs/simulator.md)
     sms_mps: dict[str, float] = field(default_factory=dict)
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 

@@ -1,0 +1,220 @@
+"""The call-leg (channel) interface: the boundary between the voice engine and a telephone network.
+
+The XML interpreter (``switchboard.voice``) drives calls only through :class:`CallLeg` and
+:class:`Network`. The simulated network (``network/sim/calls.py``) implements them now; the
+SIP/RTP network will implement the same classes later, and the interpreter will not change.
+See docs/architecture.md.
+
+A leg is one party's connection to the platform (Plivo's A-leg or B-leg). What the platform
+sends to the far end is :class:`Media` (speech, audio, silence, a beep, DTMF); what comes back
+is events: answered, digits, utterances, hangup. Bridging two legs and joining a conference
+mixer are part of the interface so that Dial and Conference can be built on it.
+"""
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class LegState(str, Enum):
+    NEW = "new"
+    RINGING = "ringing"
+    EARLY = "early-media"
+    ANSWERED = "answered"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Text to be spoken by text-to-speech. ``ssml`` tells a TTS engine the text came with markup;
+    ``pause_seconds`` is the sum of explicit SSML ``<break>`` times."""
+
+    text: str
+    voice: str = "WOMAN"
+    language: str = "en-US"
+    pause_seconds: float = 0.0
+    ssml: bool = False
+
+
+@dataclass(frozen=True)
+class Audio:
+    """An audio file by URL, with its decoded length (the engine fetches it first)."""
+
+    url: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Silence:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Beep:
+    seconds: float = 0.25
+    frequency: int = 800
+
+
+Media = Speech | Audio | Silence | Beep
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """Something the far end said, as recognised: the text, the recogniser's confidence (0..1)
+    and how long it spoke."""
+
+    text: str
+    confidence: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Why a leg ended, in the network's terms; the engine maps it to Plivo's hangup causes.
+    ``by_far_end`` is True when the remote party hung up or refused the call."""
+
+    reason: str  # "hangup" | "busy" | "rejected" | "no-answer" | "unreachable" | "platform"
+    by_far_end: bool
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """What may cut a prompt short: a DTMF digit, the far end starting to speak."""
+
+    digits: bool = False
+    speech: bool = False
+
+
+NO_INTERRUPT = Interrupt()
+
+
+@dataclass
+class OriginateRequest:
+    """An outbound leg to place: ``to`` is E.164 digits or ``sip:user@domain``."""
+
+    to: str
+    from_: str
+    caller_name: str = ""
+    sip_headers: dict[str, str] = field(default_factory=dict)
+    call_uuid: str = ""
+
+
+class CallLeg(ABC):
+    """One call leg. Futures: :attr:`ringing`, :attr:`early_media`, :attr:`answered` resolve when
+    that happens; :attr:`ended` resolves with an :class:`Ended` (and only once)."""
+
+    uuid: str
+    direction: str  # "inbound" | "outbound", as Plivo names it from the platform's side
+    from_: str
+    to: str
+    caller_name: str
+
+    def __init__(self, uuid: str, direction: str, from_: str, to: str, caller_name: str = ""):
+        loop = asyncio.get_running_loop()
+        self.uuid, self.direction, self.from_, self.to, self.caller_name = uuid, direction, from_, to, caller_name
+        self.state = LegState.NEW
+        self.ringing: asyncio.Future[None] = loop.create_future()
+        self.early_media: asyncio.Future[None] = loop.create_future()
+        self.answered: asyncio.Future[None] = loop.create_future()
+        self.ended: asyncio.Future[Ended] = loop.create_future()
+
+    @property
+    def is_up(self) -> bool:
+        return not self.ended.done()
+
+    # --- signalling ------------------------------------------------------------------------
+
+    @abstractmethod
+    async def ring(self) -> None:
+        """Inbound: tell the caller it is ringing (SIP 180)."""
+
+    @abstractmethod
+    async def pre_answer(self) -> None:
+        """Inbound: open early media without answering (SIP 183)."""
+
+    @abstractmethod
+    async def answer(self) -> None:
+        """Inbound: answer (SIP 200)."""
+
+    @abstractmethod
+    async def hangup(self, reason: str = "platform") -> None:
+        """End the leg from the platform's side (BYE, CANCEL or a rejection before answer:
+        ``reason`` "busy"/"rejected" pick the rejection response)."""
+
+    # --- media out -----------------------------------------------------------------------------
+
+    @abstractmethod
+    async def play(self, media: Media, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        """Send ``media`` to the far end and return when it has played (True), or False when an
+        allowed interruption, :meth:`stop_media` or the end of the leg cut it short."""
+
+    @abstractmethod
+    def stop_media(self) -> None:
+        """Cut short whatever :meth:`play` is sending."""
+
+    @abstractmethod
+    async def send_digits(self, digits: str) -> None:
+        """Send DTMF (``w`` = 0.5 s pause, ``W`` = 1 s) and return when sent."""
+
+    @abstractmethod
+    def overlay(self, media: list[Media], loops: int) -> "asyncio.Task[None]":
+        """Play ``media`` mixed over whatever else plays (the live Play/Speak API); a task."""
+
+    # --- media in ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def next_digit(self, timeout: float | None) -> str | None:
+        """The next DTMF digit the far end pressed (buffered since :meth:`flush_digits`), or None
+        after ``timeout`` seconds or when the leg ends."""
+
+    @abstractmethod
+    def flush_digits(self) -> None:
+        """Forget digits pressed so far."""
+
+    @abstractmethod
+    def flush_utterances(self) -> None:
+        """Forget what the far end said so far."""
+
+    @abstractmethod
+    async def next_utterance(self, timeout: float | None, hints: list[str]) -> Utterance | None:
+        """The next complete utterance of the far end, or None (timeout or end of leg)."""
+
+    @abstractmethod
+    async def wait_for_silence(self, min_silence: float, timeout: float) -> bool:
+        """Return True once the far end has been silent for ``min_silence`` seconds, False at
+        ``timeout``."""
+
+    @abstractmethod
+    async def wait_for_beep(self, timeout: float) -> bool:
+        """Return True when a voicemail beep is heard, False at ``timeout``."""
+
+    @abstractmethod
+    async def first_speech(self, timeout: float) -> Utterance | None:
+        """For machine detection: the far end's first utterance after answer (its length tells a
+        greeting from a "hello"), or None if it stayed silent for ``timeout``."""
+
+    # --- joining legs (Dial, Conference: later issues) -------------------------------------
+
+    async def bridge(self, other: "CallLeg") -> None:
+        """Connect this leg's media to ``other`` (Dial)."""
+        raise NotImplementedError("bridging legs arrives with <Dial>")
+
+    async def join(self, mixer: Any) -> None:
+        """Put this leg in a conference mixer (Conference)."""
+        raise NotImplementedError("conference mixers arrive with <Conference>")
+
+
+IncomingHandler = Callable[[CallLeg], Awaitable[None]]
+
+
+class Network(ABC):
+    """A telephone network: places outbound legs and hands inbound legs to the engine."""
+
+    on_incoming: IncomingHandler | None = None
+
+    @abstractmethod
+    async def originate(self, request: OriginateRequest) -> CallLeg:
+        """Start an outbound leg; it rings, answers or ends by itself (watch its futures)."""

@@ -1,0 +1,175 @@
+"""The simulated network's calls: placing outbound legs to simulated phones, placing calls *into*
+the platform from them, and running each phone's call script on the far end of the leg.
+
+Script steps (see phones.py): ``ring`` then answer, ``reject``, ``machine`` (answers, says its
+greeting, beeps), ``wait``, ``press``, ``say``, ``hangup``. Before the call is answered only
+``ring``/``reject``/``machine`` mean anything for a called phone; a calling phone's script runs
+once the platform answers (or opens early media) it. When the script ends the phone stays on
+the line until the platform hangs up.
+"""
+
+import asyncio
+import logging
+from typing import Any
+
+from switchboard.core.clock import Clock
+from switchboard.core.ids import new_uuid
+from switchboard.network.channel import CallLeg, Network, OriginateRequest, Utterance
+from switchboard.network.sim.legs import SimLeg, first_of
+from switchboard.network.sim.phones import (
+    CallStep,
+    Hangup,
+    Machine,
+    PhoneBook,
+    Press,
+    Reject,
+    Ring,
+    Say,
+    Wait,
+    endpoint_address,
+)
+from switchboard.network.sim.speech import DIGIT_GAP, DIGIT_TONE, PAUSES, speech_seconds
+
+log = logging.getLogger("switchboard.sim")
+ONE_RING = 1.0
+BEEP_SECONDS = 0.5
+
+
+def phone_for(destination: str) -> str:
+    """The phone-book address of a destination: E.164 digits, or ``sip:user@…`` of an endpoint."""
+    if destination.startswith("sip:"):
+        return endpoint_address(destination[4:].split("@", 1)[0])
+    if destination.startswith("endpoint:"):
+        return destination
+    return destination.lstrip("+")
+
+
+class SimNetwork(Network):
+    def __init__(self, clock: Clock, book: PhoneBook):
+        self.clock, self.book = clock, book
+
+    async def originate(self, request: OriginateRequest) -> CallLeg:
+        address = phone_for(request.to)
+        leg = SimLeg(self.clock, self.book, address, uuid=request.call_uuid or new_uuid(), direction="outbound",
+                     from_=request.from_, to=request.to, caller_name=request.caller_name)
+        leg.log("call", direction="incoming", state="offered", **{"from": request.from_, "to": request.to})
+        leg.far_end_task = asyncio.create_task(self._called_phone(leg, list(self.book.phone(address).script)),
+                                               name=f"sim-phone-{leg.uuid}")
+        return leg
+
+    async def place_call(self, from_: str, to: str, script: list[CallStep], caller_name: str = "") -> SimLeg:
+        """A simulated phone calls ``to`` (a platform number or ``sip:`` endpoint URI); the leg is
+        handed to the engine (``on_incoming``) and the caller's script runs once it is answered."""
+        address = phone_for(from_)
+        leg = SimLeg(self.clock, self.book, address, uuid=new_uuid(), direction="inbound",
+                     from_=from_, to=to, caller_name=caller_name)
+        leg.log("call", direction="outgoing", state="dialing", **{"from": from_, "to": to})
+        leg.far_end_task = asyncio.create_task(self._calling_phone(leg, script), name=f"sim-caller-{leg.uuid}")
+        if self.on_incoming is None:
+            await leg.hangup("unreachable")
+        else:
+            asyncio.create_task(self.on_incoming(leg), name=f"incoming-{leg.uuid}")
+        return leg
+
+    # --- the far end ---------------------------------------------------------------------------
+
+    async def _called_phone(self, leg: SimLeg, script: list[CallStep]) -> None:
+        try:
+            rest = await self._until_answer(leg, script)
+            if rest is not None:
+                await self._run_steps(leg, rest)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("simulated phone %s failed", leg.phone)
+
+    async def _until_answer(self, leg: SimLeg, script: list[CallStep]) -> list[CallStep] | None:
+        """Ring, reject or answer as the script says; the steps left once answered (None: ended)."""
+        leg.far_end_ringing()
+        leg.log("call", state="ringing")
+        ring = 0.0
+        rang = False
+        for index, step in enumerate(script):
+            if isinstance(step, Ring):
+                ring += step.ring
+                rang = True
+            elif isinstance(step, Reject):
+                if step.reject == "no-answer":
+                    await self.clock.wait(leg.ended, None)
+                    leg.log("call", state="missed")
+                    return None
+                if await self.clock.wait(leg.ended, ring):
+                    return None
+                leg.log("call", state="ended", by="phone", reason=step.reject)
+                leg.far_end_ended(step.reject)
+                return None
+            elif isinstance(step, Machine):
+                if await self.clock.wait(leg.ended, ring if rang else ONE_RING):
+                    return None
+                self._answered(leg, machine=True)
+                await self._speak(leg, step.greeting, voicemail=True)
+                if leg.is_up:
+                    leg.log("beep")
+                    await self.clock.sleep(BEEP_SECONDS)
+                    leg.far_end_beeped()
+                return script[index + 1:]
+            else:
+                return await self._answer_after(leg, ring if rang else ONE_RING, script[index:])
+        return await self._answer_after(leg, ring if rang else ONE_RING, [])
+
+    async def _answer_after(self, leg: SimLeg, ring: float, rest: list[CallStep]) -> list[CallStep] | None:
+        if await self.clock.wait(leg.ended, ring):
+            leg.log("call", state="missed")
+            return None
+        self._answered(leg)
+        return rest
+
+    def _answered(self, leg: SimLeg, machine: bool = False) -> None:
+        leg.log("call", state="answered", **({"answering_machine": True} if machine else {}))
+        leg.far_end_answered()
+
+    async def _calling_phone(self, leg: SimLeg, script: list[CallStep]) -> None:
+        try:
+            await self.clock.wait(first_of(leg.answered, leg.early_media, leg.ended), None)
+            if leg.is_up:
+                await self._run_steps(leg, [s for s in script if not isinstance(s, Ring | Reject | Machine)])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("simulated caller %s failed", leg.phone)
+
+    async def _run_steps(self, leg: SimLeg, steps: list[CallStep]) -> None:
+        for step in steps:
+            if not leg.is_up:
+                return
+            if isinstance(step, Wait):
+                if await self.clock.wait(leg.ended, step.wait):
+                    return
+            elif isinstance(step, Press):
+                leg.log("pressed", digits=step.press)
+                for digit in step.press:
+                    pause = PAUSES.get(digit)
+                    if pause is not None:
+                        await self.clock.sleep(pause)
+                        continue
+                    await self.clock.sleep(DIGIT_TONE)
+                    leg.far_end_digit(digit.upper())
+                    await self.clock.sleep(DIGIT_GAP)
+            elif isinstance(step, Say):
+                await self._speak(leg, step.say)
+            elif isinstance(step, Hangup):
+                leg.log("call", state="ended", by="phone", reason="hangup")
+                leg.far_end_ended("hangup")
+                return
+
+    async def _speak(self, leg: SimLeg, text: str, voicemail: bool = False) -> None:
+        seconds = speech_seconds(text, "MAN")
+        leg.log("said", text=text, seconds=seconds, **({"greeting": True} if voicemail else {}))
+        leg.far_end_starts_speaking()
+        if await self.clock.wait(leg.ended, seconds):
+            return
+        leg.far_end_said(Utterance(text, 1.0, seconds))
+
+
+def describe_leg(leg: CallLeg) -> dict[str, Any]:
+    return {"call_uuid": leg.uuid, "from": leg.from_, "to": leg.to, "direction": leg.direction}

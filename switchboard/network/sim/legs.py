@@ -1,0 +1,273 @@
+"""A call leg on the simulated network: media takes as long as it would on a real line, and the
+far end (a simulated phone running its script) is heard through digits, utterances and beeps.
+Everything the phone experiences is written to its log in the phone book."""
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from switchboard.core.clock import Clock
+from switchboard.network.channel import (
+    NO_INTERRUPT,
+    Audio,
+    Beep,
+    CallLeg,
+    Ended,
+    Interrupt,
+    LegState,
+    Media,
+    Silence,
+    Speech,
+    Utterance,
+)
+from switchboard.network.sim.phones import PhoneBook
+from switchboard.network.sim.speech import dtmf_seconds, speech_seconds
+
+
+def first_of(*futures: "asyncio.Future[Any]") -> "asyncio.Future[None]":
+    """A future done as soon as any of ``futures`` is done."""
+    combined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def done(_: "asyncio.Future[Any]") -> None:
+        if not combined.done():
+            combined.set_result(None)
+
+    for future in futures:
+        if future.done():
+            done(future)
+            break
+        future.add_done_callback(done)
+    return combined
+
+
+def media_seconds(media: Media) -> float:
+    if isinstance(media, Speech):
+        return speech_seconds(media.text, media.voice, media.pause_seconds)
+    if isinstance(media, Audio | Silence | Beep):
+        return media.seconds
+    return 0.0
+
+
+def _describe(media: Media) -> tuple[str, dict[str, Any]]:
+    if isinstance(media, Speech):
+        return "heard_speech", {"text": media.text, "voice": media.voice, "language": media.language}
+    if isinstance(media, Audio):
+        return "heard_audio", {"url": media.url}
+    if isinstance(media, Beep):
+        return "heard_beep", {"frequency": media.frequency}
+    return "heard_silence", {}
+
+
+class SimLeg(CallLeg):
+    """``phone`` is the phone-book address of the far end (the callee of an outbound leg, the
+    caller of an inbound one)."""
+
+    def __init__(self, clock: Clock, book: PhoneBook, phone: str, **identity: Any):
+        super().__init__(**identity)
+        self.clock, self.book, self.phone = clock, book, phone
+        self._digits: deque[str] = deque()
+        self._utterances: deque[Utterance] = deque()
+        self._arrival: asyncio.Future[None] = self._new()
+        self._speech_start: asyncio.Future[None] = self._new()
+        self._stop: asyncio.Future[None] = self._new()
+        self._beep: asyncio.Future[None] = self._new()
+        self.speaking_since: float | None = None
+        self.silent_since = clock.monotonic()
+        self.far_end_task: asyncio.Task[None] | None = None
+
+    def _new(self) -> "asyncio.Future[None]":
+        return asyncio.get_running_loop().create_future()
+
+    def log(self, kind: str, **detail: Any) -> dict[str, Any]:
+        return self.book.record(self.phone, kind, call_uuid=self.uuid, **detail).detail
+
+    # --- far end (called by the phone's script runner) -------------------------------------
+
+    def far_end_ringing(self) -> None:
+        self.state = LegState.RINGING
+        _resolve(self.ringing)
+
+    def far_end_answered(self) -> None:
+        self.state = LegState.ANSWERED
+        _resolve(self.answered)
+
+    def far_end_ended(self, reason: str) -> None:
+        self._end(Ended(reason, by_far_end=True))
+
+    def far_end_digit(self, digit: str) -> None:
+        self._digits.append(digit)
+        self._wake()
+
+    def far_end_starts_speaking(self) -> None:
+        self.speaking_since = self.clock.monotonic()
+        _resolve(self._speech_start)
+
+    def far_end_said(self, utterance: Utterance) -> None:
+        self.speaking_since = None
+        self.silent_since = self.clock.monotonic()
+        self._utterances.append(utterance)
+        self._wake()
+
+    def far_end_beeped(self) -> None:
+        _resolve(self._beep)
+
+    def _wake(self) -> None:
+        _resolve(self._arrival)
+        self._arrival = self._new()
+
+    def _end(self, ended: Ended) -> None:
+        if self.ended.done():
+            return
+        self.state = LegState.ENDED
+        self.ended.set_result(ended)
+        for future in (self._arrival, self._stop):
+            _resolve(future)
+        if self.far_end_task is not None and not ended.by_far_end:
+            self.far_end_task.cancel()
+
+    # --- signalling ------------------------------------------------------------------------
+
+    async def ring(self) -> None:
+        if self.state == LegState.NEW:
+            self.state = LegState.RINGING
+            _resolve(self.ringing)
+            self.log("call", state="ringing")
+
+    async def pre_answer(self) -> None:
+        if self.state in (LegState.NEW, LegState.RINGING):
+            self.state = LegState.EARLY
+            _resolve(self.early_media)
+            self.log("call", state="early-media")
+
+    async def answer(self) -> None:
+        if self.state not in (LegState.ANSWERED, LegState.ENDED):
+            self.state = LegState.ANSWERED
+            _resolve(self.answered)
+            self.log("call", state="answered")
+
+    async def hangup(self, reason: str = "platform") -> None:
+        if self.ended.done():
+            return
+        was_answered = self.answered.done()
+        self.log("call", state="ended", by="platform", reason=reason if not was_answered else "hangup")
+        self._end(Ended(reason, by_far_end=False))
+
+    # --- media -----------------------------------------------------------------------------
+
+    async def play(self, media: Media, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        if self.ended.done():
+            return False
+        seconds = media_seconds(media)
+        kind, detail = _describe(media)
+        entry = self.log(kind, seconds=seconds, **detail)
+        watch: list[asyncio.Future[Any]] = [self.ended, self._stop]
+        if interrupt.digits:
+            if self._digits:
+                entry["interrupted_after"] = 0.0
+                return False
+            watch.append(self._arrival)
+        if interrupt.speech:
+            watch.append(self._speech_start)
+        started = self.clock.monotonic()
+        done = not await self.clock.wait(first_of(*watch), seconds)
+        if self._stop.done():
+            self._stop = self._new()
+        if not done:
+            entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
+        return done
+
+    def stop_media(self) -> None:
+        _resolve(self._stop)
+
+    def overlay(self, media: list[Media], loops: int) -> "asyncio.Task[None]":
+        async def run() -> None:
+            for _ in range(loops):
+                for item in media:
+                    kind, detail = _describe(item)
+                    self.log(kind, seconds=media_seconds(item), overlay=True, **detail)
+                    if await self.clock.wait(self.ended, media_seconds(item)):
+                        return
+
+        return asyncio.create_task(run(), name=f"overlay-{self.uuid}")
+
+    async def send_digits(self, digits: str) -> None:
+        if self.ended.done():
+            return
+        self.log("received_digits", digits=digits)
+        await self.clock.wait(self.ended, dtmf_seconds(digits))
+
+    # --- input -----------------------------------------------------------------------------
+
+    async def next_digit(self, timeout: float | None) -> str | None:
+        deadline = None if timeout is None else self.clock.monotonic() + timeout
+        while not self._digits and not self.ended.done():
+            left = None if deadline is None else deadline - self.clock.monotonic()
+            if left is not None and left <= 0:
+                break
+            await self.clock.wait(first_of(self._arrival, self.ended), left)
+        return self._digits.popleft() if self._digits else None
+
+    def flush_digits(self) -> None:
+        self._digits.clear()
+
+    async def next_utterance(self, timeout: float | None, hints: list[str]) -> Utterance | None:
+        deadline = None if timeout is None else self.clock.monotonic() + timeout
+        while not self._utterances and not self.ended.done():
+            left = None if deadline is None else deadline - self.clock.monotonic()
+            if self.speaking_since is not None:
+                left = None  # an utterance under way is heard to its end
+            elif left is not None and left <= 0:
+                break
+            await self.clock.wait(first_of(self._arrival, self.ended), left)
+        if not self._utterances:
+            return None
+        heard = self._utterances.popleft()
+        return recognise(heard, hints)
+
+    def flush_utterances(self) -> None:
+        self._utterances.clear()
+        self._speech_start = self._new() if self.speaking_since is None else self._speech_start
+
+    async def wait_for_silence(self, min_silence: float, timeout: float) -> bool:
+        deadline = self.clock.monotonic() + timeout
+        while not self.ended.done():
+            now = self.clock.monotonic()
+            if self.speaking_since is None and now - self.silent_since >= min_silence:
+                return True
+            quiet_at = now + min_silence if self.speaking_since is not None else self.silent_since + min_silence
+            if deadline <= now:
+                return False
+            await self.clock.wait(first_of(self._arrival, self.ended), min(quiet_at, deadline) - now)
+        return False
+
+    async def wait_for_beep(self, timeout: float) -> bool:
+        return await self.clock.wait(first_of(self._beep, self.ended), timeout) and self._beep.done()
+
+    async def first_speech(self, timeout: float) -> Utterance | None:
+        deadline = self.clock.monotonic() + timeout
+        while not self._utterances and not self.ended.done():
+            left = deadline - self.clock.monotonic()
+            if left <= 0:
+                break
+            await self.clock.wait(first_of(self._arrival, self.ended), left)
+        if self._utterances:
+            return self._utterances[0]
+        if self.speaking_since is not None:
+            return Utterance("", 0.0, round(self.clock.monotonic() - self.speaking_since, 3))
+        return None
+
+
+def recognise(heard: Utterance, hints: list[str]) -> Utterance:
+    """The simulated recogniser hears the words exactly; a phrase from ``hints`` that the words
+    contain is returned as said with high confidence, other speech with a lower one."""
+    spoken = " ".join(heard.text.lower().split())
+    for hint in hints:
+        phrase = " ".join(hint.lower().split())
+        if phrase and (phrase == spoken or f" {phrase} " in f" {spoken} "):
+            return Utterance(hint.strip(), 0.95 if phrase == spoken else 0.9, heard.seconds)
+    return Utterance(heard.text, 0.8 if not hints else 0.6, heard.seconds)
+
+
+def _resolve(future: "asyncio.Future[None]") -> None:
+    if not future.done():
+        future.set_result(None)

@@ -1,0 +1,62 @@
+"""Plivo's hangup causes: code, name, the FreeSWITCH-style ``HangupCause`` and who hung up.
+
+``CallStatus`` at the end of a call is ``completed`` for an answered call (and for every inbound
+call, which is never busy or no-answer); otherwise it follows the cause.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: int
+    name: str
+    q850: str
+    status: str = "completed"  # CallStatus of an unanswered outbound call ending this way
+
+
+NORMAL_HANGUP = Cause(4000, "Normal Hangup", "NORMAL_CLEARING")
+END_OF_XML = Cause(4010, "End Of XML Instructions", "NORMAL_CLEARING")
+CANCELED = Cause(1000, "Canceled", "ORIGINATOR_CANCEL", "cancel")
+NO_ANSWER = Cause(3000, "No Answer", "NO_ANSWER", "no-answer")
+BUSY = Cause(3010, "Busy Line", "USER_BUSY", "busy")
+REJECTED = Cause(3020, "Rejected", "CALL_REJECTED", "failed")
+UNALLOCATED = Cause(3050, "Unallocated number", "UNALLOCATED_NUMBER", "failed")
+INVALID_DESTINATION = Cause(2000, "Invalid Destination Address", "INVALID_NUMBER_FORMAT", "failed")
+NETWORK_ERROR = Cause(5000, "Network Error", "NETWORK_OUT_OF_ORDER", "failed")
+INTERNAL_ERROR = Cause(5010, "Internal Error", "NORMAL_TEMPORARY_FAILURE", "failed")
+ROUTING_ERROR = Cause(5020, "Routing Error", "NO_ROUTE_DESTINATION", "failed")
+SCHEDULED_HANGUP = Cause(6000, "Scheduled Hangup", "ALLOTTED_TIMEOUT")
+RING_TIMEOUT = Cause(6010, "Ring Timeout Reached", "NO_ANSWER", "no-answer")
+MACHINE_DETECTED = Cause(9100, "Machine Detected", "NORMAL_CLEARING")
+
+# URL and XML failures, by what was being fetched.
+URL_ERRORS = {
+    "answer": Cause(7011, "Error Reaching Answer URL", "NORMAL_TEMPORARY_FAILURE"),
+    "action": Cause(7012, "Error Reaching Action URL", "NORMAL_TEMPORARY_FAILURE"),
+    "transfer": Cause(7013, "Error Reaching Transfer URL", "NORMAL_TEMPORARY_FAILURE"),
+    "redirect": Cause(7014, "Error Reaching Redirect URL", "NORMAL_TEMPORARY_FAILURE"),
+}
+INVALID_URL = {
+    "action": Cause(7022, "Invalid Action URL", "NORMAL_TEMPORARY_FAILURE"),
+    "transfer": Cause(7023, "Invalid Transfer URL", "NORMAL_TEMPORARY_FAILURE"),
+    "redirect": Cause(7024, "Invalid Redirect URL", "NORMAL_TEMPORARY_FAILURE"),
+}
+XML_ERRORS = {
+    "answer": Cause(8011, "Invalid Answer XML", "NORMAL_TEMPORARY_FAILURE"),
+    "action": Cause(8012, "Invalid Action XML", "NORMAL_TEMPORARY_FAILURE"),
+    "transfer": Cause(8013, "Invalid Transfer XML", "NORMAL_TEMPORARY_FAILURE"),
+    "redirect": Cause(8014, "Invalid Redirect XML", "NORMAL_TEMPORARY_FAILURE"),
+}
+
+# What the far end did, by the network's reason (see network.channel.Ended).
+FAR_END = {
+    "hangup": NORMAL_HANGUP,
+    "busy": BUSY,
+    "rejected": REJECTED,
+    "no-answer": NO_ANSWER,
+    "unreachable": NETWORK_ERROR,
+}
+
+# Hangup sources, as Plivo spells them.
+CALLER, CALLEE, PLIVO, API_REQUEST, ANSWER_XML, ERROR = "Caller", "Callee", "Plivo", "API Request", "Answer XML", "Error"

@@ -1,0 +1,214 @@
+"""Plivo XML elements: each element's attributes (type, allowed values, default), what it may
+contain, and whether it takes text. :mod:`switchboard.voice.document` validates against this.
+
+Defaults are those of Plivo's current documentation (not of the old open-source framework).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class AttributeError_(ValueError):
+    """An attribute value Plivo would refuse; the message says why."""
+
+
+Check = Callable[[str], Any]
+
+LANGUAGES = frozenset({
+    "arb", "cmn-CN", "cy-GB", "da-DK", "de-DE", "en-AU", "en-GB", "en-GB-WLS", "en-IN", "en-US", "es-ES", "es-MX",
+    "es-US", "fr-CA", "fr-FR", "hi-IN", "is-IS", "it-IT", "ja-JP", "ko-KR", "nb-NO", "nl-NL", "pl-PL", "pt-BR", "pt-PT",
+    "ro-RO", "ru-RU", "sv-SE", "tr-TR",
+})
+SSML_TAGS = frozenset({"break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub", "w", "cont"})
+DTMF_DIGITS = re.compile(r"^[0-9*#A-Da-dwW]+$")
+
+
+def boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise AttributeError_(f"must be true or false, not {value!r}")
+
+
+def integer(low: int | None = None, high: int | None = None, clamp_high: bool = False) -> Check:
+    def check(value: str) -> int:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise AttributeError_(f"must be a whole number, not {value!r}") from None
+        if low is not None and number < low:
+            raise AttributeError_(f"must be at least {low}, not {number}")
+        if high is not None and number > high:
+            if clamp_high:
+                return high
+            raise AttributeError_(f"must be at most {high}, not {number}")
+        return number
+
+    return check
+
+
+def one_of(*values: str, case: bool = True) -> Check:
+    def check(value: str) -> str:
+        for allowed in values:
+            if value == allowed or (not case and value.lower() == allowed.lower()):
+                return allowed
+        raise AttributeError_(f"must be one of {', '.join(values)}, not {value!r}")
+
+    return check
+
+
+def method(value: str) -> str:
+    upper = value.strip().upper()
+    if upper not in ("GET", "POST"):
+        raise AttributeError_(f"must be GET or POST, not {value!r}")
+    return upper
+
+
+def url(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise AttributeError_("must be a URL, not empty")
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) and not re.match(r"^https?://", value, re.I):
+        raise AttributeError_(f"must be an http(s) URL, not {value!r}")
+    return value
+
+
+def text(max_length: int = 10_000) -> Check:
+    def check(value: str) -> str:
+        if len(value) > max_length:
+            raise AttributeError_(f"must be at most {max_length} characters")
+        return value
+
+    return check
+
+
+def voice(value: str) -> str:
+    if value.upper() in ("WOMAN", "MAN"):
+        return value.upper()
+    if re.match(r"^Polly\.[A-Za-z]+(-Neural)?$", value):
+        return value
+    raise AttributeError_(f"must be WOMAN, MAN or Polly.<Name>, not {value!r}")
+
+
+def language(value: str) -> str:
+    if value in LANGUAGES:
+        return value
+    raise AttributeError_(f"{value!r} is not a supported language")
+
+
+def finish_key(value: str) -> str:
+    if value.lower() in ("", "none"):
+        return ""
+    if len(value) == 1 and value in "0123456789*#":
+        return value
+    raise AttributeError_(f"must be one of 0-9, *, # or none, not {value!r}")
+
+
+def valid_digits(value: str) -> str:
+    if value and all(ch in "0123456789*#" for ch in value):
+        return value
+    raise AttributeError_(f"must be digits from 0-9, * and #, not {value!r}")
+
+
+def input_type(value: str) -> frozenset[str]:
+    kinds = frozenset(value.lower().split())
+    if kinds and kinds <= {"dtmf", "speech"}:
+        return kinds
+    raise AttributeError_(f"must be dtmf, speech or \"dtmf speech\", not {value!r}")
+
+
+def auto_or(low: int, high: int) -> Check:
+    inner = integer(low, high)
+
+    def check(value: str) -> int | str:
+        return "auto" if value.strip().lower() == "auto" else inner(value)
+
+    return check
+
+
+def hints(value: str) -> list[str]:
+    phrases = [phrase.strip() for phrase in value.split(",") if phrase.strip()]
+    if len(value) > 10_000 or len(phrases) > 500 or any(len(p) > 100 for p in phrases):
+        raise AttributeError_("at most 500 phrases of at most 100 characters, 10000 characters in all")
+    return phrases
+
+
+def any_value(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True)
+class Spec:
+    attributes: dict[str, tuple[Check, Any]]
+    children: frozenset[str] = frozenset()
+    text: str = "none"  # "none" | "optional" | "required"
+    required: frozenset[str] = frozenset()
+    supported: bool = True
+    body: Check | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+PROMPTS = frozenset({"Speak", "Play", "Wait"})
+
+
+def _names(*names: str) -> dict[str, tuple[Check, Any]]:
+    """Attributes of elements Switchboard does not run yet: known by name, values not checked."""
+    return {name: (any_value, None) for name in names}
+
+
+SPECS: dict[str, Spec] = {
+    "Response": Spec({}, frozenset({"Conference", "Dial", "DTMF", "GetDigits", "GetInput", "Hangup", "Message", "Play",
+                                    "PreAnswer", "Record", "Redirect", "Speak", "Wait", "MultiPartyCall", "Stream"})),
+    "Speak": Spec({"voice": (voice, "WOMAN"), "language": (language, "en-US"), "loop": (integer(0, 10_000, True), 1)},
+                  SSML_TAGS, text="required"),
+    "Play": Spec({"loop": (integer(0, 10_000, True), 1)}, text="required", body=url),
+    "Wait": Spec({"length": (integer(1), 1), "silence": (boolean, False), "minSilence": (integer(0), 2000),
+                  "beep": (boolean, False)}),
+    "GetDigits": Spec({
+        "action": (url, None), "method": (method, "POST"), "timeout": (integer(1), 5), "digitTimeout": (integer(1), 2),
+        "finishOnKey": (finish_key, "#"), "numDigits": (integer(1, 99), 99), "retries": (integer(1), 1),
+        "redirect": (boolean, True), "playBeep": (boolean, False), "validDigits": (valid_digits, "1234567890*#"),
+        "invalidDigitsSound": (url, None), "log": (boolean, True),
+    }, PROMPTS),
+    "GetInput": Spec({
+        "action": (url, None), "method": (method, "POST"), "inputType": (input_type, None),
+        "executionTimeout": (integer(5, 60), 15), "digitEndTimeout": (auto_or(2, 10), "auto"),
+        "speechEndTimeout": (auto_or(2, 10), "auto"), "finishOnKey": (finish_key, "#"), "numDigits": (integer(1, 32), 32),
+        "speechModel": (one_of("default", "command_and_search", "phone_call"), "default"), "hints": (hints, []),
+        "language": (language, "en-US"), "interimSpeechResultsCallback": (url, None),
+        "interimSpeechResultsCallbackMethod": (method, "POST"), "log": (boolean, True), "redirect": (boolean, True),
+        "profanityFilter": (boolean, False),
+    }, PROMPTS, required=frozenset({"action", "inputType"})),
+    "Redirect": Spec({"method": (method, "POST")}, text="required", body=url),
+    "Hangup": Spec({"reason": (one_of("rejected", "busy"), None), "schedule": (integer(1), None)}),
+    "PreAnswer": Spec({}, frozenset({"Speak", "Play", "Wait", "GetDigits", "Redirect", "Message", "DTMF"})),
+    "DTMF": Spec({"async": (boolean, True)}, text="required"),
+    "Message": Spec({"src": (text(64), None), "dst": (text(10_000), None), "type": (one_of("sms", "mms", "whatsapp"), "sms"),
+                     "callbackUrl": (url, None), "callbackMethod": (method, "POST")}, text="required",
+                    required=frozenset({"src", "dst"})),
+    # Parsed and checked by name; running them arrives with their own issues.
+    "Dial": Spec(_names("action", "method", "hangupOnStar", "timeLimit", "timeout", "callerId", "callerName",
+                        "confirmSound", "confirmTimeout", "confirmKey", "dialMusic", "callbackUrl", "callbackMethod",
+                        "redirect", "digitsMatch", "digitsMatchBLeg", "sipHeaders"),
+                 frozenset({"Number", "User"}), supported=False),
+    "Number": Spec(_names("sendDigits", "sendOnPreanswer", "sendDigitsMode"), text="required", supported=False),
+    "User": Spec(_names("sendDigits", "sendOnPreanswer", "sipHeaders", "sipAuthUsername", "sipAuthPassword"),
+                 text="required", supported=False),
+    "Conference": Spec(_names("muted", "enterSound", "exitSound", "startConferenceOnEnter", "endConferenceOnExit",
+                              "stayAlone", "waitSound", "maxMembers", "record", "recordFileFormat", "timeLimit",
+                              "hangupOnStar", "action", "method", "callbackUrl", "callbackMethod", "digitsMatch",
+                              "floorEvent", "redirect", "relayDTMF", "sendDigits", "recordWhenAlone",
+                              "transcriptionType", "transcriptionUrl", "transcriptionMethod"),
+                       text="required", supported=False),
+    "Record": Spec(_names("action", "method", "fileFormat", "redirect", "timeout", "maxLength", "playBeep", "finishOnKey",
+                          "recordSession", "startOnDialAnswer", "transcriptionType", "transcriptionUrl",
+                          "transcriptionMethod", "transcriptionReportType", "callbackUrl", "callbackMethod",
+                          "recordChannelType"), supported=False),
+    "MultiPartyCall": Spec({}, text="required", supported=False, extra={"any_attribute": True}),
+    "Stream": Spec({}, text="required", supported=False, extra={"any_attribute": True}),
+}
+
+# Elements before which an inbound call is not answered (Plivo answers lazily).
+DO_NOT_ANSWER = frozenset({"Wait", "PreAnswer", "Hangup", "Dial"})

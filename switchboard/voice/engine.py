@@ -1,0 +1,272 @@
+"""The call engine: places outbound calls, accepts inbound ones, runs their documents, and ends
+them with Plivo's causes, callbacks and call records. It drives legs only through
+``switchboard.network.channel``; ``app.state.voice`` is the running engine.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.accounts.auth import CredentialCache
+from switchboard.core.clock import Clock
+from switchboard.core.ids import new_uuid
+from switchboard.network.channel import CallLeg, Network, OriginateRequest
+from switchboard.network.sim.legs import first_of
+from switchboard.voice import causes
+from switchboard.voice.audio import AudioFetcher
+from switchboard.voice.call import CallOptions, CallUrls, LiveCall
+from switchboard.voice.causes import Cause
+from switchboard.voice.interpreter import Interpreter
+from switchboard.voice.machine import is_machine
+from switchboard.voice.records import complete_record, insert_record
+from switchboard.voice.routing import route_inbound
+from switchboard.webhooks.service import Webhooks
+
+log = logging.getLogger("switchboard.voice")
+
+
+class VoiceEngine:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
+                 network: Network, credentials: CredentialCache, messaging: Callable[[], Any] = lambda: None):
+        self.sessionmaker, self.clock, self.webhooks, self.network = sessionmaker, clock, webhooks, network
+        self.credentials = credentials
+        self.messaging = messaging
+        self.audio = AudioFetcher(clock)
+        self.live: dict[str, LiveCall] = {}
+        self.requests: dict[str, LiveCall] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        network.on_incoming = self.incoming
+
+    def spawn(self, coroutine: Any, name: str) -> "asyncio.Task[Any]":
+        task = asyncio.create_task(coroutine, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def stop(self) -> None:
+        for call in list(self.live.values()):
+            if call.task is not None:
+                call.task.cancel()
+            if call.leg is not None:
+                await call.leg.hangup()
+        tasks = [c.task for c in self.live.values() if c.task] + list(self._background)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.audio.aclose()
+
+    # --- outbound ------------------------------------------------------------------------------
+
+    async def originate(self, calls: list[LiveCall]) -> None:
+        """Record ``calls`` (durably, before the API answers) and start placing them."""
+        await insert_record(self.sessionmaker, calls)
+        for call in calls:
+            self._register(call)
+            call.task = asyncio.create_task(self._outbound(call), name=f"call-{call.call_uuid}")
+
+    def _register(self, call: LiveCall) -> None:
+        call.finished = asyncio.get_running_loop().create_future()
+        self.live[call.call_uuid] = call
+        self.requests[call.request_uuid] = call
+
+    async def _outbound(self, call: LiveCall) -> None:
+        try:
+            leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
+                                                                call.options.sip_headers, call.call_uuid))
+            call.leg = leg
+            call.session_start = self.clock.now()
+            if not call.is_live:
+                await leg.hangup("cancel")
+                return
+            if not await self._until_answer(call, leg):
+                return
+            call.mark_answered()
+            self.schedule_hangup(call, call.options.time_limit, causes.SCHEDULED_HANGUP, causes.PLIVO)
+            if call.options.send_digits and not call.options.send_on_preanswer:
+                self.spawn(leg.send_digits(call.options.send_digits), f"digits-{call.call_uuid}")
+            if call.options.machine_detection:
+                if call.urls.machine_detection_url and call.options.machine_detection == "true":
+                    self.spawn(self._async_machine_detection(call, leg), f"amd-{call.call_uuid}")
+                else:
+                    call.machine = await is_machine(leg, call.options)
+                    if call.machine and call.options.machine_detection == "hangup":
+                        await self.finish(call, causes.MACHINE_DETECTED, causes.PLIVO)
+                        return
+            await self._run_documents(call, call.urls.answer_url, call.urls.answer_method, "answer")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("call %s failed", call.call_uuid)
+            await self.finish(call, causes.INTERNAL_ERROR, causes.ERROR)
+
+    async def _until_answer(self, call: LiveCall, leg: CallLeg) -> bool:
+        """Wait for the callee, honouring ring_timeout and hangup_on_ring; False if the call ended."""
+        options = call.options
+        deadline = self.clock.monotonic() + options.ring_timeout
+        await self.clock.wait(first_of(leg.ringing, leg.answered, leg.ended), options.ring_timeout)
+        cutoff = deadline
+        if leg.ringing.done() and not leg.ended.done():
+            if not leg.answered.done():
+                call.status = "ringing"
+            if call.urls.ring_url:
+                await self.webhooks.notify(call.urls.ring_url, {
+                    "To": call.to, "From": call.from_, "CallUUID": call.call_uuid, "RequestUUID": call.request_uuid,
+                    "Direction": "outbound", "CallStatus": "ringing", "Event": "Ring",
+                }, account=call.owner, method=call.urls.ring_method, event="call.ring")
+            if options.hangup_on_ring is not None:
+                cutoff = min(cutoff, self.clock.monotonic() + options.hangup_on_ring)
+        if options.send_digits and options.send_on_preanswer:
+            self.spawn(self._digits_on_early_media(call, leg), f"digits-{call.call_uuid}")
+        await self.clock.wait(first_of(leg.answered, leg.ended), max(0.0, cutoff - self.clock.monotonic()))
+        if leg.answered.done() and not leg.ended.done():
+            return True
+        if leg.ended.done():
+            cause = causes.FAR_END.get(leg.ended.result().reason, causes.NORMAL_HANGUP)
+            await self.finish(call, cause, causes.CALLEE)
+        elif cutoff < deadline:
+            await self.finish(call, causes.CANCELED, causes.PLIVO)
+        else:
+            await self.finish(call, causes.RING_TIMEOUT, causes.PLIVO)
+        return False
+
+    async def _digits_on_early_media(self, call: LiveCall, leg: CallLeg) -> None:
+        await self.clock.wait(first_of(leg.early_media, leg.answered, leg.ended), None)
+        if leg.is_up:
+            await leg.send_digits(call.options.send_digits)
+
+    async def _async_machine_detection(self, call: LiveCall, leg: CallLeg) -> None:
+        call.machine = await is_machine(leg, call.options)
+        if not call.is_live:
+            return
+        await self.webhooks.notify(call.urls.machine_detection_url, {
+            "From": call.from_, "To": call.to, "Machine": "true" if call.machine else "false",
+            "RequestUUID": call.request_uuid, "ALegRequestUUID": call.request_uuid, "CallUUID": call.call_uuid,
+            "ALegUUID": call.call_uuid, "IfMachine": "continue", "Direction": "outbound",
+            "Event": "MachineDetection", "CallStatus": "in-progress",
+        }, account=call.owner, method=call.urls.machine_detection_method, event="call.machine_detection")
+
+    # --- inbound -------------------------------------------------------------------------------
+
+    async def incoming(self, leg: CallLeg) -> None:
+        """A call arrives from the network: route it, ring, and run its application."""
+        try:
+            with self.clock.busy():
+                async with self.sessionmaker() as session:
+                    route = await route_inbound(session, leg.from_, leg.to)
+            if route is None:
+                log.info("inbound call %s to %s: nobody here owns it", leg.uuid, leg.to)
+                await leg.hangup("unallocated")
+                return
+            app = route.application
+            urls = CallUrls(
+                answer_url=app.answer_url, answer_method=app.answer_method, fallback_url=app.fallback_answer_url,
+                fallback_method=app.fallback_method, hangup_url=app.hangup_url, hangup_method=app.hangup_method,
+            ) if app else CallUrls()
+            call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
+                            leg.caller_name, urls, CallOptions(), self.clock, self.clock.now(), route.bill_rate,
+                            status="ringing", leg=leg)
+            with self.clock.busy():
+                await insert_record(self.sessionmaker, [call])
+            self._register(call)
+            call.task = asyncio.current_task()
+            if route.refusal is not None:
+                self.debug_log(call, "", "", "", f"call to {leg.to} refused: no enabled application with an answer URL")
+                await self.finish(call, route.refusal, causes.PLIVO, leg_reason="rejected")
+                return
+            await leg.ring()
+            await self._run_documents(call, urls.answer_url, urls.answer_method, "answer")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("inbound call %s failed", leg.uuid)
+            call_ = self.live.get(leg.uuid)
+            if call_ is not None:
+                await self.finish(call_, causes.INTERNAL_ERROR, causes.ERROR)
+            else:
+                await leg.hangup("rejected")
+
+    async def answer(self, call: LiveCall) -> None:
+        if call.leg is not None and not call.answered:
+            await call.leg.answer()
+            call.mark_answered()
+
+    # --- running documents ---------------------------------------------------------------------
+
+    async def _run_documents(self, call: LiveCall, url: str, method: str, kind: str) -> None:
+        """Run the call's documents until it ends; a transfer replaces the running document."""
+        leg = call.leg
+        assert leg is not None
+        target: tuple[str, str, str] | None = (url, method, kind)
+        while target is not None and call.is_live:
+            call.document_task = asyncio.create_task(Interpreter(self, call).run(*target), name=f"xml-{call.call_uuid}")
+            await asyncio.wait([call.document_task, leg.ended], return_when=asyncio.FIRST_COMPLETED)
+            target = None
+            if call.pending_transfer is not None:
+                await asyncio.gather(call.document_task, return_exceptions=True)
+                transfer_url, transfer_method = call.pending_transfer
+                call.pending_transfer = None
+                target = (transfer_url, transfer_method, "transfer")
+            elif leg.ended.done() and call.is_live:
+                source = causes.CALLER if call.direction == "inbound" else causes.CALLEE
+                await self.finish(call, causes.FAR_END.get(leg.ended.result().reason, causes.NORMAL_HANGUP), source)
+        if call.document_task is not None and not call.document_task.done():
+            call.document_task.cancel()
+            await asyncio.gather(call.document_task, return_exceptions=True)
+        if call.is_live:
+            await self.finish(call, causes.END_OF_XML, causes.PLIVO)
+
+    def transfer(self, call: LiveCall, url: str, method: str) -> None:
+        call.pending_transfer = (url, method)
+        if call.document_task is not None:
+            call.document_task.cancel()
+
+    # --- ending --------------------------------------------------------------------------------
+
+    def schedule_hangup(self, call: LiveCall, seconds: float, cause: Cause, source: str) -> None:
+        async def later() -> None:
+            assert call.finished is not None
+            if not await self.clock.wait(call.finished, seconds):
+                await self.finish(call, cause, source)
+
+        self.spawn(later(), f"hangup-{call.call_uuid}")
+
+    async def finish(self, call: LiveCall, cause: Cause, source: str, leg_reason: str | None = None) -> None:
+        """End the call once: hang up its leg, then complete its record and send the hangup callback."""
+        if not call.is_live:
+            return
+        call.cause, call.hangup_source = cause, source
+        duration, bill_duration, billed = call.durations()
+        call.end_time = self.clock.now()
+        call.status = call.final_status()
+        self.live.pop(call.call_uuid, None)
+        self.requests.pop(call.request_uuid, None)
+        if call.finished is not None and not call.finished.done():
+            call.finished.set_result(None)
+        for task in call.overlays.values():
+            task.cancel()
+        if call.leg is not None and call.leg.is_up:
+            await call.leg.hangup(leg_reason or ("busy" if cause is causes.BUSY else "platform"))
+        self.spawn(self._record_end(call, duration, bill_duration, billed), f"cdr-{call.call_uuid}")
+
+    async def _record_end(self, call: LiveCall, duration: int, bill_duration: int, billed: int) -> None:
+        try:
+            await complete_record(self.sessionmaker, call, duration, bill_duration, billed)
+            if call.urls.hangup_url:
+                await self.webhooks.notify(call.urls.hangup_url, call.hangup_params(duration, bill_duration, billed),
+                                           account=call.owner, method=call.urls.hangup_method, event="call.hangup")
+        except Exception:
+            log.exception("recording the end of call %s failed", call.call_uuid)
+
+    # --- the debug log -------------------------------------------------------------------------
+
+    def debug_log(self, call: LiveCall, request_id: str, url: str, method: str, error: str) -> None:
+        """An entry in the customer's webhook debug log about the call's XML (kind ``xml``)."""
+        log.info("call %s: %s", call.call_uuid, error)
+        self.webhooks.journal.record_attempt({
+            "created": self.clock.now(), "account_id": call.account_id, "owner_auth_id": call.owner, "kind": "xml",
+            "event": "call.xml", "request_id": request_id or new_uuid(), "attempt": 1, "url": url[:2048],
+            "method": method or "", "params": orjson.dumps({"CallUUID": [call.call_uuid]}).decode(),
+            "status_code": None, "latency_ms": 0.0, "response_snippet": "", "outcome": "failed", "error": error,
+        })

@@ -1,0 +1,129 @@
+"""Collecting input: ``<GetDigits>`` (DTMF) and ``<GetInput>`` (DTMF and/or speech).
+
+Both play their nested prompts, which the caller's first key (or first word) cuts short, then
+wait for input. They return the action parameters, or None when there was no input (Plivo then
+makes no request and runs the next element).
+"""
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from switchboard.network.channel import Beep, Interrupt, Utterance
+from switchboard.voice.document import Node
+from switchboard.webhooks.urls import resolve_url
+
+if TYPE_CHECKING:
+    from switchboard.voice.interpreter import Interpreter
+
+AUTO_DIGIT_END = 3.0
+
+
+async def _prompts(interp: "Interpreter", node: Node, base: str, interrupt: Interrupt) -> None:
+    for child in node.children:
+        if not await interp.play_prompt(child, base, interrupt):
+            return
+
+
+async def _more_digits(interp: "Interpreter", first: str, gap: float, num_digits: int, finish_on_key: str) -> str:
+    """The digits after ``first`` until ``num_digits``, the finish key (not included), or ``gap``
+    seconds without a key."""
+    digits = ""
+    digit: str | None = first
+    while digit is not None:
+        if finish_on_key and digit == finish_on_key:
+            break
+        digits += digit
+        if len(digits) >= num_digits:
+            break
+        digit = await interp.leg.next_digit(gap)
+    return digits
+
+
+async def get_digits(interp: "Interpreter", node: Node, base: str) -> dict[str, Any] | None:
+    leg = interp.leg
+    leg.flush_digits()
+    for _ in range(node["retries"]):
+        await _prompts(interp, node, base, Interrupt(digits=True))
+        if not leg.is_up:
+            return None
+        if node["playBeep"]:
+            await leg.play(Beep())
+        first = await leg.next_digit(float(node["timeout"]))
+        if first is None:
+            continue
+        digits = await _more_digits(interp, first, float(node["digitTimeout"]), node["numDigits"], node["finishOnKey"])
+        if not digits:
+            continue
+        if any(ch not in node["validDigits"] for ch in digits):
+            if node["invalidDigitsSound"]:
+                sound = Node("Play", {"loop": 1}, resolve_url(node["invalidDigitsSound"], base))
+                await interp.play_prompt(sound, base)
+            leg.flush_digits()
+            continue
+        return {"Digits": digits}
+    return None
+
+
+async def _first_input(interp: "Interpreter", node: Node, timeout: float) -> tuple[str, Any] | None:
+    """Race the first key against the first utterance; whichever comes first within ``timeout``."""
+    leg = interp.leg
+    waiting: dict[asyncio.Task[Any], str] = {}
+    if "dtmf" in node["inputType"]:
+        waiting[asyncio.create_task(leg.next_digit(timeout))] = "dtmf"
+    if "speech" in node["inputType"]:
+        waiting[asyncio.create_task(leg.next_utterance(timeout, node["hints"]))] = "speech"
+    winner: tuple[str, Any] | None = None
+    try:
+        while waiting and winner is None:
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                kind = waiting.pop(task)
+                if task.result() is not None and winner is None:
+                    winner = (kind, task.result())
+    finally:
+        for task in waiting:
+            task.cancel()
+    return winner
+
+
+async def get_input(interp: "Interpreter", node: Node, base: str) -> dict[str, Any] | None:
+    leg = interp.leg
+    kinds = node["inputType"]
+    leg.flush_digits()
+    leg.flush_utterances()
+    await _prompts(interp, node, base, Interrupt(digits="dtmf" in kinds, speech="speech" in kinds))
+    if not leg.is_up:
+        return None
+    first = await _first_input(interp, node, float(node["executionTimeout"]))
+    if first is None:
+        return None
+    kind, value = first
+    if kind == "dtmf":
+        gap = AUTO_DIGIT_END if node["digitEndTimeout"] == "auto" else float(node["digitEndTimeout"])
+        digits = await _more_digits(interp, value, gap, node["numDigits"], node["finishOnKey"])
+        if not digits:
+            return None
+        return {"InputType": "dtmf", "Digits": digits, "Speech": "", "SpeechConfidenceScore": "0",
+                "BilledAmount": "0.00000"}
+    utterance: Utterance = value
+    await _interim_results(interp, node, base, utterance)
+    return {"InputType": "speech", "Digits": "", "Speech": utterance.text,
+            "SpeechConfidenceScore": f"{utterance.confidence:.2f}", "BilledAmount": "0.00000"}
+
+
+async def _interim_results(interp: "Interpreter", node: Node, base: str, utterance: Utterance) -> None:
+    """``interimSpeechResultsCallback``: one notification per word as the recogniser firms up."""
+    url = node["interimSpeechResultsCallback"]
+    if not url:
+        return
+    words = utterance.text.split()
+    items = []
+    for index in range(1, len(words) + 1):
+        params = interp.call.params(
+            StableSpeech=" ".join(words[:index - 1]), UnstableSpeech=words[index - 1],
+            Stability=f"{index / len(words):.2f}", SequenceNumber=str(index),
+        )
+        items.append((resolve_url(url, base), params))
+    if items:
+        await interp.engine.webhooks.notify_many(items, account=interp.call.owner,
+                                                 method=node["interimSpeechResultsCallbackMethod"], event="call.interim_speech")

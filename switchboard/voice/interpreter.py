@@ -1,0 +1,220 @@
+"""The Plivo XML interpreter: fetches a document, validates it whole, and runs its elements on a
+call's A-leg through the call-leg interface (it never knows which network carries the leg).
+
+Control flow follows Plivo: an inbound call is answered lazily before the first element that is
+not Wait/PreAnswer/Hangup/Dial; Redirect and a redirecting action replace the rest of the
+document; running out of elements hangs up with 4010 End Of XML Instructions.
+"""
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from switchboard.network.channel import NO_INTERRUPT, Audio, Interrupt, Silence, Speech
+from switchboard.voice import causes
+from switchboard.voice.audio import AudioError
+from switchboard.voice.call import LiveCall
+from switchboard.voice.document import InvalidXml, Node, parse
+from switchboard.voice.elements import DO_NOT_ANSWER
+from switchboard.webhooks.transport import Failure
+from switchboard.webhooks.urls import resolve_url
+
+if TYPE_CHECKING:
+    from switchboard.voice.engine import VoiceEngine
+
+log = logging.getLogger("switchboard.voice")
+MAX_IDLE_REDIRECTS = 20
+
+
+class Goto(Exception):
+    """Replace the current document with the one at ``url``."""
+
+    def __init__(self, url: str, method: str, kind: str, params: dict[str, Any] | None = None):
+        super().__init__(url)
+        self.url, self.method, self.kind, self.params = url, method, kind, params or {}
+
+
+class CallOver(Exception):
+    """The call has ended; stop running elements."""
+
+
+class Interpreter:
+    def __init__(self, engine: "VoiceEngine", call: LiveCall):
+        self.engine, self.call = engine, call
+        self.clock = engine.clock
+        self._idle_redirects = 0
+        self._last_redirect_at = -1.0
+
+    @property
+    def leg(self) -> Any:
+        assert self.call.leg is not None
+        return self.call.leg
+
+    # --- documents -----------------------------------------------------------------------------
+
+    async def run(self, url: str, method: str, kind: str, params: dict[str, Any] | None = None) -> None:
+        """Run the document at ``url`` and whatever it leads to, then hang up as Plivo would."""
+        target: Goto | None = Goto(url, method, kind, params)
+        base: str | None = None
+        while target is not None:
+            fetched = await self.fetch(target, base)
+            if fetched is None:
+                return
+            nodes, base = fetched
+            try:
+                await self.run_nodes(nodes, base)
+                target = None
+            except Goto as goto:
+                target = goto
+            except CallOver:
+                return
+        if self.leg.is_up:
+            await self.engine.finish(self.call, causes.END_OF_XML, causes.PLIVO)
+
+    async def fetch(self, target: Goto, base: str | None) -> tuple[list[Node], str] | None:
+        call = self.call
+        call.fetches += 1
+        extra = dict(target.params)
+        if target.kind == "answer":
+            extra.setdefault("Event", "StartApp")
+        fallback = call.urls.fallback_url if target.kind == "answer" else None
+        with self.clock.busy():
+            result = await self.engine.webhooks.fetch(
+                target.url, call.params(**extra), account=call.owner, method=target.method, fallback_url=fallback or None,
+                fallback_method=call.urls.fallback_method, base_url=base, event=f"call.{target.kind}",
+            )
+        if not self.leg.is_up:
+            return None
+        if not result.ok:
+            if result.failure == Failure.INVALID_URL:
+                cause = causes.INVALID_URL.get(target.kind, causes.URL_ERRORS[target.kind])
+            elif result.invalid_document:
+                cause = causes.XML_ERRORS[target.kind]
+            else:
+                cause = causes.URL_ERRORS[target.kind]
+            await self.engine.finish(call, cause, causes.ERROR)
+            return None
+        try:
+            return parse(result.body), result.url
+        except InvalidXml as exc:
+            self.engine.debug_log(call, result.request_id, result.url, result.method, f"invalid Plivo XML: {exc}")
+            await self.engine.finish(call, causes.XML_ERRORS[target.kind], causes.ERROR)
+            return None
+
+    async def run_nodes(self, nodes: list[Node], base: str, early: bool = False) -> None:
+        for node in nodes:
+            if not self.leg.is_up:
+                raise CallOver
+            if not early and not self.call.answered and node.name not in DO_NOT_ANSWER:
+                await self.engine.answer(self.call)
+            handler = getattr(self, f"do_{node.name.lower()}", None)
+            if handler is None:
+                self.engine.debug_log(self.call, "", base, "", f"<{node.name}> is not yet supported by Switchboard; skipped")
+                continue
+            await handler(node, base)
+        if not self.leg.is_up:
+            raise CallOver
+
+    # --- media ---------------------------------------------------------------------------------
+
+    async def play_prompt(self, node: Node, base: str, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        """Run a Speak, Play or Wait; False if it was cut short (input or end of call)."""
+        if node.name == "Wait":
+            return await self.do_wait(node, base, interrupt)
+        if node.name == "Speak":
+            media: Any = Speech(node.text, node["voice"], node["language"], node.pause_seconds, node.ssml)
+        else:
+            url = resolve_url(node.text, base)
+            try:
+                media = Audio(url, await self.engine.audio.seconds(url))
+            except AudioError as exc:
+                self.engine.debug_log(self.call, "", url, "GET", f"<Play> skipped: {exc}")
+                return True
+        loops = node["loop"] or 10_000
+        for _ in range(loops):
+            if not await self.leg.play(media, interrupt):
+                return False
+        return True
+
+    async def do_speak(self, node: Node, base: str) -> None:
+        await self.play_prompt(node, base)
+
+    async def do_play(self, node: Node, base: str) -> None:
+        await self.play_prompt(node, base)
+
+    async def do_wait(self, node: Node, base: str, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        length = float(node["length"])
+        if node["beep"]:
+            await self.leg.wait_for_beep(length)
+            return True
+        if node["silence"]:
+            await self.leg.wait_for_silence(node["minSilence"] / 1000.0, length)
+            return True
+        return await self.leg.play(Silence(length), interrupt)
+
+    async def do_dtmf(self, node: Node, base: str) -> None:
+        if node["async"]:
+            asyncio.create_task(self.leg.send_digits(node.text), name=f"dtmf-{self.call.call_uuid}")
+        else:
+            await self.leg.send_digits(node.text)
+
+    # --- flow ----------------------------------------------------------------------------------
+
+    async def do_redirect(self, node: Node, base: str) -> None:
+        now = self.clock.monotonic()
+        self._idle_redirects = self._idle_redirects + 1 if now == self._last_redirect_at else 1
+        self._last_redirect_at = now
+        if self._idle_redirects > MAX_IDLE_REDIRECTS:
+            self.engine.debug_log(self.call, "", base, node["method"],
+                                  f"redirect loop: {MAX_IDLE_REDIRECTS} redirects in a row with nothing played")
+            await self.engine.finish(self.call, causes.XML_ERRORS["redirect"], causes.ERROR)
+            raise CallOver
+        raise Goto(resolve_url(node.text, base), node["method"], "redirect")
+
+    async def do_hangup(self, node: Node, base: str) -> None:
+        reason = node["reason"]
+        cause = causes.BUSY if reason == "busy" else causes.REJECTED if reason == "rejected" else None
+        if node["schedule"]:
+            self.engine.schedule_hangup(self.call, node["schedule"], cause or causes.SCHEDULED_HANGUP, causes.ANSWER_XML)
+            return
+        if not self.call.answered and self.call.direction == "inbound":
+            await self.engine.finish(self.call, cause or causes.REJECTED, causes.ANSWER_XML, leg_reason=reason or "rejected")
+        else:
+            await self.engine.finish(self.call, cause or causes.NORMAL_HANGUP, causes.ANSWER_XML)
+        raise CallOver
+
+    async def do_preanswer(self, node: Node, base: str) -> None:
+        if not self.call.answered:
+            await self.leg.pre_answer()
+        await self.run_nodes(node.children, base, early=True)
+
+    async def do_message(self, node: Node, base: str) -> None:
+        messaging = self.engine.messaging()
+        send = getattr(messaging, "send_from_xml", None)
+        if send is None:
+            self.engine.debug_log(self.call, "", base, "", "<Message> is not yet supported by Switchboard; skipped")
+            return
+        await send(account=self.call.owner, src=node["src"], dst=node["dst"], text=node.text, type=node["type"],
+                   callback_url=resolve_url(node["callbackUrl"], base) if node["callbackUrl"] else None,
+                   callback_method=node["callbackMethod"])
+
+    async def do_getdigits(self, node: Node, base: str) -> None:
+        from switchboard.voice.input import get_digits
+
+        await self.action(node, base, await get_digits(self, node, base))
+
+    async def do_getinput(self, node: Node, base: str) -> None:
+        from switchboard.voice.input import get_input
+
+        await self.action(node, base, await get_input(self, node, base))
+
+    async def action(self, node: Node, base: str, params: dict[str, Any] | None) -> None:
+        """After input: no input or no action → next element; else request ``action`` and either
+        run its document instead of the rest (redirect=true) or ignore its answer."""
+        if params is None or not node["action"] or not self.leg.is_up:
+            return
+        url = resolve_url(node["action"], base)
+        if node["redirect"]:
+            raise Goto(url, node["method"], "action", params)
+        asyncio.create_task(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
+                                                       method=node["method"], check=None, event="call.action"))

@@ -1,0 +1,112 @@
+"""HTTP routes that act on a live call's media: ``Call/{uuid}/Play/``, ``Speak/`` and ``DTMF/``.
+
+Played audio and speech are mixed over whatever the call is doing (``mix=true``, the default);
+with ``mix=false`` the call's current prompt is cut short first. Only the A-leg exists until
+``<Dial>`` arrives, so ``legs=bleg`` is refused.
+"""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from switchboard.accounts.auth import AuthContext, authenticate
+from switchboard.core.errors import ValidationError
+from switchboard.core.params import body, openapi_body
+from switchboard.core.http import API_PREFIX
+from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
+from switchboard.network.channel import Audio, Media, Speech
+from switchboard.voice import service
+from switchboard.voice.audio import AudioError
+from switchboard.voice.call import LiveCall
+from switchboard.voice.elements import AttributeError_, language, voice as check_voice
+from switchboard.voice.routes import Engine
+from switchboard.voice.schemas import CallDigits, CallPlay, CallSpeak
+
+router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses=ERROR_RESPONSES)
+
+Ctx = Annotated[AuthContext, Depends(authenticate)]
+FOREVER = 10_000
+
+
+def _answered(call: LiveCall, legs: str) -> None:
+    if legs != "aleg" and legs != "both":
+        raise ValidationError(f"legs: call {call.call_uuid} has no B-leg (it is not bridged by <Dial>)")
+    if call.leg is None or not call.answered:
+        raise ValidationError(f"call {call.call_uuid} is not answered yet")
+
+
+def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> None:
+    assert call.leg is not None
+    previous = call.overlays.pop(kind, None)
+    if previous is not None:
+        previous.cancel()
+    if not mix:
+        call.leg.stop_media()
+    task = call.leg.overlay(media, FOREVER if loop else 1)
+    call.overlays[kind] = task
+    if length is not None:
+        async def cut() -> None:
+            await call.clock.sleep(length)
+            task.cancel()
+
+        asyncio.create_task(cut(), name=f"{kind}-length-{call.call_uuid}")
+
+
+def _stop(call: LiveCall, kind: str) -> None:
+    task = call.overlays.pop(kind, None)
+    if task is not None:
+        task.cancel()
+
+
+@router.post("/Call/{call_uuid}/Play/", status_code=202, response_model=Message, summary="Play audio on a live call",
+             openapi_extra=openapi_body(CallPlay))
+async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPlay, Depends(body(CallPlay))]) -> Response:
+    call = service.live_call(voice, ctx, call_uuid)
+    _answered(call, params.legs)
+    media: list[Media] = []
+    for url in [u.strip() for u in params.urls.split(",") if u.strip()]:
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValidationError(f"urls: {url!r} is not an http(s) URL")
+        try:
+            media.append(Audio(url, await voice.audio.seconds(url)))
+        except AudioError as exc:
+            raise ValidationError(f"urls: {exc}") from None
+    _start(call, "play", media, params.loop, params.mix, params.length)
+    return plivo_response({"message": "play started"}, 202)
+
+
+@router.delete("/Call/{call_uuid}/Play/", status_code=204, response_class=Response, summary="Stop playing audio")
+async def stop_play(ctx: Ctx, voice: Engine, call_uuid: str) -> Response:
+    _stop(service.live_call(voice, ctx, call_uuid), "play")
+    return no_content()
+
+
+@router.post("/Call/{call_uuid}/Speak/", status_code=202, response_model=Message, summary="Speak text on a live call",
+             openapi_extra=openapi_body(CallSpeak))
+async def speak(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallSpeak, Depends(body(CallSpeak))]) -> Response:
+    call = service.live_call(voice, ctx, call_uuid)
+    _answered(call, params.legs)
+    try:
+        speech = Speech(params.text, check_voice(params.voice), language(params.language))
+    except AttributeError_ as exc:
+        raise ValidationError(f"voice/language: {exc}") from None
+    _start(call, "speak", [speech], params.loop, params.mix, None)
+    return plivo_response({"message": "speak started"}, 202)
+
+
+@router.delete("/Call/{call_uuid}/Speak/", status_code=204, response_class=Response, summary="Stop speaking")
+async def stop_speak(ctx: Ctx, voice: Engine, call_uuid: str) -> Response:
+    _stop(service.live_call(voice, ctx, call_uuid), "speak")
+    return no_content()
+
+
+@router.post("/Call/{call_uuid}/DTMF/", status_code=202, response_model=Message, summary="Send digits on a live call",
+             openapi_extra=openapi_body(CallDigits))
+async def send_digits(ctx: Ctx, voice: Engine, call_uuid: str,
+                      params: Annotated[CallDigits, Depends(body(CallDigits))]) -> Response:
+    call = service.live_call(voice, ctx, call_uuid)
+    _answered(call, params.leg)
+    assert call.leg is not None
+    voice.spawn(call.leg.send_digits(params.digits), f"dtmf-{call_uuid}")
+    return plivo_response({"message": "digits sent"}, 202)

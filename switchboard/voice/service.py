@@ -1,0 +1,141 @@
+"""The rules of ``Call/`` and ``Request/``: placing calls, reading call records, and finding the
+live calls a request may act on."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchboard.accounts.auth import AuthContext
+from switchboard.accounts.models import Account
+from switchboard.core.clock import Clock, format_time
+from switchboard.core.errors import NotFoundError, ValidationError
+from switchboard.core.http import resource_uri
+from switchboard.core.ids import new_uuid
+from switchboard.core.pagination import fetch_page
+from switchboard.pricing.table import format_rate, rate_table
+from switchboard.voice.call import CallOptions, CallUrls, LiveCall
+from switchboard.voice.engine import VoiceEngine
+from switchboard.voice.models import CallRecord
+from switchboard.voice.schemas import CallCreate, CallList
+
+_OPS = {"": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
+
+
+def visible_live(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
+    return [call for call in engine.live.values() if _mine(call, ctx)]
+
+
+def _mine(call: LiveCall, ctx: AuthContext) -> bool:
+    return call.account_id == ctx.main_auth_id and (ctx.sub_auth_id is None or call.sub_account_id == ctx.sub_auth_id)
+
+
+def live_call(engine: VoiceEngine, ctx: AuthContext, call_uuid: str) -> LiveCall:
+    call = engine.live.get(call_uuid)
+    if call is None or not _mine(call, ctx):
+        raise NotFoundError(f"call {call_uuid} is not in progress (it ended, or never existed)")
+    return call
+
+
+async def place_calls(session: AsyncSession, engine: VoiceEngine, clock: Clock, ctx: AuthContext,
+                      params: CallCreate) -> list[LiveCall]:
+    if params.parent_call_uuid and params.error_if_parent_not_found:
+        parent = engine.live.get(params.parent_call_uuid)
+        if parent is None or not _mine(parent, ctx):
+            raise ValidationError(f"parent_call_uuid: call {params.parent_call_uuid} not found")
+    if params.parent_call_uuid and len(params.destinations) > 1:
+        raise ValidationError("parent_call_uuid: only for a single destination")
+    urls = CallUrls(
+        answer_url=params.answer_url, answer_method=params.answer_method, fallback_url=params.fallback_url,
+        fallback_method=params.fallback_method, hangup_url=params.hangup_url, hangup_method=params.hangup_method,
+        ring_url=params.ring_url, ring_method=params.ring_method, machine_detection_url=params.machine_detection_url,
+        machine_detection_method=params.machine_detection_method,
+    )
+    options = CallOptions(
+        send_digits=params.send_digits, send_on_preanswer=params.send_on_preanswer, time_limit=params.time_limit,
+        hangup_on_ring=params.hangup_on_ring, ring_timeout=params.ring_timeout,
+        machine_detection=params.machine_detection, machine_detection_time=params.machine_detection_time,
+        machine_detection_speech_threshold=params.machine_detection_speech_threshold,
+        machine_detection_initial_silence=params.machine_detection_initial_silence,
+        machine_detection_maximum_words=params.machine_detection_maximum_words, sip_headers=params.headers,
+    )
+    calls = []
+    now = clock.now()
+    for destination in params.destinations:
+        to = destination if destination.startswith("sip:") else destination.lstrip("+")
+        rate = Decimal("0") if to.startswith("sip:") else rate_table().voice_outbound_rate(to)
+        if rate is None:
+            raise ValidationError(f"to: no route to {destination} (no rate for its destination prefix)")
+        call_uuid = new_uuid()
+        calls.append(LiveCall(call_uuid, call_uuid, ctx.main_auth_id, ctx.sub_auth_id, "outbound", params.from_, to,
+                              params.caller_name, urls, options, clock, now, rate,
+                              parent_call_uuid=params.parent_call_uuid))
+    await engine.originate(calls)
+    return calls
+
+
+def _visible(ctx: AuthContext) -> Select[tuple[CallRecord]]:
+    statement = select(CallRecord).where(CallRecord.account_id == ctx.main_auth_id)
+    if ctx.sub_auth_id is not None:
+        statement = statement.where(CallRecord.sub_account_id == ctx.sub_auth_id)
+    return statement
+
+
+async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList) -> tuple[list[CallRecord], int]:
+    statement = _visible(ctx).where(CallRecord.end_time.is_not(None))
+    if params.subaccount:
+        if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
+            raise ValidationError("subaccount: a subaccount can only list its own calls")
+        sub = await session.get(Account, params.subaccount)
+        if sub is None or sub.parent_auth_id != ctx.main_auth_id:
+            raise ValidationError(f"subaccount: {params.subaccount} is not a subaccount of this account")
+        statement = statement.where(CallRecord.sub_account_id == params.subaccount)
+    for column, value in ((CallRecord.direction, params.call_direction), (CallRecord.from_number, params.from_number),
+                          (CallRecord.to_number, params.to_number), (CallRecord.parent_call_uuid, params.parent_call_uuid),
+                          (CallRecord.hangup_cause_code, params.hangup_cause_code),
+                          (CallRecord.hangup_source, params.hangup_source)):
+        if value is not None:
+            statement = statement.where(column == value)
+    for op, name in _OPS.items():
+        bound = getattr(params, f"bill_duration__{op}" if op else "bill_duration")
+        if bound is not None:
+            statement = statement.where(getattr(CallRecord.bill_duration, name)(bound))
+    for op, when in params.end_bounds().items():
+        statement = statement.where(getattr(CallRecord.end_time, _OPS[op])(when))
+    return await fetch_page(session, statement.order_by(CallRecord.end_time.desc(), CallRecord.call_uuid), params)
+
+
+async def get_record(session: AsyncSession, ctx: AuthContext, call_uuid: str) -> CallRecord:
+    row = await session.scalar(_visible(ctx).where(CallRecord.call_uuid == call_uuid))
+    if row is None:
+        raise NotFoundError(f"call {call_uuid} not found")
+    return row
+
+
+def _time(value: datetime | None) -> str | None:
+    return format_time(value)
+
+
+def record_json(row: CallRecord) -> dict[str, Any]:
+    owner = row.sub_account_id or row.account_id
+    return {
+        "answer_time": _time(row.answer_time),
+        "bill_duration": row.bill_duration,
+        "billed_duration": row.billed_duration,
+        "call_direction": row.direction,
+        "call_duration": row.call_duration,
+        "call_uuid": row.call_uuid,
+        "end_time": _time(row.end_time),
+        "from_number": row.from_number,
+        "initiation_time": _time(row.initiation_time),
+        "parent_call_uuid": row.parent_call_uuid,
+        "resource_uri": resource_uri(owner, "Call", row.call_uuid),
+        "to_number": row.to_number,
+        "total_amount": format_rate(row.total_amount),
+        "total_rate": format_rate(row.total_rate),
+        "hangup_cause_code": row.hangup_cause_code,
+        "hangup_cause_name": row.hangup_cause_name,
+        "hangup_source": row.hangup_source,
+    }
