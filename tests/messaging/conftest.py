@@ -2,6 +2,7 @@
 their own pace per number), so that bulk sends finish quickly."""
 
 from collections.abc import Iterator
+import random
 import time
 from typing import Any, Callable
 
@@ -44,3 +45,8 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
             assert value, "condition not reached in time"
             return value
         time.sleep(0.05)
+
+
+def handset() -> str:
+    """A simulated handset number no other test uses (phones live as long as the server)."""
+    return f"1415{random.randint(2_000_000, 9_999_999)}"

@@ -26,6 +26,8 @@ class Receiver:
         self.auth_token = auth_token
         self.callbacks: list[Callback] = []
         self.replies: dict[str, bytes] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}
+        """GET paths served as media files (content, content type); ``/missing…`` answers 404."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -59,6 +61,15 @@ class Receiver:
                 self._record(raw)
 
             def do_GET(self) -> None:
+                path = urlsplit(self.path).path
+                if path in receiver.files or path.startswith("/missing"):
+                    content, kind = receiver.files.get(path, (b"not found", "text/plain"))
+                    self.send_response(200 if path in receiver.files else 404)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                    return
                 self._record(parse_qs(urlsplit(self.path).query, keep_blank_values=True))
 
             def _record(self, raw: dict[str, list[str]]) -> None:
