@@ -25,6 +25,10 @@ def serve(
     sip_domain: Annotated[Optional[str], typer.Option(help="Domain of application and endpoint SIP URIs; default: the public URL's host.")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     clock: Annotated[str, typer.Option(help="real, or virtual: simulated time that jumps ahead when every call is waiting.")] = "real",
+    sms_mps: Annotated[
+        Optional[list[str]],
+        typer.Option(help="Sender throughput, segments/s: KIND=RATE (longcode, tollfree, shortcode, international) or NUMBER=RATE; repeatable."),
+    ] = None,
 ) -> None:
     """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
     from switchboard.app import create_app
@@ -33,15 +37,35 @@ def serve(
     if clock not in ("real", "virtual"):
         typer.echo("error: --clock must be real or virtual", err=True)
         raise typer.Exit(2)
+    try:
+        rates = parse_rates(sms_mps or [])
+    except ValueError as exc:
+        typer.echo(f"error: --sms-mps: {exc}", err=True)
+        raise typer.Exit(2) from None
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
-        clock=clock,
+        clock=clock, sms_mps=rates,
     )
     problem = settings.credentials_problem()
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False, loop="auto", http="auto")
+
+
+def parse_rates(items: list[str]) -> dict[str, float]:
+    """``KIND=RATE`` items as a dict; a rate is a positive number of segments per second."""
+    rates: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = 0.0
+        if not sep or not key or not rate > 0:
+            raise ValueError(f"{item!r} is not KIND=RATE with a positive rate")
+        rates[key.strip().lstrip("+")] = rate
+    return rates
 
 
 @cli.command("create-account")

@@ -13,6 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 from plivo.utils import validate_v3_signature
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a server killed mid-request resets its connections; that is expected here
+
+
 @dataclass
 class Callback:
     path: str
@@ -29,7 +34,7 @@ class Receiver:
         self.files: dict[str, tuple[bytes, str]] = {}
         """GET paths served as media files (content, content type); ``/missing…`` answers 404."""
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
