@@ -57,6 +57,11 @@ class VoiceEngine:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.audio.aclose()
 
+    async def notify(self, call: LiveCall, url: str, params: dict[str, Any], method: str, event: str) -> None:
+        """An event callback about ``call`` (durable; the call waits only for it to be stored)."""
+        with self.clock.busy():
+            await self.webhooks.notify(url, params, account=call.owner, method=method, event=event)
+
     # --- outbound ------------------------------------------------------------------------------
 
     async def originate(self, calls: list[LiveCall]) -> None:
@@ -111,10 +116,10 @@ class VoiceEngine:
             if not leg.answered.done():
                 call.status = "ringing"
             if call.urls.ring_url:
-                await self.webhooks.notify(call.urls.ring_url, {
+                await self.notify(call, call.urls.ring_url, {
                     "To": call.to, "From": call.from_, "CallUUID": call.call_uuid, "RequestUUID": call.request_uuid,
                     "Direction": "outbound", "CallStatus": "ringing", "Event": "Ring",
-                }, account=call.owner, method=call.urls.ring_method, event="call.ring")
+                }, call.urls.ring_method, "call.ring")
             if options.hangup_on_ring is not None:
                 cutoff = min(cutoff, self.clock.monotonic() + options.hangup_on_ring)
         if options.send_digits and options.send_on_preanswer:
@@ -140,12 +145,12 @@ class VoiceEngine:
         call.machine = await is_machine(leg, call.options)
         if not call.is_live:
             return
-        await self.webhooks.notify(call.urls.machine_detection_url, {
+        await self.notify(call, call.urls.machine_detection_url, {
             "From": call.from_, "To": call.to, "Machine": "true" if call.machine else "false",
             "RequestUUID": call.request_uuid, "ALegRequestUUID": call.request_uuid, "CallUUID": call.call_uuid,
             "ALegUUID": call.call_uuid, "IfMachine": "continue", "Direction": "outbound",
             "Event": "MachineDetection", "CallStatus": "in-progress",
-        }, account=call.owner, method=call.urls.machine_detection_method, event="call.machine_detection")
+        }, call.urls.machine_detection_method, "call.machine_detection")
 
     # --- inbound -------------------------------------------------------------------------------
 

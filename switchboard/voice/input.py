@@ -125,5 +125,7 @@ async def _interim_results(interp: "Interpreter", node: Node, base: str, utteran
         )
         items.append((resolve_url(url, base), params))
     if items:
-        await interp.engine.webhooks.notify_many(items, account=interp.call.owner,
-                                                 method=node["interimSpeechResultsCallbackMethod"], event="call.interim_speech")
+        with interp.clock.busy():
+            await interp.engine.webhooks.notify_many(items, account=interp.call.owner,
+                                                     method=node["interimSpeechResultsCallbackMethod"],
+                                                     event="call.interim_speech")
