@@ -98,9 +98,16 @@ class CountryInventory:
         for entry in self.numbers:
             self._by_type.setdefault(entry.number_type, []).append(entry)
 
-    def of_type(self, number_type: str) -> list[InventoryNumber]:
-        """The numbers of one Plivo type (local, mobile, tollfree, national), sorted."""
-        return self._by_type.get(number_type, [])
+        self._type_keys = {kind: [n.national for n in entries] for kind, entries in self._by_type.items()}
+
+    def of_type(self, number_type: str, national_prefix: str = "") -> list[InventoryNumber]:
+        """The numbers of one Plivo type (local, mobile, tollfree, national) whose national
+        number starts with ``national_prefix``, sorted (a binary search, not a scan)."""
+        entries = self._by_type.get(number_type, [])
+        if not national_prefix:
+            return entries
+        keys = self._type_keys[number_type]
+        return entries[bisect_left(keys, national_prefix) : bisect_left(keys, national_prefix + "\x7f")]
 
     def get(self, number: str) -> InventoryNumber | None:
         index = bisect_left(self._keys, number)

@@ -11,6 +11,7 @@ import calendar
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -56,14 +57,30 @@ def _words(text: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(text.strip()), re.IGNORECASE)
 
 
-def _search_filter(params: PhoneNumberSearch) -> Callable[[InventoryNumber], bool]:
+SEARCH_FILTERS = ("country_iso", "type", "pattern", "npanxx", "region", "city", "rate_center", "lata", "services")
+
+
+def _matches(params: PhoneNumberSearch) -> tuple[InventoryNumber, ...]:
+    """The inventory numbers that match a search, held ones included (the inventory never
+    changes, so the answer is kept; held numbers are taken out per request)."""
+    return _cached_matches(tuple(getattr(params, name) for name in SEARCH_FILTERS))
+
+
+@lru_cache(maxsize=256)
+def _cached_matches(key: tuple[str | None, ...]) -> tuple[InventoryNumber, ...]:
+    params = PhoneNumberSearch.model_construct(**dict(zip(SEARCH_FILTERS, key)))
+    stock = inventory.country_inventory(params.country_iso)
+    if stock is None:
+        return ()
+    literal = (params.pattern or "").split("*", 1)[0]
+    prefix = max(literal, params.npanxx or "", key=len)
     checks: list[Callable[[InventoryNumber], bool]] = []
-    if params.pattern:
+    if params.pattern and "*" in params.pattern:
         regex = re.compile("^" + params.pattern.replace("*", r"\d"))
         checks.append(lambda n: regex.match(n.national) is not None)
-    if params.npanxx:
-        npanxx = params.npanxx
-        checks.append(lambda n: n.national.startswith(npanxx))
+    if params.npanxx and params.pattern:  # both given: the shorter one still has to hold
+        npanxx, literal_ = params.npanxx, literal
+        checks.append(lambda n: n.national.startswith(npanxx) and n.national.startswith(literal_))
     if params.region:
         region = _words(params.region)
         checks.append(lambda n: region.search(n.region) is not None)
@@ -79,7 +96,7 @@ def _search_filter(params: PhoneNumberSearch) -> Callable[[InventoryNumber], boo
     if params.services:
         wanted = params.services.split(",")
         checks.append(lambda n: all(getattr(n, service) for service in wanted))
-    return lambda n: all(check(n) for check in checks)
+    return tuple(n for n in stock.of_type(params.type, prefix) if all(check(n) for check in checks))
 
 
 async def search(
@@ -93,8 +110,8 @@ async def search(
     held = set(
         (await session.scalars(select(RentedNumber.number).where(RentedNumber.country_iso == params.country_iso))).all()
     )
-    keep = _search_filter(params)
-    matches = [n for n in stock.of_type(params.type) if n.number not in held and keep(n)]
+    candidates = _matches(params)
+    matches = [n for n in candidates if n.number not in held] if held else list(candidates)
     return matches[params.offset : params.offset + params.limit], len(matches), stock.country
 
 
