@@ -80,7 +80,7 @@ def number_json(row: RentedNumber, carriers: dict[str, str]) -> dict[str, Any]:
         "monthly_rental_rate": format_rate(row.monthly_rental_rate),
         "number": row.number,
         "number_type": row.number_type,
-        "region": row.region if own_carrier else f"{row.region}, {country.upper()}",
+        "region": row.region if own_carrier or row.region == country else f"{row.region}, {country.upper()}",
         "renewal_date": row.renewal_date.isoformat(),
         "resource_uri": resource_uri(owner, "Number", row.number),
         "sms_enabled": row.sms_enabled,

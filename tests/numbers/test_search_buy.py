@@ -97,6 +97,28 @@ def test_search_filters(client: RecordingClient) -> None:
     assert any(n.number.startswith("4930") for n in berlin)
 
 
+def test_pattern_and_npanxx_together(client: RecordingClient) -> None:
+    sample = search(client, "US", pattern="3", limit=1)[0]
+    both = search(client, "US", pattern=sample.number[1:3], npanxx=sample.number[1:7], limit=20)
+    assert sample.number in {n.number for n in both}
+    assert search(client, "US", pattern="9", npanxx=sample.number[1:7]) == []
+
+
+def test_concurrent_buyers_get_one_number_once(server: LiveServer, client: RecordingClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    number = search(client, "NL", type="local", limit=1)[0].number
+    buyers = [server.new_main_account() for _ in range(4)]
+
+    def attempt(buyer: MainAccount) -> int:
+        with server.http(buyer) as http:
+            return http.post(f"/v1/Account/{buyer.auth_id}/PhoneNumber/{number}/", json={}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(attempt, buyers))
+    assert statuses == [201, 409, 409, 409]
+
+
 def test_search_pages_cover_distinct_numbers(client: RecordingClient) -> None:
     first = search(client, "FR", type="mobile", limit=20, offset=0)
     second = search(client, "FR", type="mobile", limit=20, offset=20)
