@@ -224,7 +224,9 @@ async def delete_carrier(session: AsyncSession, ctx: AuthContext, model: type[Ca
 
 
 async def incoming_carrier_for(session: AsyncSession, address: str) -> IncomingCarrier | None:
-    """The enabled incoming carrier whose ``ip_set`` contains ``address`` (for the SIP edge)."""
+    """An enabled incoming carrier whose ``ip_set`` contains ``address`` (for the SIP edge). When
+    several accounts list the same address, the dialled number's ``carrier_id`` (see
+    ``numbers.service.number_for_routing``) says which account the call is for."""
     ip = ipaddress.ip_address(address)
     for carrier in (await session.scalars(select(IncomingCarrier).where(IncomingCarrier.enabled.is_(True)))).all():
         if any(ip in ipaddress.ip_network(item, strict=False) for item in carrier.ip_set.split(",")):

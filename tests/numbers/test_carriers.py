@@ -146,3 +146,29 @@ def test_own_carrier_numbers_through_sdk(server: LiveServer, client: RecordingCl
         assert http.delete(f"/v1/Account/{account.auth_id}/IncomingCarrier/{carrier_id}/").status_code == 204
     with pytest.raises(plivo.exceptions.ResourceNotFoundError):
         client.numbers.get("442079460000")
+
+
+def test_routing_helpers_find_carrier_and_number(server: LiveServer, client: RecordingClient, account: MainAccount) -> None:
+    from switchboard.numbers.carriers import incoming_carrier_for
+    from switchboard.numbers.service import number_for_routing
+
+    with server.http(account) as http:
+        carrier_id = http.post(
+            f"/v1/Account/{account.auth_id}/IncomingCarrier/", json={"name": "edge", "ip_set": "203.0.113.0/28,2001:db8:77::9"}
+        ).json()["carrier_id"]
+    client.numbers.create(numbers="13125550142", carrier=carrier_id, region="Chicago")
+
+    async def lookups(app: object) -> tuple[str | None, str | None, object, str | None]:
+        async with app.state.db.session() as session:  # type: ignore[attr-defined]
+            inside = await incoming_carrier_for(session, "203.0.113.14")
+            v6 = await incoming_carrier_for(session, "2001:db8:77::9")
+            outside = await incoming_carrier_for(session, "203.0.113.16")
+            number = await number_for_routing(session, "+13125550142")
+            return (
+                inside.carrier_id if inside else None,
+                v6.carrier_id if v6 else None,
+                outside,
+                number.carrier_id if number else None,
+            )
+
+    assert server.call(lookups) == (carrier_id, carrier_id, None, carrier_id)
