@@ -43,7 +43,7 @@ class Interpreter:
         self.engine, self.call = engine, call
         self.clock = engine.clock
         self._idle_redirects = 0
-        self._last_redirect_at = -1.0
+        self.played = False
 
     @property
     def leg(self) -> Any:
@@ -119,6 +119,7 @@ class Interpreter:
 
     async def play_prompt(self, node: Node, base: str, interrupt: Interrupt = NO_INTERRUPT) -> bool:
         """Run a Speak, Play or Wait; False if it was cut short (input or end of call)."""
+        self.played = True
         if node.name == "Wait":
             return await self.do_wait(node, base, interrupt)
         if node.name == "Speak":
@@ -143,6 +144,7 @@ class Interpreter:
         await self.play_prompt(node, base)
 
     async def do_wait(self, node: Node, base: str, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        self.played = True
         length = float(node["length"])
         if node["beep"]:
             await self.leg.wait_for_beep(length)
@@ -153,6 +155,7 @@ class Interpreter:
         return await self.leg.play(Silence(length), interrupt)
 
     async def do_dtmf(self, node: Node, base: str) -> None:
+        self.played = True
         if node["async"]:
             asyncio.create_task(self.leg.send_digits(node.text), name=f"dtmf-{self.call.call_uuid}")
         else:
@@ -161,9 +164,8 @@ class Interpreter:
     # --- flow ----------------------------------------------------------------------------------
 
     async def do_redirect(self, node: Node, base: str) -> None:
-        now = self.clock.monotonic()
-        self._idle_redirects = self._idle_redirects + 1 if now == self._last_redirect_at else 1
-        self._last_redirect_at = now
+        self._idle_redirects = 1 if self.played else self._idle_redirects + 1
+        self.played = False
         if self._idle_redirects > MAX_IDLE_REDIRECTS:
             self.engine.debug_log(self.call, "", base, node["method"],
                                   f"redirect loop: {MAX_IDLE_REDIRECTS} redirects in a row with nothing played")

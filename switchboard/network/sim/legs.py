@@ -169,11 +169,14 @@ class SimLeg(CallLeg):
         if interrupt.speech:
             watch.append(self._speech_start)
         started = self.clock.monotonic()
-        done = not await self.clock.wait(first_of(*watch), seconds)
-        if self._stop.done():
-            self._stop = self._new()
-        if not done:
-            entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
+        done = False
+        try:
+            done = not await self.clock.wait(first_of(*watch), seconds)
+        finally:
+            if self._stop.done():
+                self._stop = self._new()
+            if not done:
+                entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
         return done
 
     def stop_media(self) -> None:
