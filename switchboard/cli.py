@@ -29,6 +29,9 @@ def serve(
         Optional[list[str]],
         typer.Option(help="Sender throughput, segments/s: KIND=RATE (longcode, tollfree, shortcode, international) or NUMBER=RATE; repeatable."),
     ] = None,
+    webhook_log_retention_hours: Annotated[float, typer.Option(help="Keep webhook debug-log entries this long.")] = 72.0,
+    webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications in flight to one host at a time.")] = 16,
+    webhook_ca_file: Annotated[Optional[str], typer.Option(help="PEM file of CAs to trust for https webhook URLs.")] = None,
 ) -> None:
     """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
     from switchboard.app import create_app
@@ -44,7 +47,8 @@ def serve(
         raise typer.Exit(2) from None
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
-        clock=clock, sms_mps=rates,
+        clock=clock, sms_mps=rates, webhook_log_retention_hours=webhook_log_retention_hours,
+        webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
     )
     problem = settings.credentials_problem()
     if problem:
@@ -94,6 +98,28 @@ def create_account(
             await db.dispose()
 
     asyncio.run(run())
+
+
+@cli.command()
+def logs(
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new attempts as they happen.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="Only failed attempts.")] = False,
+    account: Annotated[Optional[str], typer.Option(help="Only this main account (MA…, with its subaccounts) or subaccount (SA…).")] = None,
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many recent attempts to show first.")] = 50,
+    data_dir: Annotated[Path, typer.Option(help="Data dir of the embedded database.")] = Path("var"),
+    database_url: Annotated[Optional[str], typer.Option(help="SQLAlchemy URL; default: SQLite in the data dir.")] = None,
+) -> None:
+    """Show the webhook debug log: every request made to customer URLs, with status, latency and error."""
+    from switchboard.webhooks.logcli import show_logs
+
+    if database_url is None and not (data_dir / "switchboard.db").exists():
+        typer.echo(f"error: no database in {data_dir}; give --data-dir or --database-url", err=True)
+        raise typer.Exit(1)
+    url = Settings(data_dir=data_dir, database_url=database_url).resolved_database_url
+    try:
+        asyncio.run(show_logs(url, follow=follow, errors=errors, account=account, lines=lines, echo=typer.echo))
+    except KeyboardInterrupt:
+        pass
 
 
 def main() -> None:

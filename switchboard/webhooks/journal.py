@@ -96,7 +96,7 @@ class Journal:
             batch, self._pending = self._pending, _Batch()
             if batch:
                 await self._commit(batch)
-            elif self._closing:
+            if self._closing and not self._pending:
                 return
 
     async def _commit(self, batch: _Batch) -> None:

@@ -108,11 +108,12 @@ class Webhooks:
         await self.outbox.start()
         self._prune_task = asyncio.create_task(self._prune_loop(), name="webhooks-prune")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop: deliveries in flight get ``grace`` seconds; unfinished ones stay in the outbox."""
         if self._prune_task is not None:
             self._prune_task.cancel()
             await asyncio.gather(self._prune_task, return_exceptions=True)
-        await self.outbox.stop()
+        await self.outbox.stop(grace)
         await self.journal.stop()
         await self.transport.aclose()
 

@@ -21,6 +21,7 @@ import ssl
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -158,6 +159,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: _State
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that give up (timeouts, size limits) are part of the tests
+
 
 class Receiver:
     def __init__(self, tls: ssl.SSLContext | None = None):
@@ -204,11 +208,15 @@ class Receiver:
     def fail_first(self, count: int) -> None:
         self._server.state.flaky_failures = count
 
-    def wait_for(self, predicate, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
-        """Poll ``predicate()`` until true (returns False after ``timeout``)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if predicate():
-                return True
-            time.sleep(0.02)
-        return bool(predicate())
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+        return eventually(predicate, timeout)
+
+
+def eventually(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Poll ``predicate()`` until it is true; False if it still is not after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())

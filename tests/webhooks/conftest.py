@@ -1,0 +1,70 @@
+"""Fixtures for webhook tests that need a webhook service of their own on a fresh database."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from switchboard.accounts.auth import CredentialCache
+from switchboard.accounts.service import create_main_account
+from switchboard.core.clock import Clock
+from switchboard.core.db import Database
+from switchboard.webhooks import WebhookConfig, Webhooks
+from tests.conftest import POSTGRES_URL, _admin
+
+
+@pytest.fixture
+def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same kind as ``backend``, used by this test only."""
+    if backend.startswith("sqlite"):
+        yield f"sqlite+aiosqlite:///{tmp_path / 'webhooks.db'}"
+        return
+    name = f"sb_wh_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class Stack:
+    """A migrated database with one main account, and webhook services built on it."""
+
+    def __init__(self, url: str):
+        self.db = Database(url)
+        self.clock = Clock()
+        self.credentials = CredentialCache(self.db.sessionmaker, ttl=5)
+        self.auth_id = ""
+        self.services: list[Webhooks] = []
+
+    async def setup(self) -> None:
+        await self.db.migrate()
+        async with self.db.session() as session:
+            self.auth_id = (await create_main_account(session, self.clock, name="Webhook tests")).auth_id
+
+    async def service(self, **config: object) -> Webhooks:
+        webhooks = Webhooks(self.db.sessionmaker, self.clock, self.credentials, WebhookConfig(**config),  # type: ignore[arg-type]
+                            single_node=self.db.backend == "sqlite")
+        await webhooks.start()
+        self.services.append(webhooks)
+        return webhooks
+
+
+@pytest.fixture
+async def stack(fresh_database_url: str) -> AsyncIterator[Stack]:
+    built = Stack(fresh_database_url)
+    await built.setup()
+    try:
+        yield built
+    finally:
+        for service in built.services:
+            try:
+                await asyncio.wait_for(service.stop(grace=0.5), 20)
+            except TimeoutError:
+                for task in asyncio.all_tasks():
+                    task.print_stack()
+                raise
+        await built.db.dispose()

@@ -1,0 +1,77 @@
+"""One slow customer endpoint never holds up anybody else; per-host concurrency is bounded."""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from tests.webhooks.conftest import Stack
+from tests.webhooks.receivers import Receiver
+
+
+@pytest.fixture
+def slow():
+    with Receiver() as live:
+        yield live
+
+
+@pytest.fixture
+def fast():
+    with Receiver() as live:
+        yield live
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return predicate()
+
+
+async def test_slow_host_does_not_delay_other_hosts_notifications(stack: Stack, slow: Receiver, fast: Receiver) -> None:
+    webhooks = await stack.service(host_limit=4)
+    for number in range(10):
+        await webhooks.notify(slow.url("/hold"), {"Sequence": number}, account=stack.auth_id)
+    assert await until(lambda: slow.holding == 4)
+    for number in range(5):
+        await webhooks.notify(fast.url("/ok"), {"Sequence": number}, account=stack.auth_id)
+    assert await until(lambda: len(fast.requests) == 5), "the fast host was held up by the slow one"
+    assert slow.holding == 4, "the slow host is still holding its four slots while the fast host was served"
+    assert len(slow.requests) == 4
+    slow.release()
+    assert await until(lambda: len(slow.requests) == 10)
+    assert slow.max_holding == 4
+
+
+async def test_fetch_is_not_delayed_by_a_hanging_fetch(stack: Stack, slow: Receiver, fast: Receiver) -> None:
+    webhooks = await stack.service()
+    hanging = asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None))
+    assert await until(lambda: slow.holding == 1)
+    result = await webhooks.fetch(fast.url("/ok"), {}, account=stack.auth_id)
+    assert result.ok and not hanging.done()
+    slow.release()
+    assert (await hanging).ok
+
+
+async def test_fetches_per_host_are_bounded(stack: Stack, slow: Receiver) -> None:
+    webhooks = await stack.service(fetch_host_limit=3)
+    calls = [asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None)) for _ in range(8)]
+    assert await until(lambda: slow.holding == 3)
+    await asyncio.sleep(0.2)
+    assert slow.max_holding == 3
+    slow.release()
+    results = await asyncio.gather(*calls)
+    assert all(result.ok for result in results)
+    assert slow.max_holding == 3 and len(slow.requests) == 8
+
+
+async def test_notifications_do_not_take_fetch_slots(stack: Stack, slow: Receiver) -> None:
+    webhooks = await stack.service(host_limit=2, fetch_host_limit=2)
+    for _ in range(2):
+        await webhooks.notify(slow.url("/hold"), {}, account=stack.auth_id)
+    assert await until(lambda: slow.holding == 2)
+    call = asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None))
+    assert await until(lambda: slow.holding == 3), "a call's fetch waited behind notifications to the same host"
+    slow.release()
+    assert (await call).ok
