@@ -34,8 +34,8 @@ from typing import Any
 
 import phonenumbers
 import pycountry
-from phonenumbers import PhoneNumberType, geocoder
-from phonenumbers.geodata import GEOCODE_DATA
+from phonenumbers import PhoneNumberType
+from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
 
 from switchboard.pricing.table import CountryRates, rate_table
 
@@ -166,6 +166,16 @@ def _patterns(iso: str, kinds: tuple[int, ...]) -> list[str] | None:
 # --- places -----------------------------------------------------------------------------------
 
 
+def _geocode(number: str) -> str:
+    """The English place name of the longest geographic prefix of ``number`` (E.164 digits),
+    as ``geocoder.description_for_number`` finds it for a valid number."""
+    for length in range(min(len(number), GEOCODE_LONGEST_PREFIX), 0, -1):
+        names = GEOCODE_DATA.get(number[:length])
+        if names and names.get("en"):
+            return names["en"]
+    return ""
+
+
 def _place(description: str) -> tuple[str, str]:
     """(region, city) from a geocoder description such as "San Francisco, CA" or "São Paulo - SP"."""
     for separator in (", ", " - "):
@@ -230,16 +240,17 @@ def _subdivision(iso: str, code: str) -> str:
 def _make(country: CountryRates, kind: str, parsed: phonenumbers.PhoneNumber) -> InventoryNumber:
     iso = country.iso
     national = phonenumbers.national_significant_number(parsed)
-    description = geocoder.description_for_number(parsed, "en") if kind == "local" else ""
+    description = _geocode(f"{country.country_code}{national}") if kind == "local" else ""
     region, city = _place(description) if description else (country.name, "")
-    prefix_length = phonenumbers.length_of_national_destination_code(parsed) or min(3, len(national))
-    prefix, rate_center, lata = national[:prefix_length], None, None
+    rate_center, lata = None, None
     if iso in NANP:
         prefix = national[:3]
         if kind == "local" and city:
             region = _subdivision(iso, region)
             rate_center = rate_center_name(city)
             lata = _lata(region, rate_center)
+    else:
+        prefix = national[: phonenumbers.length_of_national_destination_code(parsed) or min(3, len(national))]
     services = country.services.get(kind, frozenset({"voice"}))
     return InventoryNumber(
         number=f"{country.country_code}{national}",
