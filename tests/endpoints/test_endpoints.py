@@ -191,3 +191,18 @@ def test_registration_fields_are_shown_once_registered(server: LiveServer, clien
     client.endpoints.get(created.endpoint_id)
     assert (client.last_json()["sip_registered"], client.last_json()["sip_contact"]) == ("false", None)
     assert timedelta(0) < expires - datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+def test_sip_domain_setting_names_uri_and_realm(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    live = LiveServer(f"sqlite+aiosqlite:///{tmp_path / 'sb.db'}", data_dir=tmp_path, sip_domain="sip.example.org")
+    live.start()
+    try:
+        account = live.new_main_account()
+        client = RecordingClient(live.base_url, account.auth_id, account.auth_token)
+        created = client.endpoints.create(username="hana", password="12345", alias="Hana")
+        client.endpoints.get(created.endpoint_id)
+        assert client.last_json()["sip_uri"] == f"sip:{created.username}@sip.example.org"
+        stored, realm = live.call(_stored, created.endpoint_id)
+        assert realm == "sip.example.org" and stored == digest.ha1(created.username, "sip.example.org", "12345")
+    finally:
+        live.stop()
