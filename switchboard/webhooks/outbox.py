@@ -88,6 +88,8 @@ class Outbox:
         self._loops: list[asyncio.Task[None]] = []
         self._poke = asyncio.Event()
         self._stopping = False
+        self.overflow = False
+        """Rows were stored without a lease because memory was full: look for them when room appears."""
 
     # --- state ---------------------------------------------------------------------------
 
@@ -132,7 +134,8 @@ class Outbox:
             await asyncio.gather(*pending, return_exceptions=True)
 
     def wake(self) -> None:
-        """Look at the database now (a retry became due, or room appeared)."""
+        """Look at the database now: rows were stored that no node holds yet."""
+        self.overflow = True
         self._poke.set()
 
     # --- dispatch --------------------------------------------------------------------------
@@ -170,7 +173,8 @@ class Outbox:
             if not self._running[host]:
                 del self._running[host]
             self._pump(host)
-            if self.backlog < self.max_backlog // 2:
+            if self.overflow and self.backlog < self.max_backlog // 2:
+                self.overflow = False
                 self._poke.set()
 
     # --- background loops ----------------------------------------------------------------------

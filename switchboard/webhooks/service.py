@@ -102,6 +102,7 @@ class Webhooks:
             poll_seconds=config.poll_seconds,
         )
         self._prune_task: asyncio.Task[None] | None = None
+        self._lookups: dict[str, asyncio.Future[AccountRecord | None]] = {}
 
     async def start(self) -> None:
         self.journal.start()
@@ -211,8 +212,17 @@ class Webhooks:
 
     # --- internals -------------------------------------------------------------------------
 
+    async def _lookup(self, auth_id: str) -> AccountRecord | None:
+        """The account, from the credential cache; concurrent look-ups of one account share one
+        database read (a burst of notifications must not become a burst of queries)."""
+        pending = self._lookups.get(auth_id)
+        if pending is None:
+            pending = self._lookups[auth_id] = asyncio.ensure_future(self._credentials.get(auth_id))
+            pending.add_done_callback(lambda _done: self._lookups.pop(auth_id, None))
+        return await asyncio.shield(pending)
+
     async def _account(self, auth_id: str) -> AccountRecord:
-        record = await self._credentials.get(auth_id)
+        record = await self._lookup(auth_id)
         if record is None:
             raise ValueError(f"webhooks: no account {auth_id}")
         return record
@@ -220,7 +230,7 @@ class Webhooks:
     async def _tokens(self, owner: AccountRecord) -> tuple[str, str]:
         if owner.is_main:
             return owner.auth_token, owner.auth_token
-        main = await self._credentials.get(owner.main_auth_id)
+        main = await self._lookup(owner.main_auth_id)
         return owner.auth_token, main.auth_token if main else owner.auth_token
 
     async def _send(self, owner: AccountRecord, found: Target, payload: dict[str, list[str]], request_id: str,
@@ -264,7 +274,7 @@ class Webhooks:
     async def _deliver(self, job: Job) -> None:
         """One attempt at a notification (the outbox calls this); the outcome goes to the journal."""
         number = job.attempts + 1
-        owner = await self._credentials.get(job.owner_auth_id)
+        owner = await self._lookup(job.owner_auth_id)
         found = target(job.url, job.method, default=RetryPolicy(retries=self.config.notify_retries))
         if owner is None:
             attempt = Attempt(url=found.url, method=found.method, started=self._clock.now())
