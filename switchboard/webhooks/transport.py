@@ -20,7 +20,8 @@ from urllib.parse import urlencode
 import httpx
 
 from switchboard import __version__
-from switchboard.webhooks.urls import RetryPolicy
+from switchboard.webhooks.lanes import Lanes, client_factory
+from switchboard.webhooks.urls import RetryPolicy, host_key
 
 USER_AGENT = f"Switchboard/{__version__} (Plivo-compatible webhooks)"
 
@@ -103,16 +104,11 @@ def encode_form(params: Mapping[str, list[str]]) -> bytes:
 
 
 class Transport:
-    """The HTTP side: a pooled client and a bounded number of requests in flight per host."""
+    """The HTTP side: a client per request in flight (see :mod:`lanes`) and a bounded number of
+    synchronous fetches in flight per host."""
 
-    def __init__(self, *, verify: ssl.SSLContext | str | bool = True, host_limit: int = 16):
-        self.client = httpx.AsyncClient(
-            follow_redirects=False,
-            verify=verify,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=30),
-            headers={"User-Agent": USER_AGENT},
-        )
+    def __init__(self, *, verify: ssl.SSLContext | bool = True, host_limit: int = 16):
+        self.lanes = Lanes(client_factory(verify, USER_AGENT))
         self.host_limit = host_limit
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._users: dict[str, int] = {}
@@ -156,9 +152,11 @@ class Transport:
         request_headers = dict(headers)
         if body is not None:
             request_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        host = host_key(url)
+        client = self.lanes.take(host)
         try:
             async with asyncio.timeout(budget):
-                await self._exchange(attempt, method, url, body, request_headers, timeout, cap, cap_is_error)
+                await self._exchange(client, attempt, method, url, body, request_headers, timeout, cap, cap_is_error)
         except TimeoutError:
             attempt.fail(Failure.READ, f"no complete response within the total time limit of {policy.total_ms} ms")
         except httpx.ConnectTimeout:
@@ -177,11 +175,14 @@ class Transport:
             attempt.fail(Failure.INVALID_BODY, f"response body could not be decoded: {exc}")
         except httpx.HTTPError as exc:
             attempt.fail(Failure.CONNECT, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.lanes.give(host, client)
         attempt.latency_ms = (time.monotonic() - begin) * 1000
         return attempt
 
+    @staticmethod
     async def _exchange(
-        self,
+        client: httpx.AsyncClient,
         attempt: Attempt,
         method: str,
         url: str,
@@ -191,7 +192,7 @@ class Transport:
         cap: int,
         cap_is_error: bool,
     ) -> None:
-        async with self.client.stream(method, url, content=body, headers=headers, timeout=timeout) as response:
+        async with client.stream(method, url, content=body, headers=headers, timeout=timeout) as response:
             attempt.status = response.status_code
             attempt.content_type = response.headers.get("content-type", "")
             attempt.headers = {"content-type": attempt.content_type}
@@ -215,4 +216,4 @@ class Transport:
             attempt.body = attempt.body[:cap]
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.lanes.aclose()
