@@ -8,6 +8,7 @@ and the connectors are told which accepted messages still wait for a receipt.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -35,11 +36,15 @@ BATCH = 500
 APP_LEASE = timedelta(seconds=120)
 EARLY_RECEIPT_SECONDS = 60.0
 FINAL = ("delivered", "undelivered", "failed")
+LINGER = 0.01
+"""Seconds the dispatcher waits after being woken, so that messages accepted together leave in one
+transaction instead of one each."""
 
 
 class Pipeline:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
-                 connectors: ConnectorSet, schedule: SenderSchedule, public_url: str, app_concurrency: int = 32):
+                 connectors: ConnectorSet, schedule: SenderSchedule, public_url: str, app_concurrency: int = 32,
+                 single_writer: bool = False):
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.webhooks = webhooks
@@ -53,6 +58,9 @@ class Pipeline:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._early: list[tuple[float, str, DeliveryReceipt]] = []
         self._stopping = False
+        self.write_lock: asyncio.Lock | contextlib.nullcontext[None] = asyncio.Lock() if single_writer else contextlib.nullcontext()
+        """SQLite has one writer: the pipeline's transactions take turns here instead of sleeping in
+        SQLite's busy handler (which backs off by up to 100 ms at a time)."""
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -106,7 +114,7 @@ class Pipeline:
         """Store sends in the session's transaction (the caller commits, then calls :meth:`wake`)."""
         uuids: list[str] = []
         for out in outs:
-            sender = await sender_number(session, out.owner, out.src)
+            sender = out.sender if out.sender is not None else await sender_number(session, out.owner, out.src)
             uuids += await store_outgoing(session, out, sender, self.schedule, self.connectors.default, now)
         return uuids
 
@@ -118,16 +126,19 @@ class Pipeline:
                 worked = await self.dispatch_outbound()
                 worked += await self.dispatch_inbound()
                 self._retry_early()
-                wait = 0.0 if worked else await self._idle_seconds()
+                wait = 0.0 if worked >= BATCH else LINGER if worked else await self._idle_seconds()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("message dispatch failed; retrying")
                 wait = 1.0
-            if wait > 0:
+            if wait == LINGER:
+                await asyncio.sleep(LINGER)  # more work is arriving: take it in one batch
+            elif wait > 0:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    await asyncio.sleep(LINGER)
                 except TimeoutError:
                     pass
 
@@ -151,6 +162,10 @@ class Pipeline:
         )
 
     async def dispatch_outbound(self) -> int:
+        async with self.write_lock:
+            return await self._dispatch_outbound()
+
+    async def _dispatch_outbound(self) -> int:
         now = self.clock.now()
         async with self.sessionmaker() as session:
             rows = list((await session.scalars(
@@ -247,6 +262,10 @@ class Pipeline:
     # --- receipts (ConnectorEvents) --------------------------------------------------------------
 
     async def receipts(self, connector: str, receipts: Sequence[DeliveryReceipt]) -> None:
+        async with self.write_lock:
+            await self._receipts(connector, receipts)
+
+    async def _receipts(self, connector: str, receipts: Sequence[DeliveryReceipt]) -> None:
         now = self.clock.now()
         callbacks: list[dict[str, Any]] = []
         async with self.sessionmaker() as session:
@@ -288,7 +307,7 @@ class Pipeline:
 
     async def inbound(self, connector: str, message: InboundSms) -> str | None:
         now = self.clock.now()
-        async with self.sessionmaker() as session:
+        async with self.write_lock, self.sessionmaker() as session:
             text = message.text if message.part is None else await reassemble(session, message, now)
             if text is None:
                 await session.commit()
@@ -309,7 +328,7 @@ class Pipeline:
     async def dispatch_inbound(self) -> int:
         """Post due inbound messages to their application (each in its own task)."""
         now = self.clock.now()
-        async with self.sessionmaker() as session:
+        async with self.write_lock, self.sessionmaker() as session:
             rows = list((await session.scalars(
                 select(Message).where(Message.dispatch_at <= now, Message.message_direction == "inbound")
                 .order_by(Message.dispatch_at).limit(BATCH)
@@ -351,7 +370,7 @@ class Pipeline:
                                                check=None, event="message")
             result_ok, body = result.ok, result.body
         now = self.clock.now()
-        async with self.sessionmaker() as session:
+        async with self.write_lock, self.sessionmaker() as session:
             row = await session.get(Message, message_uuid)
             if row is None or row.dispatch_at is None:
                 return

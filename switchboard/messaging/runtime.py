@@ -18,5 +18,6 @@ def build_messaging(app: Any) -> Messaging:
     connectors = ConnectorSet(default="sim")
     connectors.add(SimulatedCarrier(app.state.phone_book))
     pipeline = Pipeline(app.state.db.sessionmaker, app.state.clock, app.state.webhooks, connectors,
-                        SenderSchedule(getattr(settings, "sms_mps", None)), settings.resolved_public_url)
+                        SenderSchedule(settings.sms_mps), settings.resolved_public_url,
+                        single_writer=app.state.db.backend == "sqlite")
     return Messaging(pipeline=pipeline, http=httpx.AsyncClient(headers={"User-Agent": "Switchboard media fetcher"}))

@@ -3,6 +3,7 @@ automatic opt-out answers), pricing, routing, opt-out and the sender's schedule.
 the pipeline's queue: once they are committed, the message will be sent."""
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.core.errors import ValidationError
@@ -32,7 +33,6 @@ NO_ALPHANUMERIC_SENDER = frozenset({"US", "CA", "PR", "CN"})
 OPT_OUT_COUNTRIES = frozenset({"US", "CA"})
 MMS_COUNTRIES = frozenset({"US", "CA"})
 OPTED_OUT = 200
-_COLUMNS = [column.key for column in Message.__table__.columns]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class Outgoing:
     media_ids: list[str] = field(default_factory=list)
     requester_ip: str = ""
     skip_opt_out: bool = False
+    sender: RentedNumber | None = None
+    """The checked number ``src`` is, when the caller has already looked it up."""
 
 
 def split_destinations(raw: str) -> list[str]:
@@ -109,33 +111,47 @@ def check_text(text: str | None, message_type: str) -> Segmented:
     return segmented
 
 
+_MODES: dict[str, tuple[float, str]] = {}
+MODE_TTL = 5.0
+
+
+async def opt_out_mode(session: AsyncSession, account_id: str) -> str:
+    """The account's opt-out setting, cached for a few seconds (it is read on every send)."""
+    cached = _MODES.get(account_id)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    settings = await session.get(MessagingSettings, account_id)
+    mode = settings.opt_out if settings else "auto"
+    if len(_MODES) > 10_000:
+        _MODES.clear()
+    _MODES[account_id] = (now + MODE_TTL, mode)
+    return mode
+
+
 async def opt_out_applies(session: AsyncSession, account_id: str, sender: RentedNumber | None) -> bool:
     """Whether STOP/START/HELP are handled for ``sender``: per the account's setting, by default
     on US and CA numbers."""
-    settings = await session.get(MessagingSettings, account_id)
-    mode = settings.opt_out if settings else "auto"
-    if mode == "off" or sender is None:
+    if sender is None:
         return False
-    return mode == "on" or sender.country_iso in OPT_OUT_COUNTRIES
+    mode = await opt_out_mode(session, account_id)
+    return mode == "on" or (mode == "auto" and sender.country_iso in OPT_OUT_COUNTRIES)
 
 
-async def _opted_out(session: AsyncSession, account_id: str, src: str, dsts: Sequence[str]) -> set[str]:
-    found: set[str] = set()
+async def _held_and_opted_out(session: AsyncSession, account_id: str, src: str, dsts: Sequence[str],
+                              check_opt_out: bool) -> tuple[set[str], set[str]]:
+    """Which destinations are Switchboard numbers, and which opted out of ``src`` (one query a chunk)."""
+    held: set[str] = set()
+    opted_out: set[str] = set()
     for start in range(0, len(dsts), 500):
         chunk = list(dsts[start : start + 500])
-        rows = await session.scalars(
-            select(OptOut.handset).where(OptOut.account_id == account_id, OptOut.number == src, OptOut.handset.in_(chunk))
-        )
-        found.update(rows.all())
-    return found
-
-
-async def _held(session: AsyncSession, dsts: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(dsts), 500):
-        chunk = list(dsts[start : start + 500])
-        found.update((await session.scalars(select(RentedNumber.number).where(RentedNumber.number.in_(chunk)))).all())
-    return found
+        statement = select(RentedNumber.number, literal("held")).where(RentedNumber.number.in_(chunk))
+        if check_opt_out:
+            statement = union_all(statement, select(OptOut.handset, literal("optout")).where(
+                OptOut.account_id == account_id, OptOut.number == src, OptOut.handset.in_(chunk)))
+        for number, kind in (await session.execute(statement)).all():
+            (held if kind == "held" else opted_out).add(number)
+    return held, opted_out
 
 
 def _rate(dst: str, message_type: str) -> Decimal:
@@ -152,8 +168,8 @@ async def store_outgoing(
     session's transaction; the caller commits. Returns the message_uuids in ``dsts`` order."""
     segmented = segment(out.text)
     units = 1 if out.message_type == "mms" else segmented.units
-    blocked = await _opted_out(session, out.owner.account_id, out.src, out.dsts) if not out.skip_opt_out and await opt_out_applies(session, out.owner.account_id, sender) else set()
-    internal = await _held(session, out.dsts)
+    check = not out.skip_opt_out and await opt_out_applies(session, out.owner.account_id, sender)
+    internal, blocked = await _held_and_opted_out(session, out.owner.account_id, out.src, out.dsts, check)
     kind = sender_kind(out.src, sender.number_type if sender else None)
     rows: list[dict[str, Any]] = []
     for dst in out.dsts:
@@ -199,6 +215,3 @@ def check_mms(sender: RentedNumber | None, src: str, dsts: Sequence[str], media_
     if outside:
         raise ValidationError(f"dst: MMS can only be sent to US and Canadian numbers, not {', '.join(outside[:5])}")
 
-
-def row_columns() -> list[str]:
-    return list(_COLUMNS)

@@ -70,10 +70,10 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
         raise ValidationError("media_urls and media_ids need type mms")
     out = Outgoing(owner=owner, src=sender.number if sender else src, dsts=dsts, text=params.text or "",
                    message_type=params.type, url=params.url, method=params.method, log=params.log,
-                   media_ids=media_ids, requester_ip=requester_ip)
-    now = clock.now()
-    uuids = await messaging.pipeline.queue(session, [out], now)
-    await session.commit()
+                   media_ids=media_ids, requester_ip=requester_ip, sender=sender)
+    async with messaging.pipeline.write_lock:
+        uuids = await messaging.pipeline.queue(session, [out], clock.now())
+        await session.commit()
     messaging.pipeline.wake()
     return uuids
 

@@ -32,6 +32,8 @@ log = logging.getLogger("switchboard.sim.sms")
 NAME = "sim"
 UNDELIVERED_DEFAULT = 80
 FAILED_DEFAULT = 1000
+MIN_RECEIPT_DELAY = 0.02
+"""A network takes a moment to report; receipts also batch better for it."""
 
 
 class SimulatedCarrier:
@@ -82,7 +84,7 @@ class SimulatedCarrier:
             receipt = DeliveryReceipt(carrier_id, "undelivered", behaviour.error_code or UNDELIVERED_DEFAULT)
         else:
             receipt = DeliveryReceipt(carrier_id, "delivered")
-        self._later(behaviour.receipt_delay, receipt)
+        self._later(max(behaviour.receipt_delay, MIN_RECEIPT_DELAY), receipt)
         if behaviour.reply and behaviour.result == "delivered" and src.isdigit():
             self._later(behaviour.receipt_delay, InboundSms(src=dst, dst=src, text=behaviour.reply, carrier=NAME))
 
