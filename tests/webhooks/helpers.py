@@ -1,5 +1,7 @@
 """Shortcuts for webhook tests: run the server's webhook service, read its debug log."""
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from switchboard.webhooks import FetchResult
@@ -45,3 +47,12 @@ def log_entries(server: LiveServer, account: MainAccount, **filters: Any) -> lis
             if body["meta"]["next"] is None:
                 return list(reversed(entries))
             offset += 20
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Await until ``predicate()`` is true (False if it still is not after ``timeout`` seconds)."""
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return predicate()

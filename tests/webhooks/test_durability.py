@@ -8,15 +8,8 @@ from sqlalchemy import func, select
 
 from switchboard.webhooks.models import WebhookNotification
 from tests.webhooks.conftest import Stack
+from tests.webhooks.helpers import until
 from tests.webhooks.receivers import Receiver
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return predicate()
 
 
 async def outbox_size(stack: Stack) -> int:

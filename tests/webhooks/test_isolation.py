@@ -1,11 +1,11 @@
 """One slow customer endpoint never holds up anybody else; per-host concurrency is bounded."""
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
 from tests.webhooks.conftest import Stack
+from tests.webhooks.helpers import until
 from tests.webhooks.receivers import Receiver
 
 
@@ -19,14 +19,6 @@ def slow():
 def fast():
     with Receiver() as live:
         yield live
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.02)
-    return predicate()
 
 
 async def test_slow_host_does_not_delay_other_hosts_notifications(stack: Stack, slow: Receiver, fast: Receiver) -> None:
