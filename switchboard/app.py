@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -133,6 +134,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         else:
             message = str(exc.detail)
         return plivo_response({"error": message}, exc.status_code, headers=headers)
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def unstorable_value(request: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
+        """The database refused a value the request carried (a number beyond its integer range, a
+        string it cannot store). Parameter models should bound such values; this is the net under
+        them, because a 5xx would make the SDK repeat a voice request."""
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+        return plivo_response({"error": "a parameter value is out of the range the server can store"}, 400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -89,3 +89,23 @@ def test_null_means_not_given(server: LiveServer, account: MainAccount) -> None:
         created = http.post(f"/v1/Account/{account.auth_id}/Subaccount/", json={"name": "n", "enabled": None})
         got = http.get(f"/v1/Account/{account.auth_id}/Subaccount/{created.json()['auth_id']}/").json()
     assert got["enabled"] is False
+
+
+def test_a_value_the_database_refuses_is_a_400_not_a_500(backend: str, tmp_path) -> None:
+    """The net under parameter validation: the SDK repeats voice requests that get a 5xx."""
+    import sqlalchemy.exc
+
+    live = LiveServer(backend, data_dir=tmp_path)
+
+    async def refused() -> None:
+        raise sqlalchemy.exc.DataError("SELECT 1", {}, OverflowError("value out of int32 range"))
+
+    live.app.add_api_route("/_test/refused", refused)
+    live.start()
+    try:
+        with live.http() as http:
+            response = http.get("/_test/refused")
+    finally:
+        live.stop()
+    assert response.status_code == 400
+    assert response.json()["error"] == "a parameter value is out of the range the server can store"
