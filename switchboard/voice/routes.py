@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.http import API_PREFIX, ClockDep, Session
+from switchboard.core.ids import new_api_id
 from switchboard.core.pagination import ListResponse, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
@@ -50,7 +51,7 @@ async def list_calls(request: Request, ctx: Ctx, session: Session, voice: Engine
     rows, total = await service.list_records(session, ctx, params)
     return plivo_response({
         "meta": meta(request.url.path, params.model_dump(exclude_defaults=True), params.limit, params.offset, total),
-        "objects": [service.record_json(row) for row in rows],
+        "objects": [{**service.record_json(row), "api_id": new_api_id()} for row in rows],
     })
 
 
