@@ -9,11 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from switchboard.accounts.auth import CredentialCache
+from switchboard.accounts.auth import AuthContext, CredentialCache
 from switchboard.core.clock import Clock
+from switchboard.core.errors import PlivoError
 from switchboard.core.ids import new_uuid
+from switchboard.core.params import describe
 from switchboard.network.channel import CallLeg, Network, OriginateRequest
 from switchboard.network.sim.legs import first_of
 from switchboard.voice import causes
@@ -263,6 +266,28 @@ class VoiceEngine:
                                            account=call.owner, method=call.urls.hangup_method, event="call.hangup")
         except Exception:
             log.exception("recording the end of call %s failed", call.call_uuid)
+
+    # --- other areas ---------------------------------------------------------------------------
+
+    async def send_message(self, call: LiveCall, params: dict[str, Any]) -> str | None:
+        """``<Message>``: queue a message as the call's (sub)account would with ``POST Message/``;
+        returns why it was refused, or None."""
+        from switchboard.messaging.schemas import MessageSend
+        from switchboard.messaging.service import send
+
+        owner = await self.credentials.get(call.owner)
+        if owner is None:
+            return f"account {call.owner} no longer exists"
+        try:
+            message = MessageSend.model_validate(params)
+            with self.clock.busy():
+                async with self.sessionmaker() as session:
+                    await send(session, self.clock, self.messaging(), AuthContext(owner, owner), message, "")
+        except PlivoError as exc:
+            return exc.message
+        except pydantic.ValidationError as exc:
+            return describe(exc.errors(include_url=False))
+        return None
 
     # --- the debug log -------------------------------------------------------------------------
 

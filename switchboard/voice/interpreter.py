@@ -191,14 +191,17 @@ class Interpreter:
         await self.run_nodes(node.children, base, early=True)
 
     async def do_message(self, node: Node, base: str) -> None:
-        messaging = self.engine.messaging()
-        send = getattr(messaging, "send_from_xml", None)
-        if send is None:
+        """Send an SMS/MMS through the messaging area (non-blocking: it is queued, the call goes on)."""
+        if self.engine.messaging() is None:
             self.engine.debug_log(self.call, "", base, "", "<Message> is not yet supported by Switchboard; skipped")
             return
-        await send(account=self.call.owner, src=node["src"], dst=node["dst"], text=node.text, type=node["type"],
-                   callback_url=resolve_url(node["callbackUrl"], base) if node["callbackUrl"] else None,
-                   callback_method=node["callbackMethod"])
+        problem = await self.engine.send_message(self.call, {
+            "src": node["src"], "dst": node["dst"], "text": node.text, "type": node["type"],
+            "url": resolve_url(node["callbackUrl"], base) if node["callbackUrl"] else "",
+            "method": node["callbackMethod"],
+        })
+        if problem:
+            self.engine.debug_log(self.call, "", base, "", f"<Message> not sent: {problem}")
 
     async def do_getdigits(self, node: Node, base: str) -> None:
         from switchboard.voice.input import get_digits

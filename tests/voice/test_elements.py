@@ -154,12 +154,18 @@ def test_hangup_schedule_keeps_running_then_hangs_up(sdk, sim: Sim, customer: Cu
     assert kinds(sim.log("14155550310"), "heard_speech")[0]["text"] == "You have five seconds."
 
 
-def test_message_element_is_reported_not_supported(sdk, sim: Sim, customer: CustomerApp) -> None:
+def test_message_element_sends_a_text_and_reports_refusals(sdk, sim: Sim, customer: CustomerApp) -> None:
+    number = sim.rent_number()
     response = plivoxml.ResponseElement()
-    response.add_message("Your code is 1234", src=CALLER, dst="14155550311")
+    response.add_message("Your code is 1234", src=number, dst="14155550311", callback_url="/sms-status")
+    response.add_message("Refused: no such sender", src="14155550000", dst="14155550311")
     response.add_speak("We sent you a text.")
+    customer.route("/sms-status", "")
     place(sdk, customer, "14155550311", response.to_string())
     customer.wait_for("/hangup")
     assert kinds(sim.log("14155550311"), "heard_speech")[0]["text"] == "We sent you a text."
+    sent = sdk.messages.list(message_direction="outbound")
+    assert [(m.from_number, m.to_number) for m in sent] == [(number, "14155550311")]
+    assert customer.wait_for("/sms-status")[0].params["MessageUUID"] == sent[0].message_uuid
     entries = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()
-    assert any("<Message> is not yet supported" in e["error"] for e in entries["objects"])
+    assert any(e["error"].startswith("<Message> not sent:") for e in entries["objects"])
