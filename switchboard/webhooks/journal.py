@@ -87,6 +87,8 @@ class Journal:
 
     async def flush(self) -> None:
         """Wait until everything handed to the journal so far is committed."""
+        if self._task is None or self._task.done():
+            return
         await self._waiter()
 
     async def _run(self) -> None:

@@ -165,8 +165,11 @@ class Outbox:
             await self._deliver(job)
         except asyncio.CancelledError:
             raise
-        except Exception:  # a bug in delivery must not stop the worker; the lease runs out and it retries
-            log.exception("delivery of notification %s failed unexpectedly", job.notification_id)
+        except Exception:  # a bug or outage in delivery must not stop the worker: let the row go, it is retried
+            log.exception("delivery of notification %s failed unexpectedly; it will be tried again", job.notification_id)
+            task = asyncio.create_task(self._release([job.notification_id], retry_in=timedelta(seconds=30)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         finally:
             self._known.discard(job.notification_id)
             self._running[host] -= 1
@@ -176,6 +179,27 @@ class Outbox:
             if self.overflow and self.backlog < self.max_backlog // 2:
                 self.overflow = False
                 self._poke.set()
+
+    async def _release(self, ids: list[str] | None = None, retry_in: timedelta | None = None) -> None:
+        """Give up this node's lease on ``ids`` (all its rows when None) so any node takes them,
+        not before ``retry_in`` when given."""
+        table = WebhookNotification
+        statement = update(table).where(table.lease_owner == self.node_id)
+        if ids is not None:
+            statement = statement.where(table.notification_id.in_(ids))
+        values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
+        if retry_in is not None:
+            values["next_attempt_at"] = self._clock.now() + retry_in
+        try:
+            async with self._sessionmaker() as session:
+                await session.execute(statement.values(**values).execution_options(synchronize_session=False))
+                await session.commit()
+        except Exception as exc:
+            log.warning("could not release webhook leases (they run out by themselves): %s", exc)
+
+    async def release_all(self) -> None:
+        """On shutdown, after the outcomes are written: hand every row this node still holds back."""
+        await self._release()
 
     # --- background loops ----------------------------------------------------------------------
 

@@ -103,6 +103,7 @@ class Webhooks:
         )
         self._prune_task: asyncio.Task[None] | None = None
         self._lookups: dict[str, asyncio.Future[AccountRecord | None]] = {}
+        self._stopped = False
 
     async def start(self) -> None:
         self.journal.start()
@@ -111,10 +112,15 @@ class Webhooks:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop: deliveries in flight get ``grace`` seconds; unfinished ones stay in the outbox."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._prune_task is not None:
             self._prune_task.cancel()
             await asyncio.gather(self._prune_task, return_exceptions=True)
         await self.outbox.stop(grace)
+        await self.journal.flush()
+        await self.outbox.release_all()
         await self.journal.stop()
         await self.transport.aclose()
 
