@@ -44,7 +44,7 @@ async def test_notifications_in_flight_are_delivered_again_after_a_restart(stack
         assert await until_async(lambda: outbox_size(stack), 0)
 
 
-async def until_async(measure: Callable[[], Any], expected: int, timeout: float = 10.0) -> bool:
+async def until_async(measure: Callable[[], Any], expected: object, timeout: float = 10.0) -> bool:
     for _ in range(int(timeout / 0.05)):
         if await measure() == expected:
             return True
@@ -58,3 +58,23 @@ async def test_many_notifications_in_one_burst(stack: Stack) -> None:
         ids = await asyncio.gather(*(webhooks.notify(receiver.url("/ok"), {"n": n}, account=stack.auth_id) for n in range(300)))
         assert await until(lambda: len(receiver.requests) >= 300, timeout=30)
         assert {r.headers["X-Switchboard-Webhook-Id"] for r in receiver.requests} == set(ids)
+
+
+async def test_unexpected_delivery_error_releases_the_row_for_later(stack: Stack) -> None:
+    webhooks = await stack.service()
+    real_send = webhooks._send
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("simulated bug")
+
+    webhooks._send = broken  # type: ignore[method-assign]
+    notification_id = await webhooks.notify("http://127.0.0.1:9/x", {}, account=stack.auth_id)
+
+    async def released() -> bool:
+        async with stack.db.session() as session:
+            row = await session.get(WebhookNotification, notification_id, populate_existing=True)
+        return row is not None and row.lease_owner is None and row.next_attempt_at > row.created
+
+    assert await until_async(released, True)
+    assert webhooks.outbox.backlog == 0, "the worker is free again"
+    webhooks._send = real_send  # type: ignore[method-assign]
