@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _declare_basic_auth(app: FastAPI) -> None:
     """Routes authenticate through a plain dependency (for Plivo-shaped 401s); tell the OpenAPI
-    description that every ``/v1/Account/`` operation needs HTTP Basic."""
+    description that every ``/v1/`` and ``/_sim/`` operation needs HTTP Basic."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -207,7 +207,7 @@ def _declare_basic_auth(app: FastAPI) -> None:
             "basicAuth": {"type": "http", "scheme": "basic", "description": "auth_id as user, auth_token as password"}
         }
         for path, operations in schema.get("paths", {}).items():
-            if path.startswith("/v1/Account/"):
+            if path.startswith(("/v1/", "/_sim/")):
                 for operation in operations.values():
                     operation["security"] = [{"basicAuth": []}]
         app.openapi_schema = schema
