@@ -2,18 +2,14 @@
 the message's state, so that a state change and its callback are committed together (a crash
 can neither lose the callback nor send one for a change that did not happen)."""
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.core.ids import new_uuid
 from switchboard.messaging.models import Message
 from switchboard.pricing.table import format_rate
-from switchboard.webhooks.models import WebhookNotification
 from switchboard.webhooks.urls import normalize_params
 
 EVENT = "message status"
@@ -74,12 +70,3 @@ def outbox_row(message: Message, now: datetime) -> dict[str, Any] | None:
         "lease_owner": None,
         "lease_until": None,
     }
-
-
-async def queue_callbacks(session: AsyncSession, messages: Iterable[Message], now: datetime) -> int:
-    """Add the status callbacks of ``messages`` (their state and sequence already set) to the
-    session's transaction; returns how many."""
-    rows = [row for row in (outbox_row(message, now) for message in messages) if row is not None]
-    if rows:
-        await session.execute(insert(WebhookNotification), rows)
-    return len(rows)

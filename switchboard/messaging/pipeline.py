@@ -25,7 +25,7 @@ from switchboard.messaging.encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
 from switchboard.messaging.models import Message, MessageMedia
 from switchboard.messaging.ratelimit import SenderSchedule
-from switchboard.messaging.send import INTERNAL, Outgoing, sender_number, store_outgoing
+from switchboard.messaging.send import INTERNAL, Outgoing, Prepared, prepare_outgoing, sender_number, write_prepared
 from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundSms, OutboundMessage, SubmitResult
 from switchboard.numbers.models import RentedNumber
 from switchboard.webhooks.models import WebhookNotification
@@ -58,6 +58,7 @@ class Pipeline:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._early: list[tuple[float, str, DeliveryReceipt]] = []
         self._stopping = False
+        self._no_lock = contextlib.nullcontext()
         self.write_lock: asyncio.Lock | contextlib.nullcontext[None] = asyncio.Lock() if single_writer else contextlib.nullcontext()
         """SQLite has one writer: the pipeline's transactions take turns here instead of sleeping in
         SQLite's busy handler (which backs off by up to 100 ms at a time)."""
@@ -78,16 +79,19 @@ class Pipeline:
         await self._resume_connectors()
         self._task = asyncio.create_task(self._run(), name="messaging-dispatch")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the transaction in progress (a task cancelled inside a SQLite write would keep
+        the database locked), then stop; work not done stays in the database for the next start."""
         self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.wake()
         for connector in self.connectors.connectors.values():
             await connector.stop()
+        tasks = [task for task in [self._task, *self._tasks] if task is not None]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def wake(self) -> None:
         self._wake.set()
@@ -110,13 +114,19 @@ class Pipeline:
 
     # --- accepting -----------------------------------------------------------------------------
 
-    async def queue(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> list[str]:
-        """Store sends in the session's transaction (the caller commits, then calls :meth:`wake`)."""
-        uuids: list[str] = []
+    async def prepare(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> Prepared:
+        """The rows of sends (reads only; see :func:`prepare_outgoing`)."""
+        prepared = Prepared()
         for out in outs:
             sender = out.sender if out.sender is not None else await sender_number(session, out.owner, out.src)
-            uuids += await store_outgoing(session, out, sender, self.schedule, self.connectors.default, now)
-        return uuids
+            prepared.extend(await prepare_outgoing(session, out, sender, self.schedule, self.connectors.default, now))
+        return prepared
+
+    async def queue(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> list[str]:
+        """Store sends in the session's transaction (the caller commits, then calls :meth:`wake`)."""
+        prepared = await self.prepare(session, outs, now)
+        await write_prepared(session, prepared)
+        return prepared.uuids
 
     # --- the dispatch loop ---------------------------------------------------------------------
 
@@ -162,10 +172,6 @@ class Pipeline:
         )
 
     async def dispatch_outbound(self) -> int:
-        async with self.write_lock:
-            return await self._dispatch_outbound()
-
-    async def _dispatch_outbound(self) -> int:
         now = self.clock.now()
         async with self.sessionmaker() as session:
             rows = list((await session.scalars(
@@ -175,19 +181,26 @@ class Pipeline:
             )).all())
             if not rows:
                 return 0
-            media = await self._media_of(session, [row.message_uuid for row in rows if row.message_type == "mms"])
-            callbacks: list[dict[str, Any]] = []
-            inbound: list[Message] = []
-            groups: dict[str, list[Message]] = defaultdict(list)
-            for row in rows:
-                groups[row.connector].append(row)
-            for name, group in groups.items():
-                if name == INTERNAL:
-                    inbound += await self._deliver_internally(session, group, now, callbacks)
-                    continue
-                results = await self.connectors.get(name).submit([self._outbound(row, media.get(row.message_uuid, [])) for row in group])
-                for row, result in zip(group, results):
-                    self._apply_submit(row, result, now, callbacks)
+            if any(row.connector == INTERNAL for row in rows):  # internal delivery reads and writes as it goes
+                async with self.write_lock:
+                    return await self._dispatch(session, rows, now, self._no_lock)
+            return await self._dispatch(session, rows, now, self.write_lock)
+
+    async def _dispatch(self, session: AsyncSession, rows: list[Message], now: datetime, lock: Any) -> int:
+        media = await self._media_of(session, [row.message_uuid for row in rows if row.message_type == "mms"])
+        callbacks: list[dict[str, Any]] = []
+        inbound: list[Message] = []
+        groups: dict[str, list[Message]] = defaultdict(list)
+        for row in rows:
+            groups[row.connector].append(row)
+        for name, group in groups.items():
+            if name == INTERNAL:
+                inbound += await self._deliver_internally(session, group, now, callbacks)
+                continue
+            results = await self.connectors.get(name).submit([self._outbound(row, media.get(row.message_uuid, [])) for row in group])
+            for row, result in zip(group, results):
+                self._apply_submit(row, result, now, callbacks)
+        async with lock:
             await self._finish(session, callbacks)
         for message in inbound:
             self._after_inbound(message)
@@ -262,10 +275,6 @@ class Pipeline:
     # --- receipts (ConnectorEvents) --------------------------------------------------------------
 
     async def receipts(self, connector: str, receipts: Sequence[DeliveryReceipt]) -> None:
-        async with self.write_lock:
-            await self._receipts(connector, receipts)
-
-    async def _receipts(self, connector: str, receipts: Sequence[DeliveryReceipt]) -> None:
         now = self.clock.now()
         callbacks: list[dict[str, Any]] = []
         async with self.sessionmaker() as session:
@@ -283,7 +292,8 @@ class Pipeline:
                 if row.message_state != "sent" or receipt.state == "sent":
                     continue  # a duplicate, or a regression: states only move forward
                 self._transition(row, receipt.state, now, callbacks, receipt.error_code if receipt.state != "delivered" else None)
-            await self._finish(session, callbacks)
+            async with self.write_lock:
+                await self._finish(session, callbacks)
 
     def _retry_early(self) -> None:
         if not self._early:
@@ -328,7 +338,7 @@ class Pipeline:
     async def dispatch_inbound(self) -> int:
         """Post due inbound messages to their application (each in its own task)."""
         now = self.clock.now()
-        async with self.write_lock, self.sessionmaker() as session:
+        async with self.sessionmaker() as session:
             rows = list((await session.scalars(
                 select(Message).where(Message.dispatch_at <= now, Message.message_direction == "inbound")
                 .order_by(Message.dispatch_at).limit(BATCH)
@@ -339,7 +349,8 @@ class Pipeline:
             for row in rows:
                 row.dispatch_at = now + APP_LEASE
                 self._posting.add(row.message_uuid)
-            await session.commit()
+            async with self.write_lock:
+                await session.commit()
         for row in rows:
             self._spawn(self._post_to_app(row.message_uuid))
         return len(rows)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
-from switchboard.messaging.callbacks import queue_callbacks
+from switchboard.messaging.callbacks import outbox_row
 from switchboard.messaging.encoding import Segmented, segment, too_long
 from switchboard.messaging.models import Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.phone import e164_digits, parse_e164, region_of
 from switchboard.pricing.table import rate_table
+from switchboard.webhooks.models import WebhookNotification
 
 MAX_DESTINATIONS = 1000
 MAX_MEDIA = 10
@@ -79,10 +81,21 @@ def split_destinations(raw: str) -> list[str]:
 
 
 def country_of(number: str) -> str:
+    """The ISO country of an E.164 number (digits). Decided by the country code and the next four
+    digits (for +1, the area code), cached, because bulk sends ask it for every destination."""
+    return _country_of_prefix(number[:8])
+
+
+@lru_cache(maxsize=65_536)
+def _country_of_prefix(prefix: str) -> str:
     try:
-        return region_of(phonenumbers.parse("+" + number)) or ""
+        parsed = phonenumbers.parse("+" + prefix.ljust(11, "0")[:15])
     except phonenumbers.NumberParseException:
         return ""
+    region = phonenumbers.region_code_for_country_code(parsed.country_code)
+    if region == "001" or len(phonenumbers.region_codes_for_country_code(parsed.country_code)) > 1:
+        region = region_of(parsed) or region
+    return "" if region in ("ZZ", "001") else region
 
 
 async def sender_number(session: AsyncSession, owner: Owner, src: str) -> RentedNumber | None:
@@ -154,18 +167,48 @@ async def _held_and_opted_out(session: AsyncSession, account_id: str, src: str, 
     return held, opted_out
 
 
-def _rate(dst: str, message_type: str) -> Decimal:
-    if message_type == "mms":
-        country = rate_table().country(country_of(dst))
-        return country.mms_outbound if country else Decimal("0")
-    return rate_table().message_outbound_rate(dst) or Decimal("0")
+def _rate(country_iso: str, message_type: str) -> Decimal:
+    """Per-unit price to a destination country: ``message.outbound`` per segment, ``mms.outbound`` per MMS."""
+    country = rate_table().country(country_iso) if country_iso else None
+    if country is None:
+        return Decimal("0")
+    return country.mms_outbound if message_type == "mms" else country.message_outbound
 
 
-async def store_outgoing(
+@dataclass
+class Prepared:
+    """Rows ready to insert: messages, their media links, their ``queued`` callbacks."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    media: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def uuids(self) -> list[str]:
+        return [row["message_uuid"] for row in self.messages]
+
+    def extend(self, other: "Prepared") -> None:
+        self.messages += other.messages
+        self.media += other.media
+        self.callbacks += other.callbacks
+
+
+async def write_prepared(session: AsyncSession, prepared: Prepared) -> None:
+    """Insert prepared rows into the session's transaction (the caller commits)."""
+    if prepared.messages:
+        await session.execute(insert(Message), prepared.messages)
+    if prepared.media:
+        await session.execute(insert(MessageMedia), prepared.media)
+    if prepared.callbacks:
+        await session.execute(insert(WebhookNotification), prepared.callbacks)
+
+
+async def prepare_outgoing(
     session: AsyncSession, out: Outgoing, sender: RentedNumber | None, schedule: SenderSchedule, default_connector: str, now: datetime
-) -> list[str]:
-    """Insert one queued message per destination (with their ``queued`` callbacks) into the
-    session's transaction; the caller commits. Returns the message_uuids in ``dsts`` order."""
+) -> Prepared:
+    """One queued message per destination (with its ``queued`` callback), read-only on the
+    database: the writes happen in :func:`write_prepared`, so that on SQLite the single writer
+    is held only for them."""
     segmented = segment(out.text)
     units = 1 if out.message_type == "mms" else segmented.units
     check = not out.skip_opt_out and await opt_out_applies(session, out.owner.account_id, sender)
@@ -173,7 +216,8 @@ async def store_outgoing(
     kind = sender_kind(out.src, sender.number_type if sender else None)
     rows: list[dict[str, Any]] = []
     for dst in out.dsts:
-        rate = _rate(dst, out.message_type)
+        country = country_of(dst)
+        rate = _rate(country, out.message_type)
         failed = dst in blocked
         rows.append({
             "message_uuid": new_uuid(), "account_id": out.owner.account_id, "sub_account_id": out.owner.sub_account_id,
@@ -181,19 +225,16 @@ async def store_outgoing(
             "message_state": "failed" if failed else "queued", "from_number": out.src, "to_number": dst,
             "text": out.text, "encoding": segmented.encoding, "units": units, "total_rate": rate,
             "total_amount": rate * units, "error_code": OPTED_OUT if failed else None, "url": out.url,
-            "method": out.method, "log": out.log, "powerpack_uuid": None, "destination_country_iso2": country_of(dst),
+            "method": out.method, "log": out.log, "powerpack_uuid": None, "destination_country_iso2": country,
             "message_intent": "", "requester_ip": out.requester_ip, "message_time": now, "sent_time": None,
             "delivery_time": now if failed else None, "updated_time": now, "sequence": 1, "attempts": 0,
             "dispatch_at": None if failed else schedule.slot(out.src, kind, units, now),
             "connector": INTERNAL if dst in internal else default_connector, "carrier_message_id": None,
         })
-    await session.execute(insert(Message), rows)
-    if out.media_ids:
-        links = [{"message_uuid": row["message_uuid"], "position": i, "media_id": media_id}
-                 for row in rows for i, media_id in enumerate(out.media_ids)]
-        await session.execute(insert(MessageMedia), links)
-    await queue_callbacks(session, [SimpleNamespace(**row) for row in rows], now)  # type: ignore[misc]
-    return [row["message_uuid"] for row in rows]
+    links = [{"message_uuid": row["message_uuid"], "position": i, "media_id": media_id}
+             for row in rows for i, media_id in enumerate(out.media_ids)]
+    callbacks = [outbox_row(SimpleNamespace(**row), now) for row in rows]  # type: ignore[arg-type]
+    return Prepared(rows, links, [row for row in callbacks if row is not None])
 
 
 def check_alphanumeric(src: str, dsts: Sequence[str]) -> None:

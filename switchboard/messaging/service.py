@@ -23,6 +23,7 @@ from switchboard.messaging.send import (
     check_text,
     sender_number,
     split_destinations,
+    write_prepared,
 )
 
 
@@ -71,9 +72,11 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
     out = Outgoing(owner=owner, src=sender.number if sender else src, dsts=dsts, text=params.text or "",
                    message_type=params.type, url=params.url, method=params.method, log=params.log,
                    media_ids=media_ids, requester_ip=requester_ip, sender=sender)
+    prepared = await messaging.pipeline.prepare(session, [out], clock.now())
     async with messaging.pipeline.write_lock:
-        uuids = await messaging.pipeline.queue(session, [out], clock.now())
+        await write_prepared(session, prepared)
         await session.commit()
+    uuids = prepared.uuids
     messaging.pipeline.wake()
     return uuids
 

@@ -47,14 +47,21 @@ class SimulatedCarrier:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._batch = batch
+        self._stopping = False
 
     async def start(self, events: ConnectorEvents) -> None:
         self._events = events
         self._task = asyncio.create_task(self._run(), name="sim-carrier")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop after the report in progress (pending receipts are planned again by ``resume``)."""
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+            except TimeoutError:
+                self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
     def _later(self, delay: float, item: DeliveryReceipt | InboundSms) -> None:
@@ -112,7 +119,7 @@ class SimulatedCarrier:
             self._later(0, item)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             now = time.monotonic()
             receipts: list[DeliveryReceipt] = []
             inbound: list[InboundSms] = []
