@@ -1,10 +1,11 @@
-"""HTTP clients, one connection each, handed out per destination host.
+"""HTTP transports, one connection each, handed out per destination host.
 
 httpx's connection pool gets slower the more requests share it (every request scans and locks
 the whole pool), which made many concurrent deliveries slower than a few. Switchboard instead
-gives each request in flight a client of its own with a single keep-alive connection to that
-host. The number of clients per host is bounded by the callers' own per-host limits; clients of
-a host that has been idle for ``idle_seconds`` are closed.
+gives each request in flight an ``httpx.AsyncHTTPTransport`` of its own with a single keep-alive
+connection to that host, and uses it directly (no ``AsyncClient`` layer: redirects are never
+followed anyway, and it saves a third of the CPU per request). The number of transports per host
+is bounded by the callers' own per-host limits; those of a host idle for ``idle_seconds`` are closed.
 """
 
 import asyncio
@@ -14,21 +15,19 @@ from collections.abc import Callable
 
 import httpx
 
-ClientFactory = Callable[[], httpx.AsyncClient]
+ClientFactory = Callable[[], httpx.AsyncHTTPTransport]
 
 
-def client_factory(verify: ssl.SSLContext | bool, user_agent: str) -> ClientFactory:
-    """Clients that never follow redirects, ignore proxy settings of the environment, and share one
-    TLS context (building a context per client would reload the CA bundle every time)."""
+def client_factory(verify: ssl.SSLContext | bool) -> ClientFactory:
+    """Transports that ignore proxy settings of the environment and share one TLS context
+    (building a context per transport would reload the CA bundle every time)."""
     context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
 
-    def create() -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            follow_redirects=False,
+    def create() -> httpx.AsyncHTTPTransport:
+        return httpx.AsyncHTTPTransport(
             verify=context,
             trust_env=False,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30),
-            headers={"User-Agent": user_agent},
         )
 
     return create
@@ -38,19 +37,19 @@ class Lanes:
     def __init__(self, factory: ClientFactory, idle_seconds: float = 60.0):
         self._factory = factory
         self._idle_seconds = idle_seconds
-        self._free: dict[str, list[httpx.AsyncClient]] = {}
+        self._free: dict[str, list[httpx.AsyncHTTPTransport]] = {}
         self._last_used: dict[str, float] = {}
         self._busy = 0
         self._last_sweep = time.monotonic()
         self._closing: set[asyncio.Task[None]] = set()
 
-    def take(self, host: str) -> httpx.AsyncClient:
+    def take(self, host: str) -> httpx.AsyncHTTPTransport:
         self._sweep()
         free = self._free.get(host)
         self._busy += 1
         return free.pop() if free else self._factory()
 
-    def give(self, host: str, client: httpx.AsyncClient) -> None:
+    def give(self, host: str, client: httpx.AsyncHTTPTransport) -> None:
         self._busy -= 1
         self._free.setdefault(host, []).append(client)
         self._last_used[host] = time.monotonic()

@@ -108,7 +108,7 @@ class Transport:
     synchronous fetches in flight per host."""
 
     def __init__(self, *, verify: ssl.SSLContext | bool = True, host_limit: int = 16):
-        self.lanes = Lanes(client_factory(verify, USER_AGENT))
+        self.lanes = Lanes(client_factory(verify))
         self.host_limit = host_limit
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._users: dict[str, int] = {}
@@ -149,7 +149,7 @@ class Transport:
                                 write=policy.read_ms / 1000, pool=policy.connect_ms / 1000)
         begin = time.monotonic()
         budget = policy.total_ms / 1000 if deadline is None else max(deadline - begin, 0.0)
-        request_headers = dict(headers)
+        request_headers = {"User-Agent": USER_AGENT, **headers}
         if body is not None:
             request_headers["Content-Type"] = "application/x-www-form-urlencoded"
         host = host_key(url)
@@ -182,7 +182,7 @@ class Transport:
 
     @staticmethod
     async def _exchange(
-        client: httpx.AsyncClient,
+        client: httpx.AsyncHTTPTransport,
         attempt: Attempt,
         method: str,
         url: str,
@@ -192,7 +192,9 @@ class Transport:
         cap: int,
         cap_is_error: bool,
     ) -> None:
-        async with client.stream(method, url, content=body, headers=headers, timeout=timeout) as response:
+        request = httpx.Request(method, url, content=body, headers=headers, extensions={"timeout": timeout.as_dict()})
+        response = await client.handle_async_request(request)
+        try:
             attempt.status = response.status_code
             attempt.content_type = response.headers.get("content-type", "")
             attempt.headers = {"content-type": attempt.content_type}
@@ -202,7 +204,7 @@ class Transport:
                 return
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_raw():
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > cap:
@@ -214,6 +216,8 @@ class Transport:
             elif size > cap and cap_is_error:
                 attempt.fail(Failure.TOO_LARGE, f"response body exceeds the {cap}-byte limit (reading stopped)")
             attempt.body = attempt.body[:cap]
+        finally:
+            await response.aclose()
 
     async def aclose(self) -> None:
         await self.lanes.aclose()
