@@ -73,7 +73,7 @@ class CallbackReceiver:
                 if self.statuses.get("delivered", 0) >= self.expect > 0:
                     self.delivered.set()
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
             writer.close()

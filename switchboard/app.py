@@ -28,7 +28,7 @@ from switchboard.network.sim.calls import SimNetwork
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.endpoints import routes as endpoint_routes
 from switchboard.lookup import routes as lookup_routes
-from switchboard.messaging import routes as message_routes
+from switchboard.messaging import routes as message_routes, settings_routes as messaging_settings_routes
 from switchboard.messaging.runtime import build_messaging
 from switchboard.network.sim import sms_routes as sim_sms_routes
 from switchboard.numbers import carrier_routes, routes as number_routes
@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(webhook_routes.router)
     app.include_router(message_routes.router)
     app.include_router(message_routes.public)
+    app.include_router(messaging_settings_routes.router)
     app.include_router(sim_sms_routes.router)
     app.add_middleware(TrailingSlash)
     _declare_basic_auth(app)

@@ -142,6 +142,11 @@ async def opt_out_mode(session: AsyncSession, account_id: str) -> str:
     return mode
 
 
+def forget_opt_out_mode(account_id: str) -> None:
+    """The setting changed on this node: read it again on the next send."""
+    _MODES.pop(account_id, None)
+
+
 async def opt_out_applies(session: AsyncSession, account_id: str, sender: RentedNumber | None) -> bool:
     """Whether STOP/START/HELP are handled for ``sender``: per the account's setting, by default
     on US and CA numbers."""

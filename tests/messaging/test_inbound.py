@@ -5,6 +5,7 @@ from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.messaging.conftest import buy, eventually, handset
 from tests.messaging.receiver import Receiver
 from tests.messaging.test_send import finals, phone_log
+from tests.numbers.test_search_buy import subaccount_client
 
 
 
@@ -124,3 +125,32 @@ def test_sim_messages_rejects_unknown_numbers(server: LiveServer, account: MainA
         response = http.post("/_sim/messages", json={"from": phone, "to": "14155559999", "text": "hi"})
         assert response.status_code == 404 and "not a number" in response.json()["error"]
         assert http.post("/_sim/messages", json={"from": phone, "to": "14155559999"}).status_code == 400
+
+
+def test_opt_out_settings_per_account(server: LiveServer, account: MainAccount, client: RecordingClient,
+                                      receiver: Receiver) -> None:
+    phone = handset()
+    us = number_with_app(client, receiver)
+    gb = buy(client, "GB", type="mobile")
+    client.numbers.update(gb, app_id=client.numbers.get(us).application.rstrip("/").rsplit("/", 1)[-1])
+    base = f"/v1/Account/{account.auth_id}/MessagingSettings/"
+    with server.http(account) as http:
+        assert http.get(base).json()["opt_out"] == "auto"
+        changed = http.post(base, json={"opt_out": "on", "help_text": "Call 555-0100 for help"})
+        assert changed.status_code == 202 and changed.json()["opt_out"] == "on"
+        assert http.post(base, json={"opt_out": "sometimes"}).status_code == 400
+    inject(server, account, "447700900777", gb, "HELP")
+    eventually(lambda: any(e["kind"] == "sms" and e["text"] == "Call 555-0100 for help"
+                           for e in phone_log(server, account, "447700900777")))
+    with server.http(account) as http:
+        http.post(base, json={"opt_out": "off"})
+    inject(server, account, phone, us, "STOP")
+    posted = eventually(lambda: [c for c in receiver.at("/incoming") if c.params["From"] == phone])
+    assert posted[0].params["MessageIntent"] == ""
+    [uuid] = client.messages.create(src=us, dst=phone, text="not blocked", url=receiver.url("/status")).message_uuid
+    eventually(lambda: finals(receiver).get(uuid) == "delivered")
+    sub_id, _sub = subaccount_client(server, client)
+    token = client.subaccounts.get(sub_id).auth_token
+    with server.http() as http:
+        denied = http.get(f"/v1/Account/{sub_id}/MessagingSettings/", auth=(sub_id, token))
+    assert denied.status_code == 403
