@@ -186,6 +186,7 @@ class Webhooks:
         """:meth:`notify` for several ``(url, params)`` at once, stored in one transaction."""
         owner = await self._account(account)
         now = self._clock.now()
+        event = event[:64]
         rows, jobs, ids = [], [], []
         lease = self.outbox.has_room(len(items))
         for url, params in items:

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from switchboard.core.validators import URL_LENGTH
+
 RETRY_KINDS = frozenset({"ct", "rt", "4xx", "5xx"})
 _RANGES = {"ct": (100, 10_000), "rt": (100, 40_000), "tt": (100, 55_000), "rc": (0, 5)}
 
@@ -97,6 +99,8 @@ def target(url: str, method: str = "POST", *, base_url: str | None = None, defau
         raise InvalidUrl(f"malformed URL {absolute!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not host:
         raise InvalidUrl(f"not an absolute http(s) URL: {absolute!r}")
+    if len(absolute) > URL_LENGTH:
+        raise InvalidUrl(f"URL longer than {URL_LENGTH} characters")
     policy = parse_policy(parts.fragment, default)
     method = method.upper()
     if method not in ("GET", "POST"):

@@ -133,3 +133,13 @@ def test_unknown_account_is_a_programming_error(server: LiveServer) -> None:
     with pytest.raises(ValueError, match="no account"):
         notify(server, "MA" + "Z" * 18, "http://127.0.0.1:1/x")
     flush(server)
+
+
+def test_overlong_url_is_refused_without_harming_other_notifications(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
+    """Notifications are stored in shared batches: one that could not be stored must not fail the others."""
+    bad = notify(server, account, receiver.url("/ok?pad=" + "x" * 2100), event="e" * 100)
+    good = notify(server, account, receiver.url("/ok"))
+    assert outbox_row(server, bad) is None
+    assert receiver.wait_for(lambda: [r.headers["X-Switchboard-Webhook-Id"] for r in receiver.requests] == [good])
+    [entry] = log_entries(server, account, request_id=bad)
+    assert entry["error"] == "URL longer than 2048 characters" and entry["event"] == "e" * 64
