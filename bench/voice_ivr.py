@@ -17,6 +17,7 @@ import math
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_api import AUTH_ID, AUTH_TOKEN, free_port, machine, start_server  # noqa: E402
 
 MENU = ("Welcome to Acme. For sales press 1. For support press 2. For billing press 3. "
-        "To hear these options again, stay on the line. ") * 8
+        "To hear these options again, stay on the line. ")
 
 
 # --- the customer app (run with --serve-app) ------------------------------------------------------
@@ -45,7 +46,7 @@ class Stats:
 def customer_app(stats: Stats) -> Any:
     documents = {
         "/answer": ('<Response><GetDigits action="/menu" numDigits="1" timeout="10">'
-                    f"<Speak>{MENU}</Speak></GetDigits><Speak>Goodbye.</Speak></Response>"),
+                    f"<Speak loop=\"0\">{MENU}</Speak></GetDigits><Speak>Goodbye.</Speak></Response>"),
         "/menu": "<Response><Speak>Connecting you to sales.</Speak><Redirect>/done</Redirect></Response>",
         "/done": "<Response><Speak>Goodbye.</Speak><Hangup/></Response>",
     }
@@ -154,6 +155,14 @@ def expected_duration(hold: float) -> int:
     return math.ceil(hold + dtmf_seconds("1") + speech_seconds("Connecting you to sales.") + speech_seconds("Goodbye."))
 
 
+def drain(process: subprocess.Popen, lines: list[str]) -> None:
+    """Keep reading the server's output (a full pipe would stall it), keeping its last lines."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip())
+        del lines[:-200]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
@@ -169,17 +178,20 @@ def main() -> None:
     app_process = subprocess.Popen([sys.executable, __file__, "--serve-app", str(app_port)])
     with tempfile.TemporaryDirectory() as data_dir:
         server = start_server(args.postgres, data_dir, port)
+        output: list[str] = []
+        threading.Thread(target=drain, args=(server, output), daemon=True).start()
         try:
             time.sleep(0.5)
             result = asyncio.run(generate(args, port, app_port))
         finally:
             server.terminate()
             app_process.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
     result["expected_duration"] = expected_duration(args.hold)
     result["late_calls"] = "see duration_max vs expected_duration"
     result["database"] = "postgresql" if args.postgres else "sqlite"
     result["machine"] = machine()
+    result["server_errors"] = [line for line in output if "ERROR" in line or "Traceback" in line][-10:]
     print(json.dumps(result, indent=2))
 
 
