@@ -51,13 +51,16 @@ class VoiceEngine:
         return task
 
     async def stop(self) -> None:
-        for call in list(self.live.values()):
-            if call.task is not None:
+        """Shut down: every live call ends (5010, source Plivo) with its record completed and its
+        hangup callback stored, so no call record is left open."""
+        calls = list(self.live.values())
+        for call in calls:
+            if call.task is not None and call.task is not asyncio.current_task():
                 call.task.cancel()
-            if call.leg is not None:
-                await call.leg.hangup()
-        tasks = [c.task for c in self.live.values() if c.task] + list(self._background)
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(c.task for c in calls if c.task is not None), return_exceptions=True)
+        for call in calls:
+            await self.finish(call, causes.INTERNAL_ERROR, causes.PLIVO)
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.audio.aclose()
 
     async def notify(self, call: LiveCall, url: str, params: dict[str, Any], method: str, event: str) -> None:
