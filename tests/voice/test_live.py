@@ -140,3 +140,24 @@ def test_live_control_mistakes_are_4xx(sdk, sim: Sim, customer: CustomerApp, sti
     other = sim.http.get(f"/v1/Account/{sim.account.auth_id}/Call/{uuid}/", params={"status": "queued"})
     assert other.status_code == 404
     sdk.calls.delete(uuid)
+
+
+def test_live_play_loop_length_and_mix_false(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:
+    prompt = plivoxml.ResponseElement()
+    prompt.add_speak("Please hold while we find an agent. " * 20)
+    prompt.add_wait(length=120)
+    customer.route("/answer", prompt.to_string())
+    customer.route("/tone.wav", wav(0.5))
+    sim.phone("14155550204", [{"ring": 0}])
+    uuid = sdk.calls.create(from_=CALLER, to_="14155550204", answer_url=customer.url("/answer")).request_uuid
+    customer.wait_for("/answer")
+    wait_until(lambda: kinds(sim.log("14155550204"), "heard_speech"))
+    sdk.calls.play(uuid, customer.url("/tone.wav"), loop=True, length=2, mix=False)
+    log = wait_until(lambda: (lambda entries: entries if len(kinds(entries, "heard_audio")) >= 3 else None)(
+        sim.log("14155550204")))
+    assert "interrupted_after" in kinds(log, "heard_speech")[0]  # mix=false cut the prompt short
+    time.sleep(2.5)
+    plays = len(kinds(sim.log("14155550204"), "heard_audio"))
+    time.sleep(1.0)
+    assert len(kinds(sim.log("14155550204"), "heard_audio")) == plays <= 6  # length=2 s stopped the loop
+    sdk.calls.delete(uuid)
