@@ -37,7 +37,8 @@ async def list_attempts(session: AsyncSession, ctx: AuthContext, params: Webhook
 
 
 async def get_attempt(session: AsyncSession, ctx: AuthContext, log_id: str) -> WebhookAttempt:
-    row = await session.scalar(visible(ctx).where(WebhookAttempt.id == int(log_id))) if log_id.isdigit() else None
+    valid = log_id.isascii() and log_id.isdigit() and len(log_id) <= 18
+    row = await session.scalar(visible(ctx).where(WebhookAttempt.id == int(log_id))) if valid else None
     if row is None:
         raise NotFoundError(f"webhook log entry {log_id} not found")
     return row

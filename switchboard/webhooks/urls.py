@@ -101,6 +101,10 @@ def target(url: str, method: str = "POST", *, base_url: str | None = None, defau
         raise InvalidUrl(f"not an absolute http(s) URL: {absolute!r}")
     if len(absolute) > URL_LENGTH:
         raise InvalidUrl(f"URL longer than {URL_LENGTH} characters")
+    try:
+        httpx.URL(absolute)
+    except httpx.InvalidURL as exc:
+        raise InvalidUrl(f"URL cannot be requested: {exc}") from None
     policy = parse_policy(parts.fragment, default)
     method = method.upper()
     if method not in ("GET", "POST"):

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from switchboard.webhooks.models import WebhookNotification
+from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
 from tests.webhooks.conftest import Stack
 from tests.webhooks.helpers import until
 from tests.webhooks.receivers import Receiver
@@ -78,3 +78,22 @@ async def test_unexpected_delivery_error_releases_the_row_for_later(stack: Stack
     assert await until_async(released, True)
     assert webhooks.outbox.backlog == 0, "the worker is free again"
     webhooks._send = real_send  # type: ignore[method-assign]
+
+
+async def test_row_with_an_unusable_url_is_logged_and_dropped(stack: Stack) -> None:
+    """Rows other code inserts directly (messaging's transactional outbox) are checked on delivery."""
+    webhooks = await stack.service(poll_seconds=0.05)
+    async with stack.db.session() as session:
+        now = stack.clock.now()
+        session.add(WebhookNotification(
+            notification_id="bad-url-row", account_id=stack.auth_id, owner_auth_id=stack.auth_id, event="test",
+            url="http://\U000441d6\U000b8a11s/x", method="POST", params="{}", attempts=0, created=now,
+            next_attempt_at=now, last_error="",
+        ))
+        await session.commit()
+    webhooks.outbox.wake()
+    assert await until_async(lambda: outbox_size(stack), 0)
+    await webhooks.flush()
+    async with stack.db.session() as session:
+        entry = await session.scalar(select(WebhookAttempt).where(WebhookAttempt.request_id == "bad-url-row"))
+    assert entry is not None and entry.outcome == "failed" and entry.error.startswith("URL cannot be requested")

@@ -71,7 +71,7 @@ def test_post_keeps_the_query_string_untouched() -> None:
     assert request_url("http://h.test/a?keep=1&x=%20", "POST", normalize_params({"From": "1"})) == "http://h.test/a?keep=1&x=%20"
 
 
-@pytest.mark.parametrize("bad", ["", "ftp://h.test/x", "/relative/without/base", "http://", "https://[::1/x", "http://h.test/" + "x" * 2048])
+@pytest.mark.parametrize("bad", ["", "ftp://h.test/x", "/relative/without/base", "http://", "https://[::1/x", "http://h.test/" + "x" * 2048, "http://\U000441d6\U000b8a11s/x"])
 def test_unusable_urls_are_refused(bad: str) -> None:
     with pytest.raises(InvalidUrl):
         target(bad)
