@@ -214,6 +214,9 @@ class Network(ABC):
     """A telephone network: places outbound legs and hands inbound legs to the engine."""
 
     on_incoming: IncomingHandler | None = None
+    local_destination: Callable[[str], Awaitable[bool]] | None = None
+    """Set by the engine: True for a destination the platform itself answers (one of its own
+    numbers). A network may loop such a call straight back in rather than send it out."""
 
     @abstractmethod
     async def originate(self, request: OriginateRequest) -> CallLeg:

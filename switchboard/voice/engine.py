@@ -26,6 +26,7 @@ from switchboard.voice.causes import Cause
 from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
 from switchboard.voice.records import complete_record, insert_record
+from switchboard.numbers.service import number_for_routing
 from switchboard.voice.routing import route_inbound
 from switchboard.webhooks.service import Webhooks
 
@@ -43,6 +44,7 @@ class VoiceEngine:
         self.requests: dict[str, LiveCall] = {}
         self._background: set[asyncio.Task[Any]] = set()
         network.on_incoming = self.incoming
+        network.local_destination = self._is_own_number
 
     def spawn(self, coroutine: Any, name: str) -> "asyncio.Task[Any]":
         task = asyncio.create_task(coroutine, name=name)
@@ -157,6 +159,12 @@ class VoiceEngine:
             "ALegUUID": call.call_uuid, "IfMachine": "continue", "Direction": "outbound",
             "Event": "MachineDetection", "CallStatus": "in-progress",
         }, call.urls.machine_detection_method, "call.machine_detection")
+
+    async def _is_own_number(self, destination: str) -> bool:
+        with self.clock.busy():
+            async with self.sessionmaker() as session:
+                number = await number_for_routing(session, destination)
+        return number is not None and number.voice_enabled
 
     # --- inbound -------------------------------------------------------------------------------
 

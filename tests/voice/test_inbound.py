@@ -122,3 +122,31 @@ def test_redirect_loop_and_bad_documents(sim: Sim, customer: CustomerApp) -> Non
     got = {h.params["p"]: h.params["HangupCauseCode"] for h in hangups}
     assert got == expected
     assert len(customer.requests_to("/loop")) > 5
+
+
+def test_calling_your_own_number_loops_back_in(sdk, sim: Sim, customer: CustomerApp) -> None:
+    """An API call to one of the account's numbers comes back in to that number's application:
+    the outbound side's DTMF drives the inbound IVR, and it hears the IVR's prompts as speech."""
+    ivr = plivoxml.ResponseElement()
+    menu = plivoxml.GetDigitsElement(action="/ivr-choice", num_digits=1, timeout=10)
+    menu.add_speak("Press 1 for opening hours.")
+    ivr.add(menu)
+    customer.route("/ivr", ivr.to_string())
+    customer.route("/ivr-choice", '<Response><Speak>We are open from nine to five.</Speak><Wait length="5"/></Response>')
+    tester = plivoxml.ResponseElement()
+    tester.add_wait(length=1)
+    tester.add_dtmf("1", async_=False)
+    listen = plivoxml.GetInputElement(action="/heard", input_type="speech", execution_timeout=15,
+                                      hints="open from nine to five")
+    tester.add(listen)
+    customer.route("/tester", tester.to_string())
+    customer.route("/heard", "<Response><Hangup/></Response>")
+    customer.route("/hangup", "")
+    number = sim.rent_number(sim.application(customer.url("/ivr"), hangup_url=customer.url("/hangup")))
+    uuid = sdk.calls.create(from_=CALLER, to_=number, answer_url=customer.url("/tester"),
+                            hangup_url=customer.url("/hangup")).request_uuid
+    assert customer.wait_for("/ivr-choice")[0].params["Digits"] == "1"
+    assert customer.wait_for("/heard")[0].params["Speech"] == "open from nine to five"
+    hangups = {h.params["Direction"]: h.params for h in customer.wait_for("/hangup", 2)}
+    assert hangups["outbound"]["CallUUID"] == uuid and hangups["outbound"]["HangupSource"] == "Answer XML"
+    assert hangups["inbound"]["HangupSource"] == "Caller" and hangups["inbound"]["To"] == number

@@ -16,6 +16,7 @@ from switchboard.core.clock import Clock
 from switchboard.core.ids import new_uuid
 from switchboard.network.channel import CallLeg, Network, OriginateRequest, Utterance
 from switchboard.network.sim.legs import SimLeg, first_of
+from switchboard.network.sim.loop import LoopLeg, loop_pair
 from switchboard.network.sim.phones import (
     CallStep,
     Hangup,
@@ -49,6 +50,9 @@ class SimNetwork(Network):
         self.clock, self.book = clock, book
 
     async def originate(self, request: OriginateRequest) -> CallLeg:
+        if self.local_destination is not None and not request.to.startswith("sip:") \
+                and self.on_incoming is not None and await self.local_destination(request.to):
+            return self._loop_back(request)
         address = phone_for(request.to)
         leg = SimLeg(self.clock, self.book, address, uuid=request.call_uuid or new_uuid(), direction="outbound",
                      from_=request.from_, to=request.to, caller_name=request.caller_name)
@@ -56,6 +60,16 @@ class SimNetwork(Network):
         leg.far_end_task = asyncio.create_task(self._called_phone(leg, list(self.book.phone(address).script)),
                                                name=f"sim-phone-{leg.uuid}")
         return leg
+
+    def _loop_back(self, request: OriginateRequest) -> CallLeg:
+        """A call to one of the platform's own numbers comes straight back in as an inbound call."""
+        identity = {"from_": request.from_.lstrip("+"), "to": request.to, "caller_name": request.caller_name}
+        outbound = LoopLeg(self.clock, self.book, "", uuid=request.call_uuid or new_uuid(), direction="outbound", **identity)
+        inbound = LoopLeg(self.clock, self.book, "", uuid=new_uuid(), direction="inbound", **identity)
+        loop_pair(outbound, inbound)
+        assert self.on_incoming is not None
+        asyncio.create_task(self.on_incoming(inbound), name=f"incoming-{inbound.uuid}")
+        return outbound
 
     async def place_call(self, from_: str, to: str, script: list[CallStep], caller_name: str = "") -> SimLeg:
         """A simulated phone calls ``to`` (a platform number or ``sip:`` endpoint URI); the leg is

@@ -3,6 +3,7 @@ far end (a simulated phone running its script) is heard through digits, utteranc
 Everything the phone experiences is written to its log in the phone book."""
 
 import asyncio
+import re
 from collections import deque
 from typing import Any
 
@@ -263,12 +264,17 @@ class SimLeg(CallLeg):
 def recognise(heard: Utterance, hints: list[str]) -> Utterance:
     """The simulated recogniser hears the words exactly; a phrase from ``hints`` that the words
     contain is returned as said with high confidence, other speech with a lower one."""
-    spoken = " ".join(heard.text.lower().split())
+    spoken = _words(heard.text)
     for hint in hints:
-        phrase = " ".join(hint.lower().split())
+        phrase = _words(hint)
         if phrase and (phrase == spoken or f" {phrase} " in f" {spoken} "):
             return Utterance(hint.strip(), 0.95 if phrase == spoken else 0.9, heard.seconds)
     return Utterance(heard.text, 0.8 if not hints else 0.6, heard.seconds)
+
+
+def _words(text: str) -> str:
+    """Lower-case words without punctuation, single-spaced: what a recogniser compares."""
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def _resolve(future: "asyncio.Future[None]") -> None:
