@@ -1,12 +1,15 @@
 """Synchronous fetches against real local HTTP servers: good answers, bad answers, fallback."""
 
 import ssl
+from datetime import datetime, timezone
 
 import pytest
 import trustme
 from plivo.utils import validate_signature, validate_v3_signature
 
 from switchboard.webhooks import Failure
+from switchboard.webhooks.transport import Transport
+from switchboard.webhooks.urls import RetryPolicy
 from tests.helpers import LiveServer, MainAccount
 from tests.webhooks.helpers import fetch, log_entries
 from tests.webhooks.receivers import Receiver
@@ -180,3 +183,21 @@ def test_invalid_url_is_a_logged_failure(server: LiveServer, account: MainAccoun
     assert result.failure is Failure.INVALID_URL
     [entry] = log_entries(server, account, request_id=result.request_id)
     assert entry["outcome"] == "failed" and "not an absolute http(s) URL" in entry["error"]
+
+
+async def test_tls_with_a_trusted_ca_works() -> None:
+    """With the receiver's CA trusted (what --webhook-ca-file does), https URLs are called normally."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    transport = Transport(verify=client_context)
+    try:
+        with Receiver(tls=server_context) as secure:
+            attempt = await transport.send("POST", secure.url("/ok"), b"a=1", {}, RetryPolicy(), started=datetime.now(timezone.utc),
+                                           cap=1024, cap_is_error=True)
+            assert secure.requests[0].form == {"a": ["1"]}
+    finally:
+        await transport.aclose()
+    assert attempt.ok and attempt.status == 200 and attempt.body.startswith(b"<Response>")
