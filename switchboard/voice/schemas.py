@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
@@ -16,7 +16,24 @@ _DESTINATION = re.compile(r"^(\+?[0-9]{3,20}|sip:[A-Za-z0-9_.+\-]+@[A-Za-z0-9.\-
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9*#A-Da-dwW@]*$", max_length=256)]
 
 
-class CallCreate(Params):
+INT32 = 2**31 - 1
+
+
+class VoiceParams(Params):
+    """Parameters whose text may reach the database: a NUL character is refused (PostgreSQL
+    cannot store it) with a 400 naming the parameter."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, str) and "\x00" in value:
+                    raise ValueError(f"{key}: must not contain a NUL character")
+        return data
+
+
+class CallCreate(VoiceParams):
     from_: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(alias="from", description="Caller ID.")
     to: Annotated[str, StringConstraints(min_length=1, max_length=100_000)] = Field(
         description="Destination number or sip: URI; several separated by < make independent calls."
@@ -44,7 +61,7 @@ class CallCreate(Params):
     machine_detection_initial_silence: int = Field(4500, ge=2000, le=10_000)
     machine_detection_maximum_words: int = Field(3, ge=1, le=100)
     sip_headers: Annotated[str, StringConstraints(max_length=4096)] = ""
-    parent_call_uuid: str | None = None
+    parent_call_uuid: str | None = Field(None, max_length=36)
     error_if_parent_not_found: bool = False
 
     @field_validator("machine_detection")
@@ -71,7 +88,7 @@ class CallCreate(Params):
         if len(targets) > MAX_DESTINATIONS:
             raise ValueError(f"to: at most {MAX_DESTINATIONS} destinations")
         for target in targets:
-            if not _DESTINATION.match(target):
+            if len(target) > 256 or not _DESTINATION.match(target):
                 raise ValueError(f"to: {target!r} is not a phone number or sip: URI")
             if target.lstrip("+") == self.from_.lstrip("+"):
                 raise ValueError("to: a call cannot be made to its own caller ID")
@@ -97,20 +114,20 @@ def _when(value: str) -> datetime:
     raise ValueError("must be YYYY-MM-DD HH:MM[:SS[.ffffff]]")
 
 
-class CallList(PageParams):
+class CallList(PageParams, VoiceParams):
     subaccount: str | None = None
     call_direction: Literal["inbound", "outbound"] | None = None
-    from_number: str | None = None
-    to_number: str | None = None
-    parent_call_uuid: str | None = None
-    hangup_cause_code: int | None = None
-    hangup_source: str | None = None
+    from_number: str | None = Field(None, max_length=256)
+    to_number: str | None = Field(None, max_length=256)
+    parent_call_uuid: str | None = Field(None, max_length=36)
+    hangup_cause_code: int | None = Field(None, ge=0, le=99_999)
+    hangup_source: str | None = Field(None, max_length=32)
     status: str | None = Field(None, description="live or queued list live calls; omitted lists call records.")
-    bill_duration: int | None = None
-    bill_duration__gt: int | None = None
-    bill_duration__gte: int | None = None
-    bill_duration__lt: int | None = None
-    bill_duration__lte: int | None = None
+    bill_duration: int | None = Field(None, ge=0, le=INT32)
+    bill_duration__gt: int | None = Field(None, ge=0, le=INT32)
+    bill_duration__gte: int | None = Field(None, ge=0, le=INT32)
+    bill_duration__lt: int | None = Field(None, ge=0, le=INT32)
+    bill_duration__lte: int | None = Field(None, ge=0, le=INT32)
     end_time: str | None = None
     end_time__gt: str | None = None
     end_time__gte: str | None = None
@@ -141,7 +158,7 @@ class CallGet(Params):
     status: str | None = None
 
 
-class CallTransfer(Params):
+class CallTransfer(VoiceParams):
     legs: Literal["aleg", "bleg", "both"] = "aleg"
     aleg_url: Url = ""
     aleg_method: HttpMethod = "POST"
@@ -152,7 +169,7 @@ class CallTransfer(Params):
 Legs = Literal["aleg", "bleg", "both"]
 
 
-class CallPlay(Params):
+class CallPlay(VoiceParams):
     urls: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
     length: int | None = Field(None, ge=1, le=86_400)
     legs: Legs = "aleg"
@@ -160,7 +177,7 @@ class CallPlay(Params):
     mix: bool = True
 
 
-class CallSpeak(Params):
+class CallSpeak(VoiceParams):
     text: Annotated[str, StringConstraints(min_length=1, max_length=3000)]
     voice: str = "WOMAN"
     language: str = "en-US"
@@ -170,7 +187,7 @@ class CallSpeak(Params):
     type: str | None = None
 
 
-class CallDigits(Params):
+class CallDigits(VoiceParams):
     digits: Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[0-9*#A-Da-dwW]+$")]
     leg: Literal["aleg", "bleg"] = "aleg"
 

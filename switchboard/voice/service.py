@@ -88,7 +88,7 @@ async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList
     if params.subaccount:
         if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
             raise ValidationError("subaccount: a subaccount can only list its own calls")
-        sub = await session.get(Account, params.subaccount)
+        sub = await session.get(Account, params.subaccount) if len(params.subaccount) <= 20 else None
         if sub is None or sub.parent_auth_id != ctx.main_auth_id:
             raise ValidationError(f"subaccount: {params.subaccount} is not a subaccount of this account")
         statement = statement.where(CallRecord.sub_account_id == params.subaccount)
@@ -108,7 +108,8 @@ async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList
 
 
 async def get_record(session: AsyncSession, ctx: AuthContext, call_uuid: str) -> CallRecord:
-    row = await session.scalar(_visible(ctx).where(CallRecord.call_uuid == call_uuid))
+    valid = len(call_uuid) <= 36 and "\x00" not in call_uuid
+    row = await session.scalar(_visible(ctx).where(CallRecord.call_uuid == call_uuid)) if valid else None
     if row is None:
         raise NotFoundError(f"call {call_uuid} not found")
     return row

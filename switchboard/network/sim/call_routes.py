@@ -29,7 +29,7 @@ class SimCall(BaseModel):
 
     from_: Address = Field(alias="from", description="The calling phone: a number, or endpoint:<username> / sip: URI.")
     to: Address = Field(description="A Switchboard number, or an endpoint's sip: URI.")
-    caller_name: Annotated[str, StringConstraints(max_length=50)] = ""
+    caller_name: Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00]*$")] = ""
     script: list[CallStep] = Field(default_factory=list, max_length=1000)
 
 
