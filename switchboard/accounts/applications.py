@@ -5,11 +5,12 @@ subaccounts. The main account sees and changes all of them; a subaccount only it
 one owner at most one application is the default number app and one the default endpoint app.
 """
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
 from switchboard.accounts.models import Account, Application
+from switchboard.accounts.scope import of_subaccount, visible
 from switchboard.accounts.schemas import ApplicationCreate, ApplicationDelete, ApplicationList, ApplicationUpdate
 from switchboard.core.clock import Clock
 from switchboard.core.errors import ForbiddenError, NotFoundError, ValidationError
@@ -17,13 +18,6 @@ from switchboard.core.ids import new_numeric_id
 from switchboard.core.pagination import fetch_page
 
 _DEFAULT_FLAGS = ("default_number_app", "default_endpoint_app")
-
-
-def _visible(ctx: AuthContext) -> Select[tuple[Application]]:
-    statement = select(Application).where(Application.account_id == ctx.main_auth_id)
-    if ctx.sub_auth_id is not None:
-        statement = statement.where(Application.sub_account_id == ctx.sub_auth_id)
-    return statement
 
 
 async def _owner_for(session: AsyncSession, ctx: AuthContext, subaccount: str | None) -> str | None:
@@ -72,11 +66,7 @@ async def create_application(session: AsyncSession, clock: Clock, ctx: AuthConte
 
 
 async def list_applications(session: AsyncSession, ctx: AuthContext, params: ApplicationList) -> tuple[list[Application], int]:
-    statement = _visible(ctx)
-    if params.subaccount:
-        if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
-            raise ForbiddenError("a subaccount cannot list another subaccount's applications")
-        statement = statement.where(Application.sub_account_id == params.subaccount)
+    statement = of_subaccount(visible(ctx, Application), ctx, Application, params.subaccount, "applications")
     if params.app_name is not None:
         statement = statement.where(Application.app_name == params.app_name)
     statement = statement.order_by(Application.created.desc(), Application.app_id.desc())
@@ -84,7 +74,7 @@ async def list_applications(session: AsyncSession, ctx: AuthContext, params: App
 
 
 async def get_application(session: AsyncSession, ctx: AuthContext, app_id: str) -> Application:
-    app = await session.scalar(_visible(ctx).where(Application.app_id == app_id))
+    app = await session.scalar(visible(ctx, Application).where(Application.app_id == app_id))
     if app is None:
         raise NotFoundError(f"application {app_id} not found")
     return app
@@ -120,7 +110,7 @@ async def delete_application(session: AsyncSession, ctx: AuthContext, app_id: st
     if params.new_endpoint_application:
         if params.new_endpoint_application == app_id:
             raise ValidationError("new_endpoint_application must be another application than the one deleted")
-        target = await session.scalar(_visible(ctx).where(Application.app_id == params.new_endpoint_application))
+        target = await session.scalar(visible(ctx, Application).where(Application.app_id == params.new_endpoint_application))
         if target is None:
             raise ValidationError(f"new_endpoint_application: application {params.new_endpoint_application} not found")
     uses_app = Endpoint.app_id == app_id

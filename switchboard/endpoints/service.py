@@ -12,7 +12,7 @@ the main account sees and changes all of them, a subaccount only its own.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,18 +22,12 @@ from switchboard.core.errors import ConflictError, NotFoundError
 from switchboard.core.ids import new_numeric_id
 from switchboard.core.pagination import PageParams, fetch_page
 from switchboard.endpoints.digest import ha1
+from switchboard.accounts.scope import visible
 from switchboard.endpoints.models import Endpoint
 from switchboard.endpoints.schemas import EndpointCreate, EndpointUpdate
 from switchboard.numbers.service import check_application, default_application
 
 USERNAME_ATTEMPTS = 100
-
-
-def _visible(ctx: AuthContext) -> Select[tuple[Endpoint]]:
-    statement = select(Endpoint).where(Endpoint.account_id == ctx.main_auth_id)
-    if ctx.sub_auth_id is not None:
-        statement = statement.where(Endpoint.sub_account_id == ctx.sub_auth_id)
-    return statement
 
 
 async def _free_username(session: AsyncSession, base: str, now: datetime) -> str:
@@ -78,12 +72,12 @@ async def create_endpoint(session: AsyncSession, clock: Clock, ctx: AuthContext,
 
 
 async def list_endpoints(session: AsyncSession, ctx: AuthContext, page: PageParams) -> tuple[list[Endpoint], int]:
-    statement = _visible(ctx).order_by(Endpoint.created.desc(), Endpoint.endpoint_id)
+    statement = visible(ctx, Endpoint).order_by(Endpoint.created.desc(), Endpoint.endpoint_id)
     return await fetch_page(session, statement, page)
 
 
 async def get_endpoint(session: AsyncSession, ctx: AuthContext, endpoint_id: str) -> Endpoint:
-    endpoint = await session.scalar(_visible(ctx).where(Endpoint.endpoint_id == endpoint_id))
+    endpoint = await session.scalar(visible(ctx, Endpoint).where(Endpoint.endpoint_id == endpoint_id))
     if endpoint is None:
         raise NotFoundError(f"endpoint {endpoint_id} not found")
     return endpoint

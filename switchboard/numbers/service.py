@@ -13,11 +13,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
+from switchboard.accounts.scope import of_subaccount, visible
 from switchboard.accounts.models import Account, Application
 from switchboard.core.clock import Clock
 from switchboard.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
@@ -219,19 +220,8 @@ async def buy(session: AsyncSession, clock: Clock, ctx: AuthContext, raw_number:
 # --- numbers the account holds ----------------------------------------------------------------
 
 
-def _held(ctx: AuthContext) -> Select[tuple[RentedNumber]]:
-    statement = select(RentedNumber).where(RentedNumber.account_id == ctx.main_auth_id)
-    if ctx.sub_auth_id is not None:
-        statement = statement.where(RentedNumber.sub_account_id == ctx.sub_auth_id)
-    return statement
-
-
 async def list_numbers(session: AsyncSession, ctx: AuthContext, params: NumberList) -> tuple[list[RentedNumber], int]:
-    statement = _held(ctx)
-    if params.subaccount:
-        if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
-            raise ForbiddenError("a subaccount cannot list another subaccount's numbers")
-        statement = statement.where(RentedNumber.sub_account_id == params.subaccount)
+    statement = of_subaccount(visible(ctx, RentedNumber), ctx, RentedNumber, params.subaccount, "numbers")
     if params.type:
         statement = statement.where(RentedNumber.number_type == params.type)
     if params.number_startswith:
@@ -268,7 +258,7 @@ async def list_numbers(session: AsyncSession, ctx: AuthContext, params: NumberLi
 
 async def get_number(session: AsyncSession, ctx: AuthContext, raw_number: str) -> RentedNumber:
     number = _number_path(raw_number)
-    row = await session.scalar(_held(ctx).where(RentedNumber.number == number))
+    row = await session.scalar(visible(ctx, RentedNumber).where(RentedNumber.number == number))
     if row is None:
         raise NotFoundError(f"number {number} is not a number of account {ctx.account.auth_id}")
     return row
