@@ -52,6 +52,7 @@ class Segmented:
 
 
 def encoding_of(text: str) -> str:
+    """``GSM`` when every character has a GSM 03.38 code (basic or extension table), else ``UCS-2``."""
     return GSM7 if all(gsm_septets(char) for char in text) else UCS2
 
 

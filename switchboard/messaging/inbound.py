@@ -16,7 +16,7 @@ from switchboard.core.errors import PlivoError
 from switchboard.core.ids import new_uuid
 from switchboard.messaging.encoding import segment
 from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia, MessagingSettings, OptOut
-from switchboard.messaging.send import Outgoing, Owner, country_of, opt_out_applies, sender_number, split_destinations
+from switchboard.messaging.send import Outgoing, Owner, opt_out_applies, sender_number, split_destinations
 from switchboard.network.connector import InboundSms
 from switchboard.numbers.models import RentedNumber
 from switchboard.pricing.table import format_rate, rate_table
@@ -172,6 +172,3 @@ async def application_of(session: AsyncSession, number: str) -> Application | No
         return None
     return await session.get(Application, held.app_id)
 
-
-def media_country(number: str) -> str:
-    return country_of(number)

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
 from switchboard.messaging.callbacks import outbox_row
 from switchboard.messaging.encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
-from switchboard.messaging.models import Message, MessageMedia
+from switchboard.messaging.models import InboundPart, Message, MessageMedia
 from switchboard.messaging.ratelimit import SenderSchedule
 from switchboard.messaging.send import INTERNAL, Outgoing, Prepared, prepare_outgoing, sender_number, write_prepared
 from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundSms, OutboundMessage, SubmitResult
@@ -34,6 +34,7 @@ from switchboard.webhooks.service import Webhooks
 log = logging.getLogger("switchboard.messaging")
 BATCH = 500
 APP_LEASE = timedelta(seconds=120)
+PART_TTL = timedelta(minutes=10)
 EARLY_RECEIPT_SECONDS = 60.0
 FINAL = ("delivered", "undelivered", "failed")
 LINGER = 0.01
@@ -59,6 +60,7 @@ class Pipeline:
         self._early: list[tuple[float, str, DeliveryReceipt]] = []
         self._stopping = False
         self._no_lock = contextlib.nullcontext()
+        self._next_part_sweep = 0.0
         self.write_lock: asyncio.Lock | contextlib.nullcontext[None] = asyncio.Lock() if single_writer else contextlib.nullcontext()
         """SQLite has one writer: the pipeline's transactions take turns here instead of sleeping in
         SQLite's busy handler (which backs off by up to 100 ms at a time)."""
@@ -136,6 +138,7 @@ class Pipeline:
                 worked = await self.dispatch_outbound()
                 worked += await self.dispatch_inbound()
                 self._retry_early()
+                await self._expire_parts()
                 wait = 0.0 if worked >= BATCH else LINGER if worked else await self._idle_seconds()
             except asyncio.CancelledError:
                 raise
@@ -151,6 +154,20 @@ class Pipeline:
                     await asyncio.sleep(LINGER)
                 except TimeoutError:
                     pass
+
+    async def _expire_parts(self) -> None:
+        """Forget parts of concatenated inbound messages whose siblings never came (once a minute)."""
+        now = time.monotonic()
+        if now < self._next_part_sweep:
+            return
+        self._next_part_sweep = now + 60
+        cutoff = self.clock.now() - PART_TTL
+        async with self.sessionmaker() as session:
+            async with self.write_lock:
+                result = await session.execute(delete(InboundPart).where(InboundPart.received < cutoff))
+                await session.commit()
+        if result.rowcount:
+            log.info("dropped %d parts of inbound messages that never completed", result.rowcount)
 
     async def _idle_seconds(self) -> float:
         async with self.sessionmaker() as session:
@@ -341,7 +358,7 @@ class Pipeline:
         async with self.sessionmaker() as session:
             rows = list((await session.scalars(
                 select(Message).where(Message.dispatch_at <= now, Message.message_direction == "inbound")
-                .order_by(Message.dispatch_at).limit(BATCH)
+                .order_by(Message.dispatch_at).limit(BATCH).with_for_update(skip_locked=True)
             )).all())
             rows = [row for row in rows if row.message_uuid not in self._posting]
             if not rows:

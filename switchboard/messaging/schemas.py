@@ -31,7 +31,13 @@ def parse_time(value: str) -> datetime:
 
 
 FilterTime = Annotated[str, AfterValidator(lambda value: parse_time(value) and value)]
-RawText = Annotated[str, StringConstraints(strip_whitespace=False)]
+def no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+RawText = Annotated[str, StringConstraints(strip_whitespace=False), AfterValidator(no_nul)]
 """Text kept exactly as sent (spaces at either end are part of the message)."""
 StringList = Annotated[list[str], BeforeValidator(_string_list)]
 
@@ -48,7 +54,7 @@ class MessageSend(Params):
     media_urls: StringList | None = Field(None, description="MMS: URLs of up to 10 media files.")
     media_ids: StringList | None = Field(None, description="MMS: ids of media uploaded with Media/.")
     powerpack_uuid: str | None = Field(None, description="Number pools are not supported yet.")
-    message_expiry: int | None = Field(None, ge=0, description="Accepted and ignored.")
+    message_expiry: int | None = Field(None, ge=0, le=2**31 - 1, description="Accepted and ignored.")
 
 
 class MessageList(PageParams):
@@ -61,7 +67,7 @@ class MessageList(PageParams):
     message_time__gte: FilterTime | None = None
     message_time__lt: FilterTime | None = None
     message_time__lte: FilterTime | None = None
-    error_code: int | None = None
+    error_code: int | None = Field(None, ge=0, le=99_999, description="Plivo error code of failed or undelivered messages.")
     from_number: str | None = None
     to_number: str | None = None
     destination_country_iso2: str | None = None

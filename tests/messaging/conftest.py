@@ -1,5 +1,5 @@
-"""Messaging tests run on a server whose senders are not throttled (the rate-limit tests set
-their own pace per number), so that bulk sends finish quickly."""
+"""Messaging tests run on a server (and database) of their own whose senders are not throttled
+(the rate-limit tests set their own pace per number), so that bulk sends finish quickly."""
 
 from collections.abc import Iterator
 import random
@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
+from tests.conftest import _new_database
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.messaging.receiver import Receiver
 from tests.numbers.test_search_buy import search
@@ -17,12 +18,16 @@ FAST = {"longcode": 10_000.0, "tollfree": 10_000.0, "shortcode": 10_000.0, "inte
 
 @pytest.fixture(scope="session")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(backend, data_dir=tmp_path_factory.mktemp("msgdata"), sms_mps=dict(FAST))
-    live.start()
-    try:
-        yield live
-    finally:
-        live.stop()
+    """A server on a database of its own: two servers on one database would both dispatch its
+    messages, each to its own simulated phones."""
+    kind = "sqlite" if backend.startswith("sqlite") else "postgresql"
+    with _new_database(kind, tmp_path_factory.mktemp("msgdb")) as url:
+        live = LiveServer(url, data_dir=tmp_path_factory.mktemp("msgdata"), sms_mps=dict(FAST))
+        live.start()
+        try:
+            yield live
+        finally:
+            live.stop()
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ def error_of(server: LiveServer, account: MainAccount, **body: object) -> tuple[
     ({"src": "SRC", "dst": PHONE, "text": "x", "type": "whatsapp"}, "whatsapp"),
     ({"src": "SRC", "dst": PHONE, "text": "x", "media_urls": ["http://127.0.0.1:9/a.png"]}, "need type mms"),
     ({"src": "SRC", "dst": "SRC", "text": "x"}, "cannot be the source"),
+    ({"src": "SRC", "dst": PHONE, "text": "nul\x00byte"}, "NUL"),
 ])
 def test_bad_send_parameters(server: LiveServer, account: MainAccount, client: RecordingClient, body: dict, expected: str) -> None:
     src = buy(client)

@@ -55,6 +55,7 @@ def test_list_filters_and_pages(server: LiveServer, account: MainAccount, client
         bad = http.get(f"/v1/Account/{account.auth_id}/Message/", params={"message_time__gt": "yesterday"})
         assert bad.status_code == 400 and "message_time__gt" in bad.json()["error"]
         assert http.get(f"/v1/Account/{account.auth_id}/Message/", params={"limit": 21}).status_code == 400
+        assert http.get(f"/v1/Account/{account.auth_id}/Message/", params={"error_code": 2**40}).status_code == 400
 
 
 def test_sender_rate_limit_queues_and_never_drops(server: LiveServer, client: RecordingClient, receiver: Receiver) -> None:

@@ -93,6 +93,7 @@ class SimulatedCarrier:
             receipt = DeliveryReceipt(carrier_id, "delivered")
         self._later(max(behaviour.receipt_delay, MIN_RECEIPT_DELAY), receipt)
         if behaviour.reply and behaviour.result == "delivered" and src.isdigit():
+            self.phone_book.record(dst, "sms_sent", to=src, text=behaviour.reply)
             self._later(behaviour.receipt_delay, InboundSms(src=dst, dst=src, text=behaviour.reply, carrier=NAME))
 
     async def resume(self, outstanding: Sequence[OutboundMessage]) -> None:

@@ -5,13 +5,14 @@ from typing import Annotated
 
 import pydantic
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from switchboard.accounts.auth import AccountRecord, authenticate_main
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.params import describe, openapi_body, read_params
 from switchboard.core.responses import ERROR_RESPONSES, plivo_response
 from switchboard.messaging.encoding import segment, too_long
+from switchboard.messaging.schemas import no_nul
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.phone import e164_digits, parse_e164
 
@@ -25,7 +26,7 @@ class SimMessage(BaseModel):
 
     from_: str = Field(alias="from", description="The simulated handset's number.")
     to: str = Field(description="A number held by a Switchboard account.")
-    text: str = Field(min_length=1, max_length=1600)
+    text: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=1600)
 
 
 @router.post("/messages", status_code=202, summary="A simulated phone sends a message to a Switchboard number",
