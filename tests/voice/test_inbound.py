@@ -150,3 +150,19 @@ def test_calling_your_own_number_loops_back_in(sdk, sim: Sim, customer: Customer
     hangups = {h.params["Direction"]: h.params for h in customer.wait_for("/hangup", 2)}
     assert hangups["outbound"]["CallUUID"] == uuid and hangups["outbound"]["HangupSource"] == "Answer XML"
     assert hangups["inbound"]["HangupSource"] == "Caller" and hangups["inbound"]["To"] == number
+
+
+def test_python_api_places_a_call(voice_server, sim: Sim, customer: CustomerApp) -> None:
+    from switchboard.network.sim.phones import Press, Wait
+
+    customer.route("/answer", '<Response><GetDigits action="/got" numDigits="2"><Speak>Code?</Speak></GetDigits></Response>')
+    customer.route("/got", "<Response/>")
+    number = sim.rent_number(sim.application(customer.url("/answer")))
+
+    async def place(app, to: str) -> str:
+        leg = await app.state.sim_network.place_call("14155550409", to, [Wait(wait=1), Press(press="42")])
+        return leg.uuid
+
+    call_uuid = voice_server.call(place, number)
+    got = customer.wait_for("/got")[0].params
+    assert got["Digits"] == "42" and got["CallUUID"] == call_uuid
