@@ -3,6 +3,7 @@ ends in exactly one final state, with exactly one final status callback generate
 
 Runs real ``switchboard serve`` processes on a fresh database of the session's backend."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.helpers import free_port
 from tests.messaging.receiver import Receiver
@@ -41,6 +44,17 @@ def start(database_url: str, data_dir: Path, port: int) -> subprocess.Popen[str]
         assert process.poll() is None, "switchboard serve exited during start-up"
         time.sleep(0.1)
     raise AssertionError("switchboard serve did not start")
+
+
+async def state_counts(database_url: str) -> dict[str, int]:
+    """Messages per state in the database, read directly (the server is down)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT message_state, count(*) FROM messages GROUP BY message_state"))
+            return {state: count for state, count in rows.all()}
+    finally:
+        await engine.dispose()
 
 
 def states(http: httpx.Client) -> dict[str, int]:
@@ -82,6 +96,7 @@ def test_kill_9_during_bulk_send_then_restart(empty_database: str, tmp_path: Pat
             process.send_signal(signal.SIGKILL)
             process.wait()
             before = {c.params.get("MessageUUID") for c in receiver.callbacks[:] if c.params.get("Status") in FINAL}
+            at_kill = asyncio.run(state_counts(empty_database))
             sender.join()
             assert len(accepted) >= (BATCHES - 1) * PER_BATCH
             process = start(empty_database, tmp_path, port)
@@ -119,7 +134,9 @@ def test_kill_9_during_bulk_send_then_restart(empty_database: str, tmp_path: Pat
             assert all(len(ids) == 1 for ids in final_ids.values()), "a final callback was generated twice"
             assert all(len(ids) <= 1 for ids in sent_ids.values()), "a message was marked sent twice"
             assert all(c.signature_ok for c in receiver.callbacks[-200:])
-            print(f"kill -9 result: accepted {len(accepted)}, final before the kill {len(before)}, stored {stored}, states {counts}, "
+            assert at_kill.get("queued", 0) + at_kill.get("sent", 0) > 0, f"the kill came after the work was done: {at_kill}"
+            print(f"kill -9 result: accepted {len(accepted)}, in the database at the kill {at_kill}, "
+                  f"final callbacks received before the kill {len(before)}, stored {stored}, states after restart {counts}, "
                   f"callbacks received {len(receiver.callbacks)} (deliveries of the same notification again: "
                   f"{len(receiver.callbacks) - len({c.headers.get('X-Switchboard-Webhook-Id') for c in receiver.callbacks})}), "
                   f"failed requests {failed_requests}")
