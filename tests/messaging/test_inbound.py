@@ -1,6 +1,8 @@
 """Inbound messages: the application's message_url, XML <Message> replies, reassembly of
 concatenated parts, messages between two Switchboard numbers, and STOP/START/HELP."""
 
+from plivo import plivoxml
+
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.messaging.conftest import buy, eventually, handset
 from tests.messaging.receiver import Receiver
@@ -27,10 +29,10 @@ def test_inbound_posts_plivo_parameters_and_sends_xml_replies(server: LiveServer
                                                                client: RecordingClient, receiver: Receiver) -> None:
     phone = handset()
     number = number_with_app(client, receiver)
-    receiver.replies["/incoming"] = (
-        f'<Response><Message src="{number}" dst="{phone}" callbackUrl="{receiver.url("/reply-status")}">Thanks!</Message>'
-        f"<Message>Second reply</Message></Response>"
-    ).encode()
+    reply = plivoxml.ResponseElement()  # the SDK's XML builder, as a Plivo app would answer
+    reply.add_message("Thanks!", src=number, dst=phone, callback_url=receiver.url("/reply-status"), callback_method="POST")
+    reply.add_message("Second reply")
+    receiver.replies["/incoming"] = reply.to_string().encode()
     inject(server, account, phone, number, "Hello there")
     [posted] = eventually(lambda: receiver.at("/incoming"))
     assert posted.signature_ok
