@@ -207,6 +207,37 @@ class CallLeg(ABC):
         raise NotImplementedError("conference mixers arrive with <Conference>")
 
 
+def first_of(*futures: "asyncio.Future[Any]") -> "asyncio.Future[None]":
+    """A future done as soon as any of ``futures`` is done (its callbacks on the others are then
+    removed, so long-lived futures such as a leg's ``ended`` do not collect them)."""
+    combined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    if any(future.done() for future in futures):
+        combined.set_result(None)
+        return combined
+
+    def done(_: "asyncio.Future[Any]") -> None:
+        if not combined.done():
+            combined.set_result(None)
+
+    def tidy(_: "asyncio.Future[None]") -> None:
+        for future in futures:
+            future.remove_done_callback(done)
+
+    for future in futures:
+        future.add_done_callback(done)
+    combined.add_done_callback(tidy)
+    return combined
+
+
+async def wait_any(clock: Any, futures: "tuple[asyncio.Future[Any], ...]", timeout: float | None) -> bool:
+    """Wait on ``clock`` until one of ``futures`` is done (True) or ``timeout`` passes (False)."""
+    combined = first_of(*futures)
+    try:
+        return await clock.wait(combined, timeout)
+    finally:
+        combined.cancel()
+
+
 IncomingHandler = Callable[[CallLeg], Awaitable[None]]
 
 

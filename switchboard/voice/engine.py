@@ -17,8 +17,7 @@ from switchboard.core.clock import Clock
 from switchboard.core.errors import PlivoError
 from switchboard.core.ids import new_uuid
 from switchboard.core.params import describe
-from switchboard.network.channel import CallLeg, Network, OriginateRequest
-from switchboard.network.sim.legs import first_of
+from switchboard.network.channel import CallLeg, Network, OriginateRequest, wait_any
 from switchboard.voice import causes
 from switchboard.voice.audio import AudioFetcher
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall
@@ -118,7 +117,7 @@ class VoiceEngine:
         """Wait for the callee, honouring ring_timeout and hangup_on_ring; False if the call ended."""
         options = call.options
         deadline = self.clock.monotonic() + options.ring_timeout
-        await self.clock.wait(first_of(leg.ringing, leg.answered, leg.ended), options.ring_timeout)
+        await wait_any(self.clock, (leg.ringing, leg.answered, leg.ended), options.ring_timeout)
         cutoff = deadline
         if leg.ringing.done() and not leg.ended.done():
             if not leg.answered.done():
@@ -132,7 +131,7 @@ class VoiceEngine:
                 cutoff = min(cutoff, self.clock.monotonic() + options.hangup_on_ring)
         if options.send_digits and options.send_on_preanswer:
             self.spawn(self._digits_on_early_media(call, leg), f"digits-{call.call_uuid}")
-        await self.clock.wait(first_of(leg.answered, leg.ended), max(0.0, cutoff - self.clock.monotonic()))
+        await wait_any(self.clock, (leg.answered, leg.ended), max(0.0, cutoff - self.clock.monotonic()))
         if leg.answered.done() and not leg.ended.done():
             return True
         if leg.ended.done():
@@ -145,7 +144,7 @@ class VoiceEngine:
         return False
 
     async def _digits_on_early_media(self, call: LiveCall, leg: CallLeg) -> None:
-        await self.clock.wait(first_of(leg.early_media, leg.answered, leg.ended), None)
+        await wait_any(self.clock, (leg.early_media, leg.answered, leg.ended), None)
         if leg.is_up:
             await leg.send_digits(call.options.send_digits)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from switchboard.core.clock import Clock
 from switchboard.core.ids import new_uuid
-from switchboard.network.channel import CallLeg, Network, OriginateRequest, Utterance
-from switchboard.network.sim.legs import SimLeg, first_of
+from switchboard.network.channel import CallLeg, Network, OriginateRequest, Utterance, wait_any
+from switchboard.network.sim.legs import SimLeg
 from switchboard.network.sim.loop import LoopLeg, loop_pair
 from switchboard.network.sim.phones import (
     CallStep,
@@ -144,7 +144,7 @@ class SimNetwork(Network):
 
     async def _calling_phone(self, leg: SimLeg, script: list[CallStep]) -> None:
         try:
-            await self.clock.wait(first_of(leg.answered, leg.early_media, leg.ended), None)
+            await wait_any(self.clock, (leg.answered, leg.early_media, leg.ended), None)
             if leg.is_up:
                 await self._run_steps(leg, [s for s in script if not isinstance(s, Ring | Reject | Machine)])
         except asyncio.CancelledError:

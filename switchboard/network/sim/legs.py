@@ -9,6 +9,7 @@ from typing import Any
 
 from switchboard.core.clock import Clock
 from switchboard.network.channel import (
+    wait_any,
     NO_INTERRUPT,
     Audio,
     Beep,
@@ -23,22 +24,6 @@ from switchboard.network.channel import (
 )
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sim.speech import dtmf_seconds, speech_seconds
-
-
-def first_of(*futures: "asyncio.Future[Any]") -> "asyncio.Future[None]":
-    """A future done as soon as any of ``futures`` is done."""
-    combined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def done(_: "asyncio.Future[Any]") -> None:
-        if not combined.done():
-            combined.set_result(None)
-
-    for future in futures:
-        if future.done():
-            done(future)
-            break
-        future.add_done_callback(done)
-    return combined
 
 
 def media_seconds(media: Media) -> float:
@@ -172,7 +157,7 @@ class SimLeg(CallLeg):
         started = self.clock.monotonic()
         done = False
         try:
-            done = not await self.clock.wait(first_of(*watch), seconds)
+            done = not await wait_any(self.clock, tuple(watch), seconds)
         finally:
             if self._stop.done():
                 self._stop = self._new()
@@ -208,7 +193,7 @@ class SimLeg(CallLeg):
             left = None if deadline is None else deadline - self.clock.monotonic()
             if left is not None and left <= 0:
                 break
-            await self.clock.wait(first_of(self._arrival, self.ended), left)
+            await wait_any(self.clock, (self._arrival, self.ended), left)
         return self._digits.popleft() if self._digits else None
 
     def flush_digits(self) -> None:
@@ -222,7 +207,7 @@ class SimLeg(CallLeg):
                 left = None  # an utterance under way is heard to its end
             elif left is not None and left <= 0:
                 break
-            await self.clock.wait(first_of(self._arrival, self.ended), left)
+            await wait_any(self.clock, (self._arrival, self.ended), left)
         if not self._utterances:
             return None
         heard = self._utterances.popleft()
@@ -241,11 +226,11 @@ class SimLeg(CallLeg):
             quiet_at = now + min_silence if self.speaking_since is not None else self.silent_since + min_silence
             if deadline <= now:
                 return False
-            await self.clock.wait(first_of(self._arrival, self.ended), min(quiet_at, deadline) - now)
+            await wait_any(self.clock, (self._arrival, self.ended), min(quiet_at, deadline) - now)
         return False
 
     async def wait_for_beep(self, timeout: float) -> bool:
-        return await self.clock.wait(first_of(self._beep, self.ended), timeout) and self._beep.done()
+        return await wait_any(self.clock, (self._beep, self.ended), timeout) and self._beep.done()
 
     async def first_speech(self, timeout: float) -> Utterance | None:
         deadline = self.clock.monotonic() + timeout
@@ -253,7 +238,7 @@ class SimLeg(CallLeg):
             left = deadline - self.clock.monotonic()
             if left <= 0:
                 break
-            await self.clock.wait(first_of(self._arrival, self.ended), left)
+            await wait_any(self.clock, (self._arrival, self.ended), left)
         if self._utterances:
             return self._utterances[0]
         if self.speaking_since is not None:
