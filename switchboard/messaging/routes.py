@@ -3,9 +3,9 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
 
 from switchboard.accounts.auth import AuthContext, authenticate, client_address
+from switchboard.accounts.scope import visible
 from switchboard.core.clock import format_time
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.http import API_PREFIX, ClockDep, Session, resource_uri
@@ -148,9 +148,7 @@ async def upload_media(request: Request, ctx: Ctx, session: Session, clock: Cloc
 
 @router.get("/Media/", response_model=MediaListResponse, summary="List media")
 async def list_media(request: Request, ctx: Ctx, session: Session, params: Annotated[MediaList, Query()]) -> Response:
-    statement = select(Media).where(Media.account_id == ctx.main_auth_id)
-    if ctx.sub_auth_id is not None:
-        statement = statement.where(Media.sub_account_id == ctx.sub_auth_id)
+    statement = visible(ctx, Media)
     rows, total = await fetch_page(session, statement.order_by(Media.upload_time.desc(), Media.media_id), params)
     return plivo_response({"meta": meta(request.url.path, {}, params.limit, params.offset, total),
                            "objects": [media_json(request, row) for row in rows]})

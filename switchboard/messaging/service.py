@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
+from switchboard.accounts.scope import of_subaccount, visible
 from switchboard.core.clock import Clock
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.pagination import fetch_page
@@ -94,19 +95,8 @@ async def _collect_media(session: AsyncSession, clock: Clock, messaging: Messagi
     return [row.media_id for row in uploaded + fetched]
 
 
-def _visible(ctx: AuthContext) -> Select[tuple[Message]]:
-    statement = select(Message).where(Message.account_id == ctx.main_auth_id)
-    if ctx.sub_auth_id is not None:
-        statement = statement.where(Message.sub_account_id == ctx.sub_auth_id)
-    return statement
-
-
 async def list_messages(session: AsyncSession, ctx: AuthContext, params: MessageList) -> tuple[list[Message], int]:
-    statement = _visible(ctx)
-    if params.subaccount:
-        if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
-            raise ValidationError(f"subaccount: {params.subaccount} is not this subaccount")
-        statement = statement.where(Message.sub_account_id == params.subaccount)
+    statement = of_subaccount(visible(ctx, Message), ctx, Message, params.subaccount, "messages")
     equal: dict[str, Any] = {
         "message_direction": params.message_direction, "message_state": params.message_state,
         "message_type": params.message_type, "error_code": params.error_code,
