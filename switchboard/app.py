@@ -57,6 +57,23 @@ class TrailingSlash:
         await self.app(scope, receive, send)
 
 
+class RejectNul:
+    """A NUL character in a path or query string is refused up front (400): no resource name can
+    hold one, and PostgreSQL cannot even compare against it. Bodies are checked by ``Params``."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").lower()
+            if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+                response = plivo_response({"error": "the URL contains a NUL character (%00)"}, 400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 async def bootstrap_main_account(app: FastAPI) -> None:
     """Create the main account on an empty database and print the credentials in use."""
     settings: Settings = app.state.settings
@@ -191,6 +208,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(messaging_settings_routes.router)
     app.include_router(sim_sms_routes.router)
     app.add_middleware(TrailingSlash)
+    app.add_middleware(RejectNul)
     _declare_basic_auth(app)
     return app
 

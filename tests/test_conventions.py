@@ -109,3 +109,31 @@ def test_a_value_the_database_refuses_is_a_400_not_a_500(backend: str, tmp_path)
         live.stop()
     assert response.status_code == 400
     assert response.json()["error"] == "a parameter value is out of the range the server can store"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Application/?app_name=a%00b",
+        "Application/a%00b/",
+        "Subaccount/?limit=2&x=%00",
+    ],
+)
+def test_nul_in_the_url_is_a_400(server: LiveServer, account: MainAccount, path: str) -> None:
+    with server.http(account) as http:
+        response = http.get(f"/v1/Account/{account.auth_id}/{path}")
+        still_serving = http.get(f"/v1/Account/{account.auth_id}/")
+    assert response.status_code == 400
+    assert response.json()["error"] == "the URL contains a NUL character (%00)"
+    assert still_serving.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"name": "a\x00b"}, {"name": "ok", "extra": ["x", "y\x00"]}, {"name": "ok", "nested": {"k": "\x00"}}],
+)
+def test_nul_in_a_body_is_a_400(server: LiveServer, account: MainAccount, body: dict) -> None:
+    with server.http(account) as http:
+        response = http.post(f"/v1/Account/{account.auth_id}/Subaccount/", json=body)
+    assert response.status_code == 400
+    assert "must not contain the NUL character" in response.json()["error"]

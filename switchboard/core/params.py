@@ -69,9 +69,23 @@ class Params(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _drop_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
+        if not isinstance(data, dict):
+            return data
+        for key, value in data.items():
+            if _has_nul(value):
+                raise ValueError(f"{key} must not contain the NUL character")
+        return {key: value for key, value in data.items() if value is not None}
+
+
+def _has_nul(value: Any) -> bool:
+    """A NUL anywhere in a string value (PostgreSQL cannot store or compare one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(item) for item in value.values())
+    return False
 
 
 M = TypeVar("M", bound=BaseModel)
