@@ -4,7 +4,7 @@ handling and the texts of its automatic answers to STOP, START and HELP."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.core.errors import ForbiddenError
@@ -13,12 +13,11 @@ from switchboard.core.params import Params, body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, plivo_response
 from switchboard.messaging import send
 from switchboard.messaging.models import MessagingSettings
-from switchboard.messaging.schemas import no_nul
 
 router = APIRouter(prefix=API_PREFIX, tags=["MessagingSettings (Switchboard extension)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AuthContext, Depends(authenticate)]
-AnswerText = Annotated[str, Field(max_length=1600), AfterValidator(no_nul)]
+AnswerText = Annotated[str, Field(max_length=1600)]
 
 
 class SettingsUpdate(Params):
