@@ -12,7 +12,7 @@ def test_pg_edge(sim: Sim) -> None:
                  {"from": "1415", "to": "14155550100", "answer_url": "http://x/a", "parent_call_uuid": "p" * 50}):
         r = sim.http.post(base, json=body)
         assert r.status_code == 400, (body, r.status_code, r.text)
-    assert sim.http.get(base + "%00/").status_code == 404
+    assert sim.http.get(base + "%00/").status_code in (400, 404)
     assert sim.http.get(base + "x" * 100 + "/").status_code == 404
 
 
