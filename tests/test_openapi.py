@@ -68,3 +68,21 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
+
+
+def test_every_reference_resolves(server: LiveServer) -> None:
+    with server.http() as http:
+        schema = http.get("/openapi.json").json()
+
+    def refs(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["$ref"]] if "$ref" in node else []) + [r for value in node.values() for r in refs(value)]
+        if isinstance(node, list):
+            return [r for item in node for r in refs(item)]
+        return []
+
+    components = schema.get("components", {}).get("schemas", {})
+    found = refs(schema)
+    assert found, "the description uses component references"
+    unresolved = sorted({ref for ref in found if ref.removeprefix("#/components/schemas/") not in components})
+    assert unresolved == []

@@ -159,18 +159,30 @@ def body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     return dependency
 
 
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with every ``$ref`` to its ``$defs`` replaced by the definition itself."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inline(value, defs) for key, value in schema.items() if key != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    return schema
+
+
 def openapi_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
-    """The ``requestBody`` to declare for a route that reads ``model`` through :func:`body`.
+    """The ``requestBody`` to declare for a route that reads ``model`` through :func:`body`,
+    self-contained: nested models are inlined, since FastAPI publishes no components for them.
 
     Only JSON is declared: it is what the SDKs send, and it can say ``null`` and ``true``. Form
     bodies with the same keys are accepted too (see the API description)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
+    schema = model.model_json_schema(by_alias=True)
     return {
         "requestBody": {
             "required": required,
             "content": {
-                "application/json": {"schema": schema},
+                "application/json": {"schema": _inline(schema, schema.get("$defs", {}))},
             },
         }
     }

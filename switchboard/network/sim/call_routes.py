@@ -39,26 +39,6 @@ class ClockAdvance(BaseModel):
     seconds: float = Field(gt=0, le=86_400 * 365)
 
 
-def _inline(schema: Any, defs: dict[str, Any]) -> Any:
-    """``schema`` with every ``$ref`` to its ``$defs`` replaced by the definition itself."""
-    if isinstance(schema, dict):
-        ref = schema.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {key: _inline(value, defs) for key, value in schema.items() if key != "$defs"}
-    if isinstance(schema, list):
-        return [_inline(item, defs) for item in schema]
-    return schema
-
-
-def inline_body(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON request body of ``model`` for the OpenAPI description, self-contained (the script
-    steps are nested models that FastAPI would not publish as components)."""
-    schema = model.model_json_schema(by_alias=True)
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": _inline(schema, schema.get("$defs", {}))}}}}
-
-
 def _parse(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
     try:
         return model.model_validate(data)
@@ -67,7 +47,7 @@ def _parse(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
 
 
 @router.post("/calls", status_code=201, summary="Place a call into the platform from a simulated phone",
-             openapi_extra=inline_body(SimCall))
+             openapi_extra=openapi_body(SimCall))
 async def place_call(request: Request, _main: Main) -> Response:
     spec: SimCall = _parse(SimCall, await read_params(request))
     network: SimNetwork = request.app.state.sim_network
