@@ -15,9 +15,7 @@ Senders are not paced (--sms-mps longcode=1000000): this measures the pipeline, 
 import argparse
 import asyncio
 import json
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,24 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import AUTH_ID, AUTH_TOKEN, BIN, _database, free_port, machine  # noqa: E402
-
-
-def start_server(database_url: str | None, data_dir: str, port: int) -> subprocess.Popen:
-    command = [str(BIN / "switchboard"), "serve", "--port", str(port), "--data-dir", data_dir, "--log-level", "warning",
-               "--sms-mps", "longcode=1000000"]
-    if database_url:
-        command += ["--database-url", database_url]
-    env = {**os.environ, "SWITCHBOARD_AUTH_ID": AUTH_ID, "SWITCHBOARD_AUTH_TOKEN": AUTH_TOKEN}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}/", auth=(AUTH_ID, AUTH_TOKEN), timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("server did not start")
+from common import AUTH_ID, AUTH_TOKEN, add_postgres_option, backends, free_port, machine, start_server, throwaway_database  # noqa: E402
 
 
 class CallbackReceiver:
@@ -134,19 +115,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--bulk", type=int, default=100)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
-                        help="PostgreSQL URL to benchmark too (a fresh throw-away database is used); '' to skip")
+    add_postgres_option(parser)
     args = parser.parse_args()
-    backends: list[tuple[str, str | None]] = [("sqlite", None)]
-    if args.postgres:
-        backends.append(("postgresql", args.postgres))
     print(f"machine: {machine()}")
     rows = []
-    for name, url in backends:
-        with tempfile.TemporaryDirectory() as data_dir, _database(url) as database_url:
+    for name, url in backends(args.postgres):
+        with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
             for callbacks in (False, True):
                 port = free_port()
-                server = start_server(database_url, f"{data_dir}/{callbacks}", port)
+                server = start_server(database_url, f"{data_dir}/{callbacks}", port, "--sms-mps", "longcode=1000000")
                 try:
                     result = asyncio.run(run(port, args.messages, args.bulk, args.connections, callbacks))
                 finally:

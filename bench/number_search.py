@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import AUTH_ID, AUTH_TOKEN, _database, free_port, machine, start_server  # noqa: E402
+from common import AUTH_ID, AUTH_TOKEN, add_postgres_option, backends, free_port, machine, start_server, throwaway_database  # noqa: E402
 
 QUERIES: dict[str, dict[str, str]] = {
     "US local, first page": {"country_iso": "US"},
@@ -72,16 +72,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300, help="searches per query")
     parser.add_argument("--rented", type=int, default=500, help="numbers bought before measuring")
-    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
-                        help="PostgreSQL URL to benchmark too (a fresh throw-away database is used); '' to skip")  # fmt: skip
+    add_postgres_option(parser)
     args = parser.parse_args()
-    backends: list[tuple[str, str | None]] = [("sqlite", None)]
-    if args.postgres:
-        backends.append(("postgresql", args.postgres))
     print(f"machine: {machine()}")
     rows = []
-    for name, url in backends:
-        with tempfile.TemporaryDirectory() as data_dir, _database(url) as database_url:
+    for name, url in backends(args.postgres):
+        with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
             port = free_port()
             server = start_server(database_url, data_dir, port)
             try:

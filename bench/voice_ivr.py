@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import AUTH_ID, AUTH_TOKEN, free_port, machine, start_server  # noqa: E402
+from common import AUTH_ID, AUTH_TOKEN, free_port, machine, start_server  # noqa: E402
 
 MENU = ("Welcome to Acme. For sales press 1. For support press 2. For billing press 3. "
         "To hear these options again, stay on the line. ")
@@ -177,7 +177,7 @@ def main() -> None:
     port, app_port = free_port(), free_port()
     app_process = subprocess.Popen([sys.executable, __file__, "--serve-app", str(app_port)])
     with tempfile.TemporaryDirectory() as data_dir:
-        server = start_server(args.postgres, data_dir, port)
+        server = start_server(args.postgres, data_dir, port, output=True)
         output: list[str] = []
         threading.Thread(target=drain, args=(server, output), daemon=True).start()
         try:

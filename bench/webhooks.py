@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_api import _database, free_port, machine  # noqa: E402
+from common import free_port, machine, throwaway_database  # noqa: E402
 
 
 def receive(port: int, record: str | None) -> None:
@@ -151,7 +151,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             results.append(asyncio.run(run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.count, args.callers, port)))
         if args.postgres:
-            with _database(args.postgres) as url:
+            with throwaway_database(args.postgres) as url:
                 assert url is not None
                 results.append(asyncio.run(run(url, args.count, args.callers, port)))
     finally:
