@@ -1,6 +1,7 @@
 """Inbound messages: reassembly of concatenated parts, opt-out keywords (STOP/START/HELP),
 the MDR, and the application's ``message_url`` with the ``<Message>`` replies it answers with."""
 
+import hashlib
 import logging
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.models import Application
@@ -43,10 +44,22 @@ def keyword_intent(text: str) -> str:
     return ""
 
 
+async def _serialize_siblings(session: AsyncSession, message: InboundSms) -> None:
+    """On PostgreSQL, hold a transaction lock on the message's key, so that two parts arriving at
+    once cannot each miss the other's uncommitted row (SQLite already serialises writers)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    assert message.part is not None
+    key = f"{message.dst}|{message.src}|{message.part.reference}|{message.part.total}".encode()
+    lock_id = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True)
+    await session.execute(sql_text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
 async def reassemble(session: AsyncSession, message: InboundSms, now: datetime) -> str | None:
     """Keep a part; the whole text once every part of its message is here, else None."""
     assert message.part is not None
     part = message.part
+    await _serialize_siblings(session, message)
     session.add(InboundPart(from_number=message.src, to_number=message.dst, reference=part.reference, total=part.total,
                             seqnum=part.seqnum, text=message.text, received=now))
     await session.flush()
