@@ -1,33 +1,15 @@
 """Fixtures for webhook tests that need a webhook service of their own on a fresh database."""
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account
 from switchboard.core.clock import Clock
 from switchboard.core.db import Database
 from switchboard.webhooks import WebhookConfig, Webhooks
-from tests.conftest import POSTGRES_URL, _admin
-
-
-@pytest.fixture
-def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the same kind as ``backend``, used by this test only."""
-    if backend.startswith("sqlite"):
-        yield f"sqlite+aiosqlite:///{tmp_path / 'webhooks.db'}"
-        return
-    name = f"sb_wh_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 class Stack:
@@ -54,8 +36,8 @@ class Stack:
 
 
 @pytest.fixture
-async def stack(fresh_database_url: str) -> AsyncIterator[Stack]:
-    built = Stack(fresh_database_url)
+async def stack(empty_database: str) -> AsyncIterator[Stack]:
+    built = Stack(empty_database)
     await built.setup()
     try:
         yield built
