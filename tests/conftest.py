@@ -103,15 +103,22 @@ def empty_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> It
         yield url
 
 
-@pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A real Switchboard HTTP server on a free loopback port, one per backend."""
-    live = LiveServer(backend, data_dir=tmp_path_factory.mktemp("data"))
+@contextmanager
+def running_server(database_url: str, data_dir: Path, **settings: object) -> Iterator[LiveServer]:
+    """A :class:`LiveServer` started on ``database_url``, stopped on leaving."""
+    live = LiveServer(database_url, data_dir=data_dir, **settings)
     live.start()
     try:
         yield live
     finally:
         live.stop()
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real Switchboard HTTP server on a free loopback port, one per backend."""
+    with running_server(backend, tmp_path_factory.mktemp("data")) as live:
+        yield live
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import _new_database
+from tests.conftest import _new_database, running_server
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.voice.customer_app import CustomerApp
 
@@ -15,13 +15,11 @@ from tests.voice.customer_app import CustomerApp
 @pytest.fixture(scope="session")
 def voice_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     kind = "sqlite" if backend.startswith("sqlite") else "postgresql"
-    with _new_database(kind, tmp_path_factory.mktemp(f"voice-{kind}")) as url:
-        live = LiveServer(url, data_dir=tmp_path_factory.mktemp("voice-data"), clock="virtual")
-        live.start()
-        try:
-            yield live
-        finally:
-            live.stop()
+    with (
+        _new_database(kind, tmp_path_factory.mktemp(f"voice-{kind}")) as url,
+        running_server(url, tmp_path_factory.mktemp("voice-data"), clock="virtual") as live,
+    ):
+        yield live
 
 
 @pytest.fixture
