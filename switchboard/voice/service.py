@@ -5,10 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
+from switchboard.accounts.scope import visible
 from switchboard.accounts.models import Account
 from switchboard.core.clock import Clock, format_time
 from switchboard.core.errors import NotFoundError, ValidationError
@@ -76,15 +76,8 @@ async def place_calls(session: AsyncSession, engine: VoiceEngine, clock: Clock, 
     return calls
 
 
-def _visible(ctx: AuthContext) -> Select[tuple[CallRecord]]:
-    statement = select(CallRecord).where(CallRecord.account_id == ctx.main_auth_id)
-    if ctx.sub_auth_id is not None:
-        statement = statement.where(CallRecord.sub_account_id == ctx.sub_auth_id)
-    return statement
-
-
 async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList) -> tuple[list[CallRecord], int]:
-    statement = _visible(ctx).where(CallRecord.end_time.is_not(None))
+    statement = visible(ctx, CallRecord).where(CallRecord.end_time.is_not(None))
     if params.subaccount:
         if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
             raise ValidationError("subaccount: a subaccount can only list its own calls")
@@ -109,7 +102,7 @@ async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList
 
 async def get_record(session: AsyncSession, ctx: AuthContext, call_uuid: str) -> CallRecord:
     valid = len(call_uuid) <= 36 and "\x00" not in call_uuid
-    row = await session.scalar(_visible(ctx).where(CallRecord.call_uuid == call_uuid)) if valid else None
+    row = await session.scalar(visible(ctx, CallRecord).where(CallRecord.call_uuid == call_uuid)) if valid else None
     if row is None:
         raise NotFoundError(f"call {call_uuid} not found")
     return row
