@@ -101,6 +101,7 @@ class Webhooks:
             lease_seconds=config.lease_seconds,
             poll_seconds=config.poll_seconds,
         )
+        self._notify_policy = RetryPolicy(retries=config.notify_retries)
         self._prune_task: asyncio.Task[None] | None = None
         self._lookups: dict[str, asyncio.Future[AccountRecord | None]] = {}
         self._stopped = False
@@ -283,7 +284,7 @@ class Webhooks:
         number = job.attempts + 1
         owner = await self._lookup(job.owner_auth_id)
         try:
-            found = target(job.url, job.method, default=RetryPolicy(retries=self.config.notify_retries))
+            found = target(job.url, job.method, default=self._notify_policy)
         except InvalidUrl as exc:  # rows stored by other code paths are not checked by notify()
             found = Target(job.url.partition("#")[0][:2048], job.method, RetryPolicy(retries=0))
             attempt = Attempt(url=found.url, method=job.method, started=self._clock.now()).fail(Failure.INVALID_URL, str(exc))
