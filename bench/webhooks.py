@@ -6,7 +6,7 @@ to a receiver process on loopback (uvicorn, answering 200 at once). Measured: ho
 notifications are accepted (stored) and how fast they are delivered end to end (from the first
 ``notify`` until the receiver has every one and the outbox is empty).
 
-    .venv/bin/python bench/webhooks.py [--count 20000] [--callers 200] [--postgres URL]
+    .venv/bin/python bench/webhooks.py [--count 20000] [--callers 200] [--postgres URL [--no-sqlite]]
 
 The receiver on its own (also used by tests/webhooks/test_crash.py)::
 
@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20_000)
     parser.add_argument("--callers", type=int, default=200, help="concurrent tasks calling notify()")
     parser.add_argument("--postgres", help="also run on a fresh database next to this PostgreSQL URL")
+    parser.add_argument("--no-sqlite", action="store_true", help="run on PostgreSQL only")
     args = parser.parse_args()
     if args.command == "receive":
         receive(args.port, args.record)
@@ -149,7 +150,8 @@ def main() -> None:
     results = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(asyncio.run(run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.count, args.callers, port)))
+            if not args.no_sqlite:
+                results.append(asyncio.run(run(f"sqlite+aiosqlite:///{tmp}/bench.db", args.count, args.callers, port)))
         if args.postgres:
             with throwaway_database(args.postgres) as url:
                 assert url is not None

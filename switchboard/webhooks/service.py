@@ -223,6 +223,9 @@ class Webhooks:
     async def _lookup(self, auth_id: str) -> AccountRecord | None:
         """The account, from the credential cache; concurrent look-ups of one account share one
         database read (a burst of notifications must not become a burst of queries)."""
+        cached = self._credentials.peek(auth_id)
+        if cached is not None:
+            return cached
         pending = self._lookups.get(auth_id)
         if pending is None:
             pending = self._lookups[auth_id] = asyncio.ensure_future(self._credentials.get(auth_id))
