@@ -29,6 +29,7 @@ from switchboard.accounts.auth import AccountRecord, CredentialCache
 from switchboard.core.clock import Clock
 from switchboard.core.ids import new_uuid
 from switchboard.webhooks.config import WebhookConfig
+from switchboard.webhooks.enqueue import notification_row
 from switchboard.webhooks.journal import Journal
 from switchboard.webhooks.models import WebhookAttempt
 from switchboard.webhooks.outbox import Job, Outbox
@@ -200,14 +201,13 @@ class Webhooks:
                 self._log(owner, "notify", event, notification_id, 1, url, method.upper(), payload,
                           Attempt(url=url, method=method.upper(), started=now).fail(Failure.INVALID_URL, str(exc)), "failed")
                 continue
-            job = Job(notification_id, owner.main_auth_id, owner.auth_id, event, _with_fragment(found, url), found.method, payload, 0)
-            rows.append({
-                "notification_id": notification_id, "account_id": job.account_id, "owner_auth_id": job.owner_auth_id,
-                "event": event, "url": job.url, "method": job.method, "params": orjson.dumps(payload).decode(),
-                "attempts": 0, "created": now, "next_attempt_at": now, "last_error": "",
-                "lease_owner": self.outbox.node_id if lease else None,
-                "lease_until": self.outbox.lease_until() if lease else None,
-            })
+            row = notification_row(account_id=owner.main_auth_id, owner_auth_id=owner.auth_id, url=_with_fragment(found, url),
+                                   method=found.method, params=payload, event=event, now=now)
+            row["notification_id"] = notification_id
+            if lease:
+                row["lease_owner"], row["lease_until"] = self.outbox.node_id, self.outbox.lease_until()
+            rows.append(row)
+            job = Job(notification_id, row["account_id"], row["owner_auth_id"], event, row["url"], row["method"], payload, 0)
             jobs.append(job)
         if rows:
             await self.journal.insert_notifications(rows)
@@ -217,6 +217,18 @@ class Webhooks:
         else:
             self.outbox.wake()
         return ids
+
+    def wake(self) -> None:
+        """Rows were committed with :func:`enqueue`: claim and deliver them now (not at the next poll)."""
+        self.outbox.wake()
+
+    def record_problem(self, *, account_id: str, owner_auth_id: str, kind: str, event: str, request_id: str | None,
+                       url: str, method: str, params: Mapping[str, Any] | None, error: str) -> None:
+        """A failed entry in the debug log for a problem found after a request (the voice engine's
+        invalid XML: ``kind="xml"``); written with the next batch, not waited for."""
+        attempt = Attempt(url=url, method=method, started=self._clock.now()).fail(Failure.INVALID_BODY, error)
+        self._record(account_id, owner_auth_id, kind, event, request_id or new_uuid(), 1, url, method or "",
+                     normalize_params(params), attempt, "failed")
 
     # --- internals -------------------------------------------------------------------------
 
