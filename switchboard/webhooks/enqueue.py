@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.core.ids import new_uuid
 from switchboard.webhooks.models import WebhookNotification
-from switchboard.webhooks.urls import normalize_params
+from switchboard.webhooks.urls import normalize_params, safe_host_key
 
 
 def notification_row(
@@ -40,6 +40,7 @@ def notification_row(
         "owner_auth_id": owner_auth_id,
         "event": event[:64],
         "url": url,
+        "host": safe_host_key(url),
         "method": method.upper(),
         "params": orjson.dumps(normalize_params(params)).decode(),
         "attempts": 0,

@@ -99,6 +99,7 @@ class Webhooks:
             single_node=single_node,
             host_limit=config.host_limit,
             max_backlog=config.max_backlog,
+            host_backlog=config.host_backlog,
             lease_seconds=config.lease_seconds,
             poll_seconds=config.poll_seconds,
         )
@@ -189,8 +190,9 @@ class Webhooks:
         owner = await self._account(account)
         now = self._clock.now()
         event = event[:64]
-        rows, jobs, ids = [], [], []
-        lease = self.outbox.has_room(len(items))
+        rows, leased, ids = [], [], []
+        unleased = False
+        taken: dict[str, int] = {}
         for url, params in items:
             notification_id = new_uuid()
             ids.append(notification_id)
@@ -204,17 +206,20 @@ class Webhooks:
             row = notification_row(account_id=owner.main_auth_id, owner_auth_id=owner.auth_id, url=_with_fragment(found, url),
                                    method=found.method, params=payload, event=event, now=now)
             row["notification_id"] = notification_id
-            if lease:
-                row["lease_owner"], row["lease_until"] = self.outbox.node_id, self.outbox.lease_until()
             rows.append(row)
-            job = Job(notification_id, row["account_id"], row["owner_auth_id"], event, row["url"], row["method"], payload, 0)
-            jobs.append(job)
+            host = row["host"]
+            if self.outbox.has_room(host, taken.get(host, 0) + 1):  # deliver from memory at once
+                taken[host] = taken.get(host, 0) + 1
+                row["lease_owner"], row["lease_until"] = self.outbox.node_id, self.outbox.lease_until()
+                leased.append(Job(notification_id, row["account_id"], row["owner_auth_id"], event, row["url"], row["method"], payload, 0))
+            else:  # the poller claims it once its host (or the node) has room
+                self.outbox.left_in_database(host)
+                unleased = True
         if rows:
             await self.journal.insert_notifications(rows)
-        if lease:
-            for job in jobs:
-                self.outbox.submit(job)
-        else:
+        for job in leased:
+            self.outbox.submit(job)
+        if unleased:
             self.outbox.wake()
         return ids
 

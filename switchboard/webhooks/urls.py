@@ -155,3 +155,11 @@ def host_key(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def safe_host_key(url: str) -> str:
+    """:func:`host_key`, or ``"invalid"`` for a URL it cannot parse (such a row fails on delivery)."""
+    try:
+        return host_key(url)[:300] if "://" in url else "invalid"
+    except ValueError:
+        return "invalid"

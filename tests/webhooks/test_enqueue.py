@@ -38,20 +38,21 @@ async def test_enqueued_in_a_committed_transaction_is_delivered_signed_with_its_
     assert (entry.kind, entry.event, entry.outcome) == ("notify", "message status", "success")
 
 
+async def store(stack: Stack, url: str, status: str, *, commit: bool) -> None:
+    """A status callback enqueued in a transaction that is then committed or rolled back."""
+    row = notification_row(account_id=stack.auth_id, owner_auth_id=stack.auth_id, url=url, method="POST",
+                           params={"Status": status}, event="message status", now=stack.clock.now())
+    async with stack.db.session() as session:
+        await enqueue(session, [row])
+        await (session.commit() if commit else session.rollback())
+
+
 async def test_enqueued_in_a_rolled_back_transaction_is_never_sent(stack: Stack) -> None:
     webhooks = await stack.service(poll_seconds=0.05)
     with Receiver() as receiver:
-        row = notification_row(account_id=stack.auth_id, owner_auth_id=stack.auth_id, url=receiver.url("/ok"),
-                               method="POST", params={"Status": "queued"}, event="message status", now=stack.clock.now())
-        async with stack.db.session() as session:
-            await enqueue(session, [row])
-            await session.rollback()
+        await store(stack, receiver.url("/ok"), "queued", commit=False)
         webhooks.wake()
-        kept = notification_row(account_id=stack.auth_id, owner_auth_id=stack.auth_id, url=receiver.url("/ok"),
-                                method="POST", params={"Status": "sent"}, event="message status", now=stack.clock.now())
-        async with stack.db.session() as session:
-            await enqueue(session, [kept])
-            await session.commit()
+        await store(stack, receiver.url("/ok"), "sent", commit=True)
         webhooks.wake()
         assert await until(lambda: len(receiver.requests) == 1)
         await webhooks.flush()

@@ -144,15 +144,35 @@ def test_connection_refused(server: LiveServer, account: MainAccount) -> None:
     assert (result.failure, result.error) == (Failure.CONNECT, "connection refused")
 
 
-def test_untrusted_tls_certificate(server: LiveServer, account: MainAccount) -> None:
-    ca = trustme.CA()
+def tls_server(ca: trustme.CA, host: str = "127.0.0.1") -> ssl.SSLContext:
+    """A server-side TLS context with a certificate for ``host`` issued by ``ca``."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    with Receiver(tls=context) as secure:
+    ca.issue_cert(host).configure_cert(context)
+    return context
+
+
+def test_untrusted_tls_certificate(server: LiveServer, account: MainAccount) -> None:
+    with Receiver(tls=tls_server(trustme.CA())) as secure:
         result = fetch(server, account, secure.url("/ok#rc=0"))
     assert result.failure is Failure.TLS
     assert result.error.startswith("TLS certificate not trusted: ")
     assert "certificate" in result.error
+
+
+def test_tls_handshake_failure(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
+    """An https URL whose server does not speak TLS (a plain HTTP port)."""
+    result = fetch(server, account, receiver.url("/ok#rc=0").replace("http://", "https://"))
+    assert result.failure is Failure.TLS
+    assert result.error.startswith("TLS handshake failed: ")
+    [entry] = log_entries(server, account, request_id=result.request_id)
+    assert (entry["outcome"], entry["error"]) == ("failed", result.error)
+
+
+def test_certificate_for_another_host(server: LiveServer, account: MainAccount) -> None:
+    with Receiver(tls=tls_server(trustme.CA(), "other.example")) as secure:
+        result = fetch(server, account, secure.url("/ok#rc=0"))
+        assert secure.requests == []
+    assert result.failure is Failure.TLS and result.error.startswith("TLS certificate not trusted: ")
 
 
 def test_fallback_url_used_when_answer_fails(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
@@ -188,8 +208,7 @@ def test_invalid_url_is_a_logged_failure(server: LiveServer, account: MainAccoun
 async def test_tls_with_a_trusted_ca_works() -> None:
     """With the receiver's CA trusted (what --webhook-ca-file does), https URLs are called normally."""
     ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    server_context = tls_server(ca)
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
     transport = Transport(verify=client_context)
