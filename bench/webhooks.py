@@ -4,7 +4,10 @@ The webhook service runs as it does in ``switchboard serve`` (same classes, same
 database with durability on: every ``notify`` returns only after its row is committed), and sends
 to a receiver process on loopback (uvicorn, answering 200 at once). Measured: how fast
 notifications are accepted (stored) and how fast they are delivered end to end (from the first
-``notify`` until the receiver has every one and the outbox is empty).
+``notify`` until the receiver has every one and the outbox is empty), and the CPU time this
+process spent per notification until the receiver had them all (storing, signing, sending,
+logging; the database server's and the receiver's CPU are not counted). On a machine shared with
+other work the rates fall with the load; the CPU time per notification much less so.
 
     .venv/bin/python bench/webhooks.py [--count 20000] [--callers 200] [--postgres URL [--no-sqlite]]
 
@@ -105,11 +108,13 @@ async def run(database_url: str, count: int, callers: int, receiver_port: int) -
 
         start_count = await delivered()
         began = time.perf_counter()
+        cpu_began = time.process_time()
         await asyncio.gather(*(caller() for _ in range(callers)))
         stored = time.perf_counter() - began
         while await delivered() - start_count < count:
             await asyncio.sleep(0.01)
         received = time.perf_counter() - began
+        cpu = time.process_time() - cpu_began
         await webhooks.flush()
         async with db.session() as session:
             while await session.scalar(select(func.count()).select_from(WebhookNotification)):
@@ -122,6 +127,7 @@ async def run(database_url: str, count: int, callers: int, receiver_port: int) -
         "database": db.backend, "notifications": count, "callers": callers,
         "stored_per_second": round(count / stored), "delivered_per_second": round(count / received),
         "seconds_until_outbox_empty": round(finished, 2),
+        "cpu_ms_per_notification": round(cpu * 1000 / count, 3),
     }
 
 
@@ -162,11 +168,11 @@ def main() -> None:
     for result in results:
         print(json.dumps(result))
     print(f"\nMachine: {machine()}\n")
-    print("| database | notifications | callers | stored/s | delivered/s | outbox empty after s |")
-    print("|---|---|---|---|---|---|")
+    print("| database | notifications | callers | stored/s | delivered/s | outbox empty after s | CPU ms per notification |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['database']} | {r['notifications']} | {r['callers']} | {r['stored_per_second']} | "
-              f"{r['delivered_per_second']} | {r['seconds_until_outbox_empty']} |")
+              f"{r['delivered_per_second']} | {r['seconds_until_outbox_empty']} | {r['cpu_ms_per_notification']} |")
 
 
 if __name__ == "__main__":
