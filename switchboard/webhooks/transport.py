@@ -86,6 +86,12 @@ def _connect_reason(exc: aiohttp.ClientConnectorError) -> tuple[Failure, str]:
     return Failure.CONNECT, f"could not connect: {exc.os_error or exc}"
 
 
+def _brief(exc: BaseException, text: object = None) -> str:
+    """An exception's message on one line and at most 300 characters (it goes into the debug log)."""
+    line = " ".join(str(text if text is not None else exc).split()) or type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
 def _status_failure(response: aiohttp.ClientResponse) -> tuple[Failure, str] | None:
     status = response.status
     if 200 <= status < 300:
@@ -185,15 +191,15 @@ class Transport:
         except aiohttp.ServerDisconnectedError:
             attempt.fail(Failure.READ, "connection closed before a complete response")
         except aiohttp.ClientPayloadError as exc:
-            attempt.fail(Failure.READ, f"connection closed before the complete response body ({exc})")
+            attempt.fail(Failure.READ, f"connection closed before the complete response body ({_brief(exc)})")
         except (aiohttp.ClientOSError, ConnectionError) as exc:
-            attempt.fail(Failure.READ, f"connection reset ({exc or type(exc).__name__})")
+            attempt.fail(Failure.READ, f"connection reset ({_brief(exc)})")
         except aiohttp.ClientResponseError as exc:  # not HTTP: the response line or headers could not be parsed
-            attempt.fail(Failure.READ, f"invalid HTTP response ({exc.message or exc})")
+            attempt.fail(Failure.READ, f"invalid HTTP response ({_brief(exc, exc.message or None)})")
         except (aiohttp.InvalidURL, ValueError) as exc:
-            attempt.fail(Failure.INVALID_URL, f"URL cannot be requested: {exc}")
+            attempt.fail(Failure.INVALID_URL, f"URL cannot be requested: {_brief(exc)}")
         except aiohttp.ClientError as exc:
-            attempt.fail(Failure.CONNECT, f"{type(exc).__name__}: {exc}")
+            attempt.fail(Failure.CONNECT, f"{type(exc).__name__}: {_brief(exc)}")
         attempt.latency_ms = (time.monotonic() - begin) * 1000
         return attempt
 

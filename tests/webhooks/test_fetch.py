@@ -12,7 +12,7 @@ from switchboard.webhooks.transport import Transport
 from switchboard.webhooks.urls import RetryPolicy
 from tests.helpers import LiveServer, MainAccount
 from tests.webhooks.helpers import fetch, log_entries
-from tests.webhooks.receivers import Receiver
+from tests.webhooks.receivers import RawReceiver, Receiver
 
 
 @pytest.fixture
@@ -135,6 +135,20 @@ def test_50_megabyte_answer_is_cut_off(server: LiveServer, account: MainAccount,
     assert result.body == b""
     [entry] = log_entries(server, account, request_id=result.request_id)
     assert entry["outcome"] == "failed" and len(entry["response_snippet"]) <= 1024
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    (b"NOT HTTP AT ALL\r\n\r\n", "invalid HTTP response (Bad status line"),
+    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", "invalid HTTP response (Got more than 8190 bytes"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<Resp", "connection closed before the complete response body"),
+], ids=["not-http", "huge-header", "truncated-body"])
+def test_answers_that_are_not_complete_http(server: LiveServer, account: MainAccount, payload: bytes, reason: str) -> None:
+    with RawReceiver(payload) as raw:
+        result = fetch(server, account, raw.url + "#rc=0")
+    assert result.failure is Failure.READ and result.error.startswith(reason)
+    assert "\n" not in result.error and len(result.error) < 400
+    [entry] = log_entries(server, account, request_id=result.request_id)
+    assert (entry["outcome"], entry["error"]) == ("failed", result.error)
 
 
 def test_connection_refused(server: LiveServer, account: MainAccount) -> None:
