@@ -84,6 +84,11 @@ class CredentialCache:
         self._ttl = ttl
         self._entries: dict[str, tuple[float, AccountRecord]] = {}
 
+    def peek(self, auth_id: str) -> AccountRecord | None:
+        """The account if it is cached and fresh, without waiting (None: call :meth:`get`)."""
+        entry = self._entries.get(auth_id)
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
     async def get(self, auth_id: str) -> AccountRecord | None:
         entry = self._entries.get(auth_id)
         now = time.monotonic()

@@ -5,12 +5,9 @@ can neither lose the callback nor send one for a change that did not happen)."""
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from switchboard.core.ids import new_uuid
 from switchboard.messaging.models import Message
 from switchboard.pricing.table import format_rate
-from switchboard.webhooks.urls import normalize_params
+from switchboard.webhooks import notification_row
 
 EVENT = "message status"
 FAILURE_STATES = ("failed", "undelivered")
@@ -55,18 +52,5 @@ def outbox_row(message: Message, now: datetime) -> dict[str, Any] | None:
     The URL was checked when the message was accepted."""
     if not message.url:
         return None
-    return {
-        "notification_id": new_uuid(),
-        "account_id": message.account_id,
-        "owner_auth_id": message.sub_account_id or message.account_id,
-        "event": EVENT,
-        "url": message.url,
-        "method": message.method,
-        "params": orjson.dumps(normalize_params(status_params(message))).decode(),
-        "attempts": 0,
-        "created": now,
-        "next_attempt_at": now,
-        "last_error": "",
-        "lease_owner": None,
-        "lease_until": None,
-    }
+    return notification_row(account_id=message.account_id, owner_auth_id=message.sub_account_id or message.account_id,
+                            url=message.url, method=message.method, params=status_params(message), event=EVENT, now=now)

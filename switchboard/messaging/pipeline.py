@@ -28,7 +28,7 @@ from switchboard.messaging.ratelimit import SenderSchedule
 from switchboard.messaging.send import INTERNAL, Outgoing, Prepared, prepare_outgoing, sender_number, write_prepared
 from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundSms, OutboundMessage, SubmitResult
 from switchboard.numbers.models import RentedNumber
-from switchboard.webhooks.models import WebhookNotification
+from switchboard.webhooks import enqueue
 from switchboard.webhooks.service import Webhooks
 
 log = logging.getLogger("switchboard.messaging")
@@ -283,11 +283,10 @@ class Pipeline:
         return received
 
     async def _finish(self, session: AsyncSession, callbacks: list[dict[str, Any]]) -> None:
-        if callbacks:
-            await session.execute(WebhookNotification.__table__.insert(), callbacks)
+        await enqueue(session, callbacks)
         await session.commit()
         if callbacks:
-            self.webhooks.outbox.wake()
+            self.webhooks.wake()
 
     # --- receipts (ConnectorEvents) --------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.phone import e164_digits, parse_e164, region_of
 from switchboard.pricing.table import rate_table
-from switchboard.webhooks.models import WebhookNotification
+from switchboard.webhooks import enqueue
 
 MAX_DESTINATIONS = 1000
 MAX_MEDIA = 10
@@ -205,7 +205,7 @@ async def write_prepared(session: AsyncSession, prepared: Prepared) -> None:
     if prepared.media:
         await session.execute(insert(MessageMedia), prepared.media)
     if prepared.callbacks:
-        await session.execute(insert(WebhookNotification), prepared.callbacks)
+        await enqueue(session, prepared.callbacks)
 
 
 async def prepare_outgoing(

@@ -8,14 +8,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.accounts.auth import AuthContext, CredentialCache
 from switchboard.core.clock import Clock
 from switchboard.core.errors import PlivoError
-from switchboard.core.ids import new_uuid
 from switchboard.core.params import describe
 from switchboard.network.channel import CallLeg, Network, OriginateRequest, wait_any
 from switchboard.voice import causes
@@ -304,9 +302,6 @@ class VoiceEngine:
     def debug_log(self, call: LiveCall, request_id: str, url: str, method: str, error: str) -> None:
         """An entry in the customer's webhook debug log about the call's XML (kind ``xml``)."""
         log.info("call %s: %s", call.call_uuid, error)
-        self.webhooks.journal.record_attempt({
-            "created": self.clock.now(), "account_id": call.account_id, "owner_auth_id": call.owner, "kind": "xml",
-            "event": "call.xml", "request_id": request_id or new_uuid(), "attempt": 1, "url": url[:2048],
-            "method": method or "", "params": orjson.dumps({"CallUUID": [call.call_uuid]}).decode(),
-            "status_code": None, "latency_ms": 0.0, "response_snippet": "", "outcome": "failed", "error": error,
-        })
+        self.webhooks.record_problem(account_id=call.account_id, owner_auth_id=call.owner, kind="xml", event="call.xml",
+                                     request_id=request_id, url=url, method=method, params={"CallUUID": call.call_uuid},
+                                     error=error)

@@ -25,7 +25,10 @@ class WebhookConfig:
     lease_seconds: float = 15.0
     poll_seconds: float = 1.0
     max_backlog: int = 20_000
-    """Notifications a node holds in memory; more wait in the database."""
+    """Notifications a node holds in memory; more wait in the database. A host with fewer than
+    ``host_limit`` in memory may still take that many, so a full node never starves a host."""
+    host_backlog: int = 5_000
+    """Notifications for one host a node holds in memory; more wait in the database."""
     log_retention_hours: float = 72.0
     """Debug-log entries older than this are pruned."""
     prune_interval_seconds: float = 300.0

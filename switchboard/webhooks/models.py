@@ -24,6 +24,8 @@ class WebhookNotification(Base):
     owner_auth_id: Mapped[str] = mapped_column(String(20))
     event: Mapped[str] = mapped_column(String(64), default="")
     url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    host: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    """``host:port`` of ``url`` (see ``urls.host_key``): the unit of per-host queues and limits."""
     method: Mapped[str] = mapped_column(String(4))
     params: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,11 @@ is only ever one node, so at start-up every lease is taken over at once.
 
 Isolation: each destination ``host:port`` has its own queue and at most ``host_limit``
 deliveries in flight; a slow host only fills its own slots, and other hosts' notifications go
-on. The total in memory is bounded (``max_backlog``); beyond it, rows wait in the database.
+on. What a node holds in memory is bounded per host (``host_backlog``) and in all
+(``max_backlog``); beyond that, rows wait in the database, and the poller claims only rows of
+hosts that have room (the ``host`` column), so a flood for one stuck host never keeps another
+host's rows in the database. A host with fewer than ``host_limit`` notifications in memory always
+has room, even on a full node.
 """
 
 import asyncio
@@ -25,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
 from switchboard.webhooks.models import WebhookNotification
-from switchboard.webhooks.urls import host_key
+from switchboard.webhooks.urls import safe_host_key
 
 log = logging.getLogger("switchboard.webhooks")
 
@@ -69,6 +73,7 @@ class Outbox:
         single_node: bool,
         host_limit: int,
         max_backlog: int,
+        host_backlog: int,
         lease_seconds: float,
         poll_seconds: float,
     ):
@@ -79,10 +84,15 @@ class Outbox:
         self._single_node = single_node
         self.host_limit = host_limit
         self.max_backlog = max_backlog
+        self.host_backlog = host_backlog
         self.lease = timedelta(seconds=lease_seconds)
         self._poll_seconds = poll_seconds
         self._queues: dict[str, deque[Job]] = {}
         self._running: dict[str, int] = {}
+        self._held: dict[str, int] = {}
+        """Notifications in memory (queued or being delivered) per host."""
+        self._waiting: set[str] = set()
+        """Hosts with rows left in the database for lack of room: poll when they have room again."""
         self._known: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -98,8 +108,16 @@ class Outbox:
         """Notifications this node holds in memory (queued or being delivered)."""
         return len(self._known)
 
-    def has_room(self, count: int = 1) -> bool:
-        return not self._stopping and self.backlog + count <= self.max_backlog
+    def has_room(self, host: str, count: int = 1) -> bool:
+        """May this node take ``count`` more notifications for ``host`` into memory?"""
+        if self._stopping:
+            return False
+        held = self._held.get(host, 0) + count
+        return held <= self.host_backlog and (self.backlog + count <= self.max_backlog or held <= self.host_limit)
+
+    def left_in_database(self, host: str) -> None:
+        """A row for ``host`` was stored without a lease for lack of room: claim it once there is room."""
+        self._waiting.add(host)
 
     def in_flight(self, host: str) -> int:
         return self._running.get(host, 0)
@@ -145,7 +163,8 @@ class Outbox:
         if self._stopping or job.notification_id in self._known:
             return
         self._known.add(job.notification_id)
-        host = host_key(job.url) if "://" in job.url else "invalid"
+        host = safe_host_key(job.url)
+        self._held[host] = self._held.get(host, 0) + 1
         self._queues.setdefault(host, deque()).append(job)
         self._pump(host)
 
@@ -175,8 +194,15 @@ class Outbox:
             self._running[host] -= 1
             if not self._running[host]:
                 del self._running[host]
+            self._held[host] -= 1
+            held = self._held[host]
+            if not held:
+                del self._held[host]
             self._pump(host)
-            if self.overflow and self.backlog < self.max_backlog // 2:
+            if host in self._waiting and held <= min(self.host_backlog // 2, self.max_backlog // 2):
+                self._waiting.discard(host)
+                self._poke.set()
+            elif self.overflow and self.backlog < self.max_backlog // 2:
                 self.overflow = False
                 self._poke.set()
 
@@ -210,7 +236,7 @@ class Outbox:
             except Exception as exc:  # the database may be briefly unavailable
                 log.warning("webhook outbox poll failed: %s", exc)
                 claimed = 0
-            if claimed and self.has_room():
+            if claimed:
                 continue
             try:
                 await asyncio.wait_for(self._poke.wait(), timeout=self._poll_seconds)
@@ -219,31 +245,37 @@ class Outbox:
             self._poke.clear()
 
     async def claim_due(self) -> int:
-        """Lease due rows nobody holds and hand them to the dispatcher; returns how many."""
-        budget = min(self.max_backlog - self.backlog, 1000)
-        if budget <= 0 or self._stopping:
+        """Lease due rows nobody holds, of hosts that have room, and hand them to the dispatcher;
+        returns how many."""
+        if self._stopping:
             return 0
         now = self._clock.now()
         table = WebhookNotification
+        full = [host for host in self._held if not self.has_room(host)]
+        statement = select(table).where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
+        if full:
+            statement = statement.where(table.host.not_in(full))
         async with self._sessionmaker() as session:
-            statement = (
-                select(table)
-                .where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
-                .order_by(table.next_attempt_at)
-                .limit(budget)
-                .with_for_update(skip_locked=True)
-            )
-            rows = [row for row in (await session.scalars(statement)).all() if row.notification_id not in self._known]
-            if not rows:
+            rows = (await session.scalars(statement.order_by(table.next_attempt_at).limit(1000).with_for_update(skip_locked=True))).all()
+            taken: dict[str, int] = {}
+            jobs = []
+            for row in rows:
+                host = safe_host_key(row.url)
+                if row.notification_id in self._known:
+                    continue
+                if not self.has_room(host, taken.get(host, 0) + 1):
+                    self._waiting.add(host)
+                    continue
+                taken[host] = taken.get(host, 0) + 1
+                jobs.append(Job.of(row))
+            if not jobs:
                 return 0
-            ids = [row.notification_id for row in rows]
             await session.execute(
                 update(table)
-                .where(table.notification_id.in_(ids))
+                .where(table.notification_id.in_([job.notification_id for job in jobs]))
                 .values(lease_owner=self.node_id, lease_until=now + self.lease)
                 .execution_options(synchronize_session=False)
             )
-            jobs = [Job.of(row) for row in rows]
             await session.commit()
         for job in jobs:
             self.submit(job)

@@ -29,6 +29,7 @@ from switchboard.accounts.auth import AccountRecord, CredentialCache
 from switchboard.core.clock import Clock
 from switchboard.core.ids import new_uuid
 from switchboard.webhooks.config import WebhookConfig
+from switchboard.webhooks.enqueue import notification_row
 from switchboard.webhooks.journal import Journal
 from switchboard.webhooks.models import WebhookAttempt
 from switchboard.webhooks.outbox import Job, Outbox
@@ -98,9 +99,11 @@ class Webhooks:
             single_node=single_node,
             host_limit=config.host_limit,
             max_backlog=config.max_backlog,
+            host_backlog=config.host_backlog,
             lease_seconds=config.lease_seconds,
             poll_seconds=config.poll_seconds,
         )
+        self._notify_policy = RetryPolicy(retries=config.notify_retries)
         self._prune_task: asyncio.Task[None] | None = None
         self._lookups: dict[str, asyncio.Future[AccountRecord | None]] = {}
         self._stopped = False
@@ -187,8 +190,9 @@ class Webhooks:
         owner = await self._account(account)
         now = self._clock.now()
         event = event[:64]
-        rows, jobs, ids = [], [], []
-        lease = self.outbox.has_room(len(items))
+        rows, leased, ids = [], [], []
+        unleased = False
+        taken: dict[str, int] = {}
         for url, params in items:
             notification_id = new_uuid()
             ids.append(notification_id)
@@ -199,29 +203,46 @@ class Webhooks:
                 self._log(owner, "notify", event, notification_id, 1, url, method.upper(), payload,
                           Attempt(url=url, method=method.upper(), started=now).fail(Failure.INVALID_URL, str(exc)), "failed")
                 continue
-            job = Job(notification_id, owner.main_auth_id, owner.auth_id, event, _with_fragment(found, url), found.method, payload, 0)
-            rows.append({
-                "notification_id": notification_id, "account_id": job.account_id, "owner_auth_id": job.owner_auth_id,
-                "event": event, "url": job.url, "method": job.method, "params": orjson.dumps(payload).decode(),
-                "attempts": 0, "created": now, "next_attempt_at": now, "last_error": "",
-                "lease_owner": self.outbox.node_id if lease else None,
-                "lease_until": self.outbox.lease_until() if lease else None,
-            })
-            jobs.append(job)
+            row = notification_row(account_id=owner.main_auth_id, owner_auth_id=owner.auth_id, url=_with_fragment(found, url),
+                                   method=found.method, params=payload, event=event, now=now)
+            row["notification_id"] = notification_id
+            rows.append(row)
+            host = row["host"]
+            if self.outbox.has_room(host, taken.get(host, 0) + 1):  # deliver from memory at once
+                taken[host] = taken.get(host, 0) + 1
+                row["lease_owner"], row["lease_until"] = self.outbox.node_id, self.outbox.lease_until()
+                leased.append(Job(notification_id, row["account_id"], row["owner_auth_id"], event, row["url"], row["method"], payload, 0))
+            else:  # the poller claims it once its host (or the node) has room
+                self.outbox.left_in_database(host)
+                unleased = True
         if rows:
             await self.journal.insert_notifications(rows)
-        if lease:
-            for job in jobs:
-                self.outbox.submit(job)
-        else:
+        for job in leased:
+            self.outbox.submit(job)
+        if unleased:
             self.outbox.wake()
         return ids
+
+    def wake(self) -> None:
+        """Rows were committed with :func:`enqueue`: claim and deliver them now (not at the next poll)."""
+        self.outbox.wake()
+
+    def record_problem(self, *, account_id: str, owner_auth_id: str, kind: str, event: str, request_id: str | None,
+                       url: str, method: str, params: Mapping[str, Any] | None, error: str) -> None:
+        """A failed entry in the debug log for a problem found after a request (the voice engine's
+        invalid XML: ``kind="xml"``); written with the next batch, not waited for."""
+        attempt = Attempt(url=url, method=method, started=self._clock.now()).fail(Failure.INVALID_BODY, error)
+        self._record(account_id, owner_auth_id, kind, event, request_id or new_uuid(), 1, url, method or "",
+                     normalize_params(params), attempt, "failed")
 
     # --- internals -------------------------------------------------------------------------
 
     async def _lookup(self, auth_id: str) -> AccountRecord | None:
         """The account, from the credential cache; concurrent look-ups of one account share one
         database read (a burst of notifications must not become a burst of queries)."""
+        cached = self._credentials.peek(auth_id)
+        if cached is not None:
+            return cached
         pending = self._lookups.get(auth_id)
         if pending is None:
             pending = self._lookups[auth_id] = asyncio.ensure_future(self._credentials.get(auth_id))
@@ -283,7 +304,7 @@ class Webhooks:
         number = job.attempts + 1
         owner = await self._lookup(job.owner_auth_id)
         try:
-            found = target(job.url, job.method, default=RetryPolicy(retries=self.config.notify_retries))
+            found = target(job.url, job.method, default=self._notify_policy)
         except InvalidUrl as exc:  # rows stored by other code paths are not checked by notify()
             found = Target(job.url.partition("#")[0][:2048], job.method, RetryPolicy(retries=0))
             attempt = Attempt(url=found.url, method=job.method, started=self._clock.now()).fail(Failure.INVALID_URL, str(exc))

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 Params = Mapping[str, str | Sequence[str]]
@@ -66,9 +67,16 @@ def v3_base(method: str, url: str, params: Params) -> str:
     return root + "?" + _query_form(query) + ("." if query else "") + _body_form(body)
 
 
+@lru_cache(maxsize=1024)
+def _keyed(token: str) -> "hmac.HMAC":
+    """An HMAC-SHA256 with the key already set up (copied per message: the key schedule is done once per token)."""
+    return hmac.new(token.encode("utf-8"), digestmod=hashlib.sha256)
+
+
 def _hmac(token: str, message: str) -> str:
-    digest = hmac.new(token.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
+    mac = _keyed(token).copy()
+    mac.update(message.encode("utf-8"))
+    return base64.b64encode(mac.digest()).decode("ascii")
 
 
 def signature_v2(url: str, nonce: str, token: str) -> str:
@@ -88,11 +96,13 @@ def signature_headers(method: str, url: str, params: Params, token: str, main_to
     """Every signature header for one request. ``params`` are the parameters the request carries
     outside ``url``'s query string (the POST body; nothing for a GET whose URL already holds them)."""
     nonce_v2, nonce_v3 = new_nonce(), new_nonce()
+    signed_v2 = _root(url) + nonce_v2
+    signed_v3 = f"{v3_base(method, url, params)}.{nonce_v3}"
     return {
-        "X-Plivo-Signature-V2": signature_v2(url, nonce_v2, token),
-        "X-Plivo-Signature-Ma-V2": signature_v2(url, nonce_v2, main_token),
+        "X-Plivo-Signature-V2": _hmac(token, signed_v2),
+        "X-Plivo-Signature-Ma-V2": _hmac(main_token, signed_v2),
         "X-Plivo-Signature-V2-Nonce": nonce_v2,
-        "X-Plivo-Signature-V3": signature_v3(method, url, params, nonce_v3, token),
-        "X-Plivo-Signature-Ma-V3": signature_v3(method, url, params, nonce_v3, main_token),
+        "X-Plivo-Signature-V3": _hmac(token, signed_v3),
+        "X-Plivo-Signature-Ma-V3": _hmac(main_token, signed_v3),
         "X-Plivo-Signature-V3-Nonce": nonce_v3,
     }

@@ -1,10 +1,13 @@
 """One HTTP request to a customer URL, and the precise reason when it fails.
 
-Requests are form-encoded POSTs or GETs through one shared ``httpx.AsyncClient`` that never
-follows redirects. Every request has a connect and a read timeout and a total deadline; the body
-read is capped, so a huge or endless answer costs at most ``cap`` bytes of memory. Failures are
-never raised: each becomes an :class:`Attempt` with ``error`` (a sentence for people) and
-``failure`` (a kind for programs, see :class:`Failure`).
+Requests are form-encoded POSTs or GETs through one shared ``aiohttp`` client session that never
+follows redirects and never asks for compressed bodies. aiohttp (C-accelerated HTTP parser,
+a per-host keep-alive pool) costs a fraction of the CPU per request that httpx did, which is what
+bounded event-notification throughput (see ``docs/benchmarks.md``). Every request has a connect
+and a read timeout and a total deadline; the body read is capped, so a huge or endless answer
+costs at most ``cap`` bytes of memory. Failures are never raised: each becomes an
+:class:`Attempt` with ``error`` (a sentence for people) and ``failure`` (a kind for programs, see
+:class:`Failure`).
 """
 
 import asyncio
@@ -17,13 +20,15 @@ from datetime import datetime
 from enum import Enum
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
+import certifi
+from yarl import URL
 
 from switchboard import __version__
-from switchboard.webhooks.lanes import Lanes, client_factory
-from switchboard.webhooks.urls import RetryPolicy, host_key
+from switchboard.webhooks.urls import RetryPolicy
 
 USER_AGENT = f"Switchboard/{__version__} (Plivo-compatible webhooks)"
+_FORM = "application/x-www-form-urlencoded"
 
 
 class Failure(str, Enum):
@@ -66,29 +71,32 @@ class Attempt:
         return self.body[:limit].decode("utf-8", errors="replace")
 
 
-def _connect_reason(exc: httpx.ConnectError) -> tuple[Failure, str]:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return Failure.TLS, f"TLS certificate not trusted: {cause.verify_message or cause.reason}"
-        if isinstance(cause, ssl.SSLError):
-            return Failure.TLS, f"TLS handshake failed: {cause.reason or cause}"
-        if isinstance(cause, ConnectionRefusedError):
-            return Failure.CONNECT, "connection refused"
-        if isinstance(cause, OSError) and "Name or service not known" in str(cause):
-            return Failure.CONNECT, f"host name could not be resolved: {cause}"
-        cause = cause.__cause__ or cause.__context__
-    text = str(exc) or type(exc).__name__
-    if "SSL" in text or "certificate" in text:
-        return Failure.TLS, f"TLS error: {text}"
-    return Failure.CONNECT, f"could not connect: {text}"
+def _connect_reason(exc: aiohttp.ClientConnectorError) -> tuple[Failure, str]:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        cause = exc.certificate_error
+        detail = getattr(cause, "verify_message", "") or getattr(cause, "reason", "") or str(cause)
+        return Failure.TLS, f"TLS certificate not trusted: {detail}"
+    if isinstance(exc, (aiohttp.ClientConnectorSSLError, aiohttp.ClientSSLError)):
+        cause = exc.os_error
+        return Failure.TLS, f"TLS handshake failed: {getattr(cause, 'reason', '') or cause}"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return Failure.CONNECT, f"host name could not be resolved: {exc.os_error}"
+    if isinstance(exc.os_error, ConnectionRefusedError):
+        return Failure.CONNECT, "connection refused"
+    return Failure.CONNECT, f"could not connect: {exc.os_error or exc}"
 
 
-def _status_failure(response: httpx.Response) -> tuple[Failure, str] | None:
-    status = response.status_code
+def _brief(exc: BaseException, text: object = None) -> str:
+    """An exception's message on one line and at most 300 characters (it goes into the debug log)."""
+    line = " ".join(str(text if text is not None else exc).split()) or type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+def _status_failure(response: aiohttp.ClientResponse) -> tuple[Failure, str] | None:
+    status = response.status
     if 200 <= status < 300:
         return None
-    phrase = f"HTTP {status} {response.reason_phrase}".rstrip()
+    phrase = f"HTTP {status} {response.reason or ''}".rstrip()
     if 300 <= status < 400:
         location = response.headers.get("location", "")
         return Failure.REDIRECT, f"{phrase}: redirects are not followed" + (f" (Location: {location})" if location else "")
@@ -103,15 +111,31 @@ def encode_form(params: Mapping[str, list[str]]) -> bytes:
     return urlencode([(key, value) for key, values in params.items() for value in values]).encode("ascii")
 
 
+def default_tls() -> ssl.SSLContext:
+    """Certificate checks against certifi's bundle of public certificate authorities."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class Transport:
-    """The HTTP side: a client per request in flight (see :mod:`lanes`) and a bounded number of
-    synchronous fetches in flight per host."""
+    """The HTTP side: one client session (created on first use, inside the running loop) and a
+    bounded number of synchronous fetches in flight per host."""
 
     def __init__(self, *, verify: ssl.SSLContext | bool = True, host_limit: int = 16):
-        self.lanes = Lanes(client_factory(verify))
+        self._tls: ssl.SSLContext | bool = verify if isinstance(verify, ssl.SSLContext) else default_tls() if verify else False
         self.host_limit = host_limit
+        self._session: aiohttp.ClientSession | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._users: dict[str, int] = {}
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # No connection limit here: the outbox (per host) and host_slot() bound what is in flight.
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=self._tls, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("Accept-Encoding",), headers={"User-Agent": USER_AGENT},
+            )
+        return self._session
 
     @asynccontextmanager
     async def host_slot(self, host: str) -> AsyncIterator[None]:
@@ -141,74 +165,75 @@ class Transport:
         cap_is_error: bool,
         deadline: float | None = None,
     ) -> Attempt:
-        """Make one request. ``cap`` bounds the bytes read; beyond it the attempt fails when
-        ``cap_is_error`` (a document was expected) and is cut short otherwise (a notification,
-        whose body is ignored). ``deadline`` is a ``time.monotonic()`` instant for the whole request."""
+        """Make one request to ``url`` (already percent-encoded: it is sent exactly as signed).
+        ``cap`` bounds the bytes read; beyond it the attempt fails when ``cap_is_error`` (a
+        document was expected) and is cut short otherwise (a notification, whose body is
+        ignored). ``deadline`` is a ``time.monotonic()`` instant for the whole request."""
         attempt = Attempt(url=url, method=method, started=started)
-        timeout = httpx.Timeout(connect=policy.connect_ms / 1000, read=policy.read_ms / 1000,
-                                write=policy.read_ms / 1000, pool=policy.connect_ms / 1000)
+        timeout = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=policy.connect_ms / 1000,
+                                        sock_read=policy.read_ms / 1000)
         begin = time.monotonic()
         budget = policy.total_ms / 1000 if deadline is None else max(deadline - begin, 0.0)
-        request_headers = {"User-Agent": USER_AGENT, **headers}
+        request_headers = dict(headers)
         if body is not None:
-            request_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        host = host_key(url)
-        client = self.lanes.take(host)
+            request_headers["Content-Type"] = _FORM
         try:
             async with asyncio.timeout(budget):
-                await self._exchange(client, attempt, method, url, body, request_headers, timeout, cap, cap_is_error)
+                await self._exchange(attempt, method, URL(url, encoded=True), body, request_headers, timeout, cap, cap_is_error)
+        except aiohttp.ConnectionTimeoutError:
+            attempt.fail(Failure.CONNECT, f"connect timeout: no connection within {policy.connect_ms} ms")
+        except aiohttp.SocketTimeoutError:
+            attempt.fail(Failure.READ, f"read timeout: no response data for {policy.read_ms} ms")
         except TimeoutError:
             attempt.fail(Failure.READ, f"no complete response within the total time limit of {policy.total_ms} ms")
-        except httpx.ConnectTimeout:
-            attempt.fail(Failure.CONNECT, f"connect timeout: no connection within {policy.connect_ms} ms")
-        except httpx.PoolTimeout:
-            attempt.fail(Failure.CONNECT, f"no free connection within {policy.connect_ms} ms")
-        except (httpx.ReadTimeout, httpx.WriteTimeout):
-            attempt.fail(Failure.READ, f"read timeout: no response data for {policy.read_ms} ms")
-        except httpx.ConnectError as exc:
+        except aiohttp.ClientConnectorError as exc:
             attempt.fail(*_connect_reason(exc))
-        except httpx.RemoteProtocolError as exc:
-            attempt.fail(Failure.READ, f"connection closed before a complete response ({exc or 'protocol error'})")
-        except (httpx.ReadError, httpx.WriteError) as exc:
-            attempt.fail(Failure.READ, f"connection reset while {'reading' if isinstance(exc, httpx.ReadError) else 'sending'} ({exc or type(exc).__name__})")
-        except httpx.DecodingError as exc:
-            attempt.fail(Failure.INVALID_BODY, f"response body could not be decoded: {exc}")
-        except httpx.HTTPError as exc:
-            attempt.fail(Failure.CONNECT, f"{type(exc).__name__}: {exc}")
-        finally:
-            self.lanes.give(host, client)
+        except aiohttp.ServerDisconnectedError:
+            attempt.fail(Failure.READ, "connection closed before a complete response")
+        except aiohttp.ClientPayloadError as exc:
+            attempt.fail(Failure.READ, f"connection closed before the complete response body ({_brief(exc)})")
+        except (aiohttp.ClientOSError, ConnectionError) as exc:
+            attempt.fail(Failure.READ, f"connection reset ({_brief(exc)})")
+        except aiohttp.ClientResponseError as exc:  # not HTTP: the response line or headers could not be parsed
+            attempt.fail(Failure.READ, f"invalid HTTP response ({_brief(exc, exc.message or None)})")
+        except (aiohttp.InvalidURL, ValueError) as exc:
+            attempt.fail(Failure.INVALID_URL, f"URL cannot be requested: {_brief(exc)}")
+        except aiohttp.ClientError as exc:
+            attempt.fail(Failure.CONNECT, f"{type(exc).__name__}: {_brief(exc)}")
         attempt.latency_ms = (time.monotonic() - begin) * 1000
         return attempt
 
-    @staticmethod
     async def _exchange(
-        client: httpx.AsyncHTTPTransport,
+        self,
         attempt: Attempt,
         method: str,
-        url: str,
+        url: URL,
         body: bytes | None,
         headers: dict[str, str],
-        timeout: httpx.Timeout,
+        timeout: aiohttp.ClientTimeout,
         cap: int,
         cap_is_error: bool,
     ) -> None:
-        request = httpx.Request(method, url, content=body, headers=headers, extensions={"timeout": timeout.as_dict()})
-        response = await client.handle_async_request(request)
+        response = await self._client().request(method, url, data=body, headers=headers, allow_redirects=False,
+                                                 timeout=timeout, read_until_eof=True)
+        complete = False
         try:
-            attempt.status = response.status_code
+            attempt.status = response.status
             attempt.content_type = response.headers.get("content-type", "")
             attempt.headers = {"content-type": attempt.content_type}
-            declared = response.headers.get("content-length", "")
-            if cap_is_error and declared.isdigit() and int(declared) > cap:
+            declared = response.content_length
+            if cap_is_error and declared is not None and declared > cap:
                 attempt.fail(Failure.TOO_LARGE, f"response body of {declared} bytes exceeds the {cap}-byte limit")
                 return
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_raw():
+            while size <= cap:
+                chunk = await response.content.readany()
+                if not chunk:
+                    complete = True
+                    break
                 chunks.append(chunk)
                 size += len(chunk)
-                if size > cap:
-                    break
             attempt.body = b"".join(chunks)[: cap + 1]
             problem = _status_failure(response)
             if problem is not None:
@@ -217,7 +242,9 @@ class Transport:
                 attempt.fail(Failure.TOO_LARGE, f"response body exceeds the {cap}-byte limit (reading stopped)")
             attempt.body = attempt.body[:cap]
         finally:
-            await response.aclose()
+            # A body read to its end leaves the connection reusable; one cut short must not be reused.
+            response.release() if complete else response.close()
 
     async def aclose(self) -> None:
-        await self.lanes.aclose()
+        if self._session is not None:
+            await self._session.close()

@@ -14,6 +14,7 @@ are ignored. The fragment is never sent; the query string always is.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -89,8 +90,10 @@ def parse_policy(fragment: str, default: RetryPolicy) -> RetryPolicy:
     return replace(default, **changes)
 
 
+@lru_cache(maxsize=4096)
 def target(url: str, method: str = "POST", *, base_url: str | None = None, default: RetryPolicy = RetryPolicy()) -> Target:
-    """Resolve ``url``, split off and interpret its fragment, and check that it can be called."""
+    """Resolve ``url``, split off and interpret its fragment, and check that it can be called.
+    Cached: a burst of notifications to one URL parses it once."""
     absolute = resolve_url(url, base_url)
     try:
         parts = urlsplit(absolute)
@@ -137,11 +140,26 @@ def request_url(url: str, method: str, params: Mapping[str, list[str]]) -> str:
         parts = urlsplit(url)
         extra = urlencode([(key, value) for key, values in params.items() for value in values])
         url = urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
+        return str(httpx.URL(url))
+    return _encoded(url)
+
+
+@lru_cache(maxsize=4096)
+def _encoded(url: str) -> str:
     return str(httpx.URL(url))
 
 
+@lru_cache(maxsize=4096)
 def host_key(url: str) -> str:
     """The destination a concurrency limit applies to: ``host:port``."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def safe_host_key(url: str) -> str:
+    """:func:`host_key`, or ``"invalid"`` for a URL it cannot parse (such a row fails on delivery)."""
+    try:
+        return host_key(url)[:300] if "://" in url else "invalid"
+    except ValueError:
+        return "invalid"

@@ -220,3 +220,39 @@ def eventually(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+class RawReceiver:
+    """A loopback server that reads a request and answers ``payload`` as raw bytes, then closes:
+    for answers that are not (complete) HTTP."""
+
+    def __init__(self, payload: bytes):
+        self.payload = payload
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/raw"
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            with connection:
+                connection.settimeout(5)
+                try:
+                    connection.recv(65536)
+                    connection.sendall(self.payload)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> "RawReceiver":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._thread.join(5)
+        self._socket.close()

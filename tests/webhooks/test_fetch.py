@@ -12,7 +12,7 @@ from switchboard.webhooks.transport import Transport
 from switchboard.webhooks.urls import RetryPolicy
 from tests.helpers import LiveServer, MainAccount
 from tests.webhooks.helpers import fetch, log_entries
-from tests.webhooks.receivers import Receiver
+from tests.webhooks.receivers import RawReceiver, Receiver
 
 
 @pytest.fixture
@@ -137,6 +137,20 @@ def test_50_megabyte_answer_is_cut_off(server: LiveServer, account: MainAccount,
     assert entry["outcome"] == "failed" and len(entry["response_snippet"]) <= 1024
 
 
+@pytest.mark.parametrize(("payload", "reason"), [
+    (b"NOT HTTP AT ALL\r\n\r\n", "invalid HTTP response (Bad status line"),
+    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n", "invalid HTTP response (Got more than 8190 bytes"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<Resp", "connection closed before the complete response body"),
+], ids=["not-http", "huge-header", "truncated-body"])
+def test_answers_that_are_not_complete_http(server: LiveServer, account: MainAccount, payload: bytes, reason: str) -> None:
+    with RawReceiver(payload) as raw:
+        result = fetch(server, account, raw.url + "#rc=0")
+    assert result.failure is Failure.READ and result.error.startswith(reason)
+    assert "\n" not in result.error and len(result.error) < 400
+    [entry] = log_entries(server, account, request_id=result.request_id)
+    assert (entry["outcome"], entry["error"]) == ("failed", result.error)
+
+
 def test_connection_refused(server: LiveServer, account: MainAccount) -> None:
     with Receiver() as gone:
         url = gone.url("/ok#rc=0")
@@ -144,15 +158,35 @@ def test_connection_refused(server: LiveServer, account: MainAccount) -> None:
     assert (result.failure, result.error) == (Failure.CONNECT, "connection refused")
 
 
-def test_untrusted_tls_certificate(server: LiveServer, account: MainAccount) -> None:
-    ca = trustme.CA()
+def tls_server(ca: trustme.CA, host: str = "127.0.0.1") -> ssl.SSLContext:
+    """A server-side TLS context with a certificate for ``host`` issued by ``ca``."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    with Receiver(tls=context) as secure:
+    ca.issue_cert(host).configure_cert(context)
+    return context
+
+
+def test_untrusted_tls_certificate(server: LiveServer, account: MainAccount) -> None:
+    with Receiver(tls=tls_server(trustme.CA())) as secure:
         result = fetch(server, account, secure.url("/ok#rc=0"))
     assert result.failure is Failure.TLS
     assert result.error.startswith("TLS certificate not trusted: ")
     assert "certificate" in result.error
+
+
+def test_tls_handshake_failure(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
+    """An https URL whose server does not speak TLS (a plain HTTP port)."""
+    result = fetch(server, account, receiver.url("/ok#rc=0").replace("http://", "https://"))
+    assert result.failure is Failure.TLS
+    assert result.error.startswith("TLS handshake failed: ")
+    [entry] = log_entries(server, account, request_id=result.request_id)
+    assert (entry["outcome"], entry["error"]) == ("failed", result.error)
+
+
+def test_certificate_for_another_host(server: LiveServer, account: MainAccount) -> None:
+    with Receiver(tls=tls_server(trustme.CA(), "other.example")) as secure:
+        result = fetch(server, account, secure.url("/ok#rc=0"))
+        assert secure.requests == []
+    assert result.failure is Failure.TLS and result.error.startswith("TLS certificate not trusted: ")
 
 
 def test_fallback_url_used_when_answer_fails(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
@@ -188,8 +222,7 @@ def test_invalid_url_is_a_logged_failure(server: LiveServer, account: MainAccoun
 async def test_tls_with_a_trusted_ca_works() -> None:
     """With the receiver's CA trusted (what --webhook-ca-file does), https URLs are called normally."""
     ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    server_context = tls_server(ca)
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
     transport = Transport(verify=client_context)

@@ -36,6 +36,23 @@ async def test_slow_host_does_not_delay_other_hosts_notifications(stack: Stack, 
     assert slow.max_holding == 4
 
 
+@pytest.mark.parametrize("limits", [{"max_backlog": 6}, {"host_backlog": 6}], ids=["node-full", "host-full"])
+async def test_a_slow_hosts_flood_does_not_hold_up_other_hosts(stack: Stack, slow: Receiver, fast: Receiver,
+                                                                  limits: dict[str, int]) -> None:
+    """More notifications for a stuck host than a node keeps in memory: the rest wait in the
+    database, and another host's notifications are still claimed and delivered at once."""
+    webhooks = await stack.service(host_limit=2, poll_seconds=0.05, **limits)
+    for number in range(20):
+        await webhooks.notify(slow.url("/hold"), {"Sequence": number}, account=stack.auth_id)
+    assert await until(lambda: slow.holding == 2)
+    for number in range(3):
+        await webhooks.notify(fast.url("/ok"), {"Sequence": number}, account=stack.auth_id)
+    assert await until(lambda: len(fast.requests) == 3), "the flood for the slow host held the fast host's notifications"
+    assert slow.holding == 2 and len(slow.requests) == 2
+    slow.release()
+    assert await until(lambda: len({r.form["Sequence"][0] for r in slow.to("/hold")}) == 20)
+
+
 async def test_fetch_is_not_delayed_by_a_hanging_fetch(stack: Stack, slow: Receiver, fast: Receiver) -> None:
     webhooks = await stack.service()
     hanging = asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None))

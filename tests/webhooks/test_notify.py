@@ -118,6 +118,15 @@ def test_notification_response_bodies_are_ignored_but_capped(server: LiveServer,
         assert len(entry["response_snippet"]) <= 1024
 
 
+def test_tls_failure_is_final_and_logged(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
+    """A TLS error is not one of the default retry classes (ct, rt): one attempt, a precise reason."""
+    notification_id = notify(server, account, receiver.url("/ok").replace("http://", "https://"))
+    assert receiver.wait_for(lambda: outbox_row(server, notification_id) is None)
+    [entry] = log_entries(server, account, request_id=notification_id)
+    assert entry["outcome"] == "failed" and entry["error"].startswith("TLS handshake failed: ")
+    assert receiver.requests == [], "nothing readable reached the plain-HTTP server"
+
+
 def test_empty_url_sends_nothing(server: LiveServer, account: MainAccount) -> None:
     assert notify(server, account, "") is None
 
