@@ -121,7 +121,9 @@ class Pipeline:
         prepared = Prepared()
         for out in outs:
             sender = out.sender if out.sender is not None else await sender_number(session, out.owner, out.src)
-            prepared.extend(await prepare_outgoing(session, out, sender, self.schedule, self.connectors.default, now))
+            account_id = out.owner.account_id
+            prepared.extend(await prepare_outgoing(session, out, sender, self.schedule,
+                                                   lambda dst: self.connectors.route(account_id, dst), now))
         return prepared
 
     async def queue(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> list[str]:
@@ -214,6 +216,9 @@ class Pipeline:
             if name == INTERNAL:
                 inbound += await self._deliver_internally(session, group, now, callbacks)
                 continue
+            name = self.connectors.pick(name)  # a connector that is down hands its messages to its failover
+            for row in group:
+                row.connector = name
             results = await self.connectors.get(name).submit([self._outbound(row, media.get(row.message_uuid, [])) for row in group])
             for row, result in zip(group, results):
                 self._apply_submit(row, result, now, callbacks)
