@@ -304,7 +304,8 @@ class Pipeline:
             ids = [receipt.carrier_message_id for receipt in receipts]
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
-                for row in (await session.scalars(select(Message).where(Message.carrier_message_id.in_(chunk)))).all():
+                for row in (await session.scalars(select(Message).where(  # ids are unique per connector only
+                        Message.carrier_message_id.in_(chunk), Message.connector == connector))).all():
                     by_id[row.carrier_message_id or ""] = row
             for receipt in receipts:
                 row = by_id.get(receipt.carrier_message_id)
