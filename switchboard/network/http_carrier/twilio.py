@@ -44,6 +44,10 @@ class TwilioConfig:
         return config
 
 
+def _e164(number: str) -> str:
+    return "+" + number if number.isdigit() else number
+
+
 def plivo_error(code: str) -> int:
     return ERRORS.get(code, 1000)
 
@@ -95,12 +99,12 @@ class TwilioCarrier:
     async def _send(self, message: OutboundMessage) -> SubmitResult:
         assert self._http is not None
         url = f"{self.config.base_url.rstrip('/')}/2010-04-01/Accounts/{self.config.account_sid}/Messages.json"
-        form: list[tuple[str, str]] = [("To", "+" + message.dst if message.dst.isdigit() else message.dst),
-                                       ("From", "+" + message.src if message.src.isdigit() else message.src),
-                                       ("Body", message.text), ("StatusCallback", self.callback_url("status"))]
-        form += [("MediaUrl", media) for media in message.media_urls]
+        form: dict[str, str | list[str]] = {"To": _e164(message.dst), "From": _e164(message.src), "Body": message.text,
+                                            "StatusCallback": self.callback_url("status")}
+        if message.media_urls:
+            form["MediaUrl"] = list(message.media_urls)
         try:
-            response = await self._http.post(url, data=form)  # type: ignore[arg-type]
+            response = await self._http.post(url, data=form)
         except httpx.HTTPError as exc:
             self._went_down(f"{type(exc).__name__}: {exc}")
             return SubmitResult(message.message_uuid, False, retry_after=RETRY_SECONDS)
