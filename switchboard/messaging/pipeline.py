@@ -200,9 +200,10 @@ class Pipeline:
             )).all())
             if not rows:
                 return 0
-            if any(row.connector == INTERNAL for row in rows):  # internal delivery reads and writes as it goes
-                async with self.write_lock:
-                    return await self._dispatch(session, rows, now, self._no_lock)
+            internal = [row for row in rows if row.connector == INTERNAL]
+            if internal:  # internal delivery reads and writes as it goes: alone under the writer lock (the rest
+                async with self.write_lock:  # next round, as connectors take that lock to store carrier ids)
+                    return await self._dispatch(session, internal, now, self._no_lock)
             return await self._dispatch(session, rows, now, self.write_lock)
 
     async def _dispatch(self, session: AsyncSession, rows: list[Message], now: datetime, lock: Any) -> int:
@@ -224,6 +225,8 @@ class Pipeline:
                 self._apply_submit(row, result, now, callbacks)
         async with lock:
             await self._finish(session, callbacks)
+        if self._early:  # receipts that overtook these submits can be applied now
+            self._retry_early(delay=0.0)
         for message in inbound:
             self._after_inbound(message)
         return len(rows)
@@ -318,7 +321,7 @@ class Pipeline:
             async with self.write_lock:
                 await self._finish(session, callbacks)
 
-    def _retry_early(self) -> None:
+    def _retry_early(self, delay: float = 0.2) -> None:
         if not self._early:
             return
         now = time.monotonic()
@@ -330,10 +333,10 @@ class Pipeline:
             else:
                 by_connector[connector].append(receipt)
         for connector, receipts in by_connector.items():
-            self._spawn(self._retry_receipts(connector, receipts))
+            self._spawn(self._retry_receipts(connector, receipts, delay))
 
-    async def _retry_receipts(self, connector: str, receipts: list[DeliveryReceipt]) -> None:
-        await asyncio.sleep(0.2)
+    async def _retry_receipts(self, connector: str, receipts: list[DeliveryReceipt], delay: float) -> None:
+        await asyncio.sleep(delay)
         await self.receipts(connector, receipts)
 
     # --- inbound (ConnectorEvents) ---------------------------------------------------------------

@@ -53,6 +53,9 @@ class SmppConnector:
 
     async def start(self, events: ConnectorEvents) -> None:
         self._events = events
+        lock = getattr(events, "write_lock", None)
+        if lock is not None:  # SQLite: take turns with the pipeline's writes instead of sleeping in its busy handler
+            self.correlation.write_lock = lambda: lock
         for bind in self.binds:
             bind.start()
         self._tasks = [asyncio.create_task(self._receipt_loop(), name=f"smpp-receipts-{self.name}"),
@@ -66,7 +69,12 @@ class SmppConnector:
         await asyncio.gather(*self._tasks, *self._spawned, return_exceptions=True)
 
     async def resume(self, outstanding: Sequence[OutboundMessage]) -> None:
-        """Receipts come on their own; the correlation of their ids is in the database."""
+        """Messages still ``sent`` after a restart: report those whose receipts were stored
+        before the restart but not reported; the others' receipts will come from the SMSC."""
+        ids = [message.carrier_message_id for message in outstanding if message.carrier_message_id]
+        done = await self.correlation.completed(ids) if ids else []
+        if done:
+            self._spawn(self._report(done))
 
     @property
     def available(self) -> bool:
@@ -219,26 +227,40 @@ class SmppConnector:
         session.respond("deliver_sm_resp", message.sequence)
 
     async def _receipt_loop(self) -> None:
-        """Receipts are applied in batches (one transaction per batch) and each deliver_sm is
-        answered once its batch is stored; a failure answers with a temporary error so the SMSC
-        sends the receipt again."""
+        """Receipts are stored in batches (one transaction per batch) and each deliver_sm is
+        answered as soon as its batch is in the correlation table; the completed messages are
+        reported to the pipeline after that (again at the next start by :meth:`resume` if that
+        report is lost), so the SMSC's deliver_sm window is not held by the pipeline's writes.
+        A batch that cannot be stored is answered with a temporary error: the SMSC sends it again."""
         while True:
             batch = [await self._receipts.get()]
             while len(batch) < RECEIPT_BATCH and not self._receipts.empty():
                 batch.append(self._receipts.get_nowait())
             try:
                 done = await self.correlation.received([(carrier_id, state, error) for _s, _q, carrier_id, state, error in batch])
-                if done and self._events is not None:
-                    await self._events.receipts(self.name, done)
                 answer = pdu.ROK
                 self.counters["receipts"] += len(batch)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("connector %s: storing %d receipts failed; the SMSC will send them again", self.name, len(batch))
-                answer = pdu.RX_T_APPN
+                answer, done = pdu.RX_T_APPN, []
             for session, sequence, *_rest in batch:
                 session.respond("deliver_sm_resp", sequence, answer)
+            if done:
+                self._spawn(self._report(done))
+
+    async def _report(self, done: list[DeliveryReceipt], attempts: int = 5) -> None:
+        assert self._events is not None
+        for attempt in range(attempts):
+            try:
+                await self._events.receipts(self.name, done)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("connector %s: reporting %d receipts failed (attempt %d)", self.name, len(done), attempt + 1)
+                await self.clock.sleep(2.0**attempt)
 
     async def _expire_loop(self) -> None:
         while True:

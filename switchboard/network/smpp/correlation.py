@@ -108,6 +108,11 @@ class ReceiptCorrelation:
 
         return await self._retrying(work)
 
+    async def completed(self, message_ids: Sequence[str]) -> list[DeliveryReceipt]:
+        """The final receipts of these messages that are already stored (for a restart)."""
+        async with self.sessionmaker() as session:
+            return await self._complete(session, set(message_ids))
+
     async def _complete(self, session: AsyncSession, message_ids: set[str]) -> list[DeliveryReceipt]:
         if not message_ids:
             return []

@@ -7,7 +7,9 @@ stdout, one per line:
   ``throttle_times`` times each), ``reject`` ({destination: status}), ``early`` (the receipt is
   sent before the submit response), ``id_format`` (``hex`` responses with ``decimal`` receipts
   when set to ``decimal``), ``stat``/``err`` of receipts, ``receipts`` (false: none), ``silent``
-  (never answer submits), ``unknown_receipt`` (send one receipt for an id never issued).
+  (never answer submits), ``quiet`` (no ``submit`` events: for the bench).
+- ``{"cmd": "unknown_receipt"}``: send one receipt for an id never issued; ``{"cmd": "count"}``:
+  a ``count`` event with the number of submits so far.
 - ``{"cmd": "mo", "src", "dst", "text", "parts", "ucs2", "udh_hex"}``: send an inbound message
   (``parts`` > 1: concatenated with a UDH; ``udh_hex``: a raw user data header, to break it).
 Events: ``ready``, ``bound``, ``submit`` (with its fields), ``mo_resp`` (the ESME's status)."""
@@ -37,6 +39,7 @@ class Smsc:
                                "stat": "DELIVRD", "err": "000", "receipts": True, "silent": False}
         self.throttled: dict[str, int] = {}
         self.held: list[smpp34.SubmitSmEvent] = []
+        self.submits = 0
         self.tasks: set[asyncio.Task] = set()
 
     def spawn(self, coroutine) -> None:
@@ -68,9 +71,11 @@ class Smsc:
     def submitted(self, event: smpp34.SubmitSmEvent) -> None:
         s = self.settings
         dst = event.destination_addr
-        emit(event="submit", src=event.source_addr, dst=dst, esm_class=event.esm_class, data_coding=event.data_coding,
-             short_message=event.short_message.hex(), source_ton=event.source_addr_ton, source_npi=event.source_addr_npi,
-             registered_delivery=event.registered_delivery, tlvs={str(t.tag): t.value.hex() for t in event.tlvs})
+        self.submits += 1
+        if not s.get("quiet"):
+            emit(event="submit", src=event.source_addr, dst=dst, esm_class=event.esm_class, data_coding=event.data_coding,
+                 short_message=event.short_message.hex(), source_ton=event.source_addr_ton, source_npi=event.source_addr_npi,
+                 registered_delivery=event.registered_delivery, tlvs={str(t.tag): t.value.hex() for t in event.tlvs})
         if s["silent"]:
             self.held.append(event)
             return
@@ -142,6 +147,8 @@ class Smsc:
                 emit(event="set")
             elif command["cmd"] == "mo":
                 self.spawn(self.mo(command))
+            elif command["cmd"] == "count":
+                emit(event="count", submits=self.submits)
             elif command["cmd"] == "unknown_receipt":
                 self.spawn(self.receipt("", command.get("handset", "15550001111"), command.get("app", "15550002222"), "deadbeef99"))
                 emit(event="set")
