@@ -157,3 +157,18 @@ async def test_several_binds_and_transmitter_receiver_pairs(peer: SmscPeer, conn
     results = await connector.submit([message(f"n{i}", uuid=f"p{i}", dst=f"491512000{i:04d}") for i in range(20)])
     assert all(r.accepted for r in results)
     assert len(connector.status()["binds"]) == 2 and connector.status()["binds"][1]["sessions"][0]["bind_type"] == "transmitter"
+
+
+async def test_receipts_stored_before_a_restart_are_reported_by_resume(connect: Any) -> None:
+    """The deliver_sm was answered once its receipt was stored; the report to the pipeline was
+    lost in a crash: the next start's resume() reports it."""
+    from tests.network.smpp.peer import closed_port
+
+    connector, reported = await connect(closed_port(), wait=False)
+    await connector.correlation.submitted([["seg-1", "seg-2"], ["single"]])
+    await connector.correlation.received([("seg-1", "delivered", None), ("seg-2", "delivered", None), ("single", "undelivered", 80)])
+    outstanding = [message("x", uuid="a"), message("y", uuid="b"), message("z", uuid="c")]
+    outstanding = [OutboundMessage(**{**m.__dict__, "carrier_message_id": cid}) for m, cid in zip(outstanding, ["seg-1", "single", "other"])]
+    await connector.resume(outstanding)
+    received = await eventually(lambda: len(reported.received) == 2 and reported.received)
+    assert {(r.carrier_message_id, r.state, r.error_code) for r in received} == {("seg-1", "delivered", None), ("single", "undelivered", 80)}
