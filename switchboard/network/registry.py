@@ -66,7 +66,8 @@ def redacted(kind: str, settings: dict[str, Any]) -> dict[str, Any]:
 class ConnectorSpec:
     name: str
     kind: str
-    settings: dict[str, Any]
+    settings: dict[str, Any] = field(repr=False)
+    """Holds credentials: never shown (see :func:`redacted`) nor logged."""
     failover: str = ""
     account_id: str | None = None
     """None for the config file's connectors (the operator's, usable by every account)."""
