@@ -29,7 +29,9 @@ from switchboard.network.sim.phones import PhoneBook
 from switchboard.endpoints import routes as endpoint_routes
 from switchboard.lookup import routes as lookup_routes
 from switchboard.messaging import routes as message_routes, settings_routes as messaging_settings_routes
+from switchboard.messaging import connector_routes
 from switchboard.messaging.runtime import build_messaging
+from switchboard.network.http_carrier import routes as carrier_webhook_routes
 from switchboard.network.sim import sms_routes as sim_sms_routes
 from switchboard.numbers import carrier_routes, routes as number_routes
 from switchboard.pricing import routes as pricing_routes
@@ -107,7 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.webhooks = build_webhooks(app)
     await app.state.webhooks.start()
     app.state.messaging = build_messaging(app)
-    await app.state.messaging.pipeline.start()
+    await app.state.messaging.start()
     await app.state.clock.start()
     app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, app.state.sim_network,
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None))
@@ -207,6 +209,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(message_routes.public)
     app.include_router(messaging_settings_routes.router)
     app.include_router(sim_sms_routes.router)
+    app.include_router(connector_routes.router)
+    app.include_router(carrier_webhook_routes.router)
     app.add_middleware(TrailingSlash)
     app.add_middleware(RejectNul)
     _declare_basic_auth(app)

@@ -26,6 +26,8 @@ class Settings:
     webhook_host_concurrency: int = 16
     webhook_ca_file: str | None = None
     clock: str = "real"  # "real" or "virtual" (simulated time; see docs/simulator.md)
+    connectors_file: Path | None = None
+    """TOML file of carrier connectors and messaging routes (see ``network/registry.py``)."""
     sms_mps: dict[str, float] = field(default_factory=dict)
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 

@@ -4,8 +4,9 @@ from switchboard.accounts.models import Account, Application
 from switchboard.core.db import Base
 from switchboard.endpoints.models import Endpoint
 from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia, MessagingSettings, OptOut
+from switchboard.network.models import CarrierSegment, ConnectorRow, MessagingRoute
 from switchboard.numbers.models import IncomingCarrier, OutgoingCarrier, RentedNumber
 from switchboard.voice.models import CallRecord
 from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
 
-__all__ = ["Base", "Account", "Application", "CallRecord", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "RentedNumber", "WebhookAttempt", "WebhookNotification"]
+__all__ = ["Base", "Account", "Application", "CallRecord", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "RentedNumber", "WebhookAttempt", "WebhookNotification"]

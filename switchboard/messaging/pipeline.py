@@ -121,7 +121,9 @@ class Pipeline:
         prepared = Prepared()
         for out in outs:
             sender = out.sender if out.sender is not None else await sender_number(session, out.owner, out.src)
-            prepared.extend(await prepare_outgoing(session, out, sender, self.schedule, self.connectors.default, now))
+            account_id = out.owner.account_id
+            prepared.extend(await prepare_outgoing(session, out, sender, self.schedule,
+                                                   lambda dst: self.connectors.route(account_id, dst), now))
         return prepared
 
     async def queue(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> list[str]:
@@ -198,9 +200,10 @@ class Pipeline:
             )).all())
             if not rows:
                 return 0
-            if any(row.connector == INTERNAL for row in rows):  # internal delivery reads and writes as it goes
-                async with self.write_lock:
-                    return await self._dispatch(session, rows, now, self._no_lock)
+            internal = [row for row in rows if row.connector == INTERNAL]
+            if internal:  # internal delivery reads and writes as it goes: alone under the writer lock (the rest
+                async with self.write_lock:  # next round, as connectors take that lock to store carrier ids)
+                    return await self._dispatch(session, internal, now, self._no_lock)
             return await self._dispatch(session, rows, now, self.write_lock)
 
     async def _dispatch(self, session: AsyncSession, rows: list[Message], now: datetime, lock: Any) -> int:
@@ -214,11 +217,16 @@ class Pipeline:
             if name == INTERNAL:
                 inbound += await self._deliver_internally(session, group, now, callbacks)
                 continue
+            name = self.connectors.pick(name)  # a connector that is down hands its messages to its failover
+            for row in group:
+                row.connector = name
             results = await self.connectors.get(name).submit([self._outbound(row, media.get(row.message_uuid, [])) for row in group])
             for row, result in zip(group, results):
                 self._apply_submit(row, result, now, callbacks)
         async with lock:
             await self._finish(session, callbacks)
+        if self._early:  # receipts that overtook these submits can be applied now
+            self._retry_early(delay=0.0)
         for message in inbound:
             self._after_inbound(message)
         return len(rows)
@@ -298,7 +306,8 @@ class Pipeline:
             ids = [receipt.carrier_message_id for receipt in receipts]
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
-                for row in (await session.scalars(select(Message).where(Message.carrier_message_id.in_(chunk)))).all():
+                for row in (await session.scalars(select(Message).where(  # ids are unique per connector only
+                        Message.carrier_message_id.in_(chunk), Message.connector == connector))).all():
                     by_id[row.carrier_message_id or ""] = row
             for receipt in receipts:
                 row = by_id.get(receipt.carrier_message_id)
@@ -311,7 +320,7 @@ class Pipeline:
             async with self.write_lock:
                 await self._finish(session, callbacks)
 
-    def _retry_early(self) -> None:
+    def _retry_early(self, delay: float = 0.2) -> None:
         if not self._early:
             return
         now = time.monotonic()
@@ -323,10 +332,10 @@ class Pipeline:
             else:
                 by_connector[connector].append(receipt)
         for connector, receipts in by_connector.items():
-            self._spawn(self._retry_receipts(connector, receipts))
+            self._spawn(self._retry_receipts(connector, receipts, delay))
 
-    async def _retry_receipts(self, connector: str, receipts: list[DeliveryReceipt]) -> None:
-        await asyncio.sleep(0.2)
+    async def _retry_receipts(self, connector: str, receipts: list[DeliveryReceipt], delay: float) -> None:
+        await asyncio.sleep(delay)
         await self.receipts(connector, receipts)
 
     # --- inbound (ConnectorEvents) ---------------------------------------------------------------

@@ -4,7 +4,7 @@ the pipeline's queue: once they are committed, the message will be sent."""
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -209,7 +209,8 @@ async def write_prepared(session: AsyncSession, prepared: Prepared) -> None:
 
 
 async def prepare_outgoing(
-    session: AsyncSession, out: Outgoing, sender: RentedNumber | None, schedule: SenderSchedule, default_connector: str, now: datetime
+    session: AsyncSession, out: Outgoing, sender: RentedNumber | None, schedule: SenderSchedule,
+    connector_for: Callable[[str], str], now: datetime
 ) -> Prepared:
     """One queued message per destination (with its ``queued`` callback), read-only on the
     database: the writes happen in :func:`write_prepared`, so that on SQLite the single writer
@@ -234,7 +235,7 @@ async def prepare_outgoing(
             "message_intent": "", "requester_ip": out.requester_ip, "message_time": now, "sent_time": None,
             "delivery_time": now if failed else None, "updated_time": now, "sequence": 1, "attempts": 0,
             "dispatch_at": None if failed else schedule.slot(out.src, kind, units, now),
-            "connector": INTERNAL if dst in internal else default_connector, "carrier_message_id": None,
+            "connector": INTERNAL if dst in internal else connector_for(dst), "carrier_message_id": None,
         })
     links = [{"message_uuid": row["message_uuid"], "position": i, "media_id": media_id}
              for row in rows for i, media_id in enumerate(out.media_ids)]

@@ -15,6 +15,7 @@ from switchboard.core.pagination import fetch_page
 from switchboard.messaging.media import MAX_MMS_BYTES, fetch_media_url, new_media, owned_media
 from switchboard.messaging.models import Media, Message, MessageMedia
 from switchboard.messaging.pipeline import Pipeline
+from switchboard.network.registry import Carriers
 from switchboard.messaging.schemas import MessageList, MessageSend, parse_time
 from switchboard.messaging.send import (
     Outgoing,
@@ -34,6 +35,13 @@ class Messaging:
 
     pipeline: Pipeline
     http: httpx.AsyncClient
+    carriers: Carriers
+
+    async def start(self) -> None:
+        """Load the stored connectors and routes, then start the pipeline (which starts them)."""
+        await self.carriers.load()
+        self.carriers.events = self.pipeline
+        await self.pipeline.start()
 
     async def stop(self) -> None:
         await self.pipeline.stop()

@@ -16,7 +16,7 @@ because that is when they are in the database.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 ReceiptState = Literal["sent", "delivered", "undelivered", "failed"]
 
@@ -95,6 +95,16 @@ class ConnectorEvents(Protocol):
 
 class MessageConnector(Protocol):
     name: str
+    kind: str
+
+    @property
+    def available(self) -> bool:
+        """Whether it can take messages now (an SMPP connector with no bind up cannot)."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """State for the API: ``state`` (up/degraded/down) and what explains it (never credentials)."""
+        ...
 
     async def start(self, events: ConnectorEvents) -> None: ...
 
@@ -112,13 +122,45 @@ class MessageConnector(Protocol):
 
 @dataclass
 class ConnectorSet:
-    """The connectors of a running node by name, and the one outbound messages use by default."""
+    """The connectors of a running node by name, the one outbound messages use by default, the
+    messaging routes (per account and destination prefix; account ``*`` for every account) and
+    each connector's failover."""
 
     default: str
     connectors: dict[str, MessageConnector] = field(default_factory=dict)
+    routes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """account auth_id (or ``*``) -> destination prefix -> connector name."""
+    failover: dict[str, str] = field(default_factory=dict)
 
-    def add(self, connector: MessageConnector) -> None:
+    def add(self, connector: MessageConnector, failover: str = "") -> None:
         self.connectors[connector.name] = connector
+        if failover:
+            self.failover[connector.name] = failover
+        else:
+            self.failover.pop(connector.name, None)
+
+    def remove(self, name: str) -> MessageConnector | None:
+        self.failover.pop(name, None)
+        return self.connectors.pop(name, None)
 
     def get(self, name: str) -> MessageConnector:
         return self.connectors.get(name) or self.connectors[self.default]
+
+    def route(self, account_id: str, dst: str) -> str:
+        """The connector for a message of ``account_id`` to ``dst``: the longest matching prefix of
+        the account's routes, then of the node's (``*``), then the default connector."""
+        for table in (self.routes.get(account_id, {}), self.routes.get("*", {})):
+            best = max((prefix for prefix in table if dst.startswith(prefix)), key=len, default=None)
+            if best is not None and table[best] in self.connectors:
+                return table[best]
+        return self.default
+
+    def pick(self, name: str) -> str:
+        """``name``, or its failover when ``name`` is down and the failover is up (one hop)."""
+        connector = self.get(name)
+        if getattr(connector, "available", True):
+            return connector.name
+        backup = self.connectors.get(self.failover.get(connector.name, ""))
+        if backup is not None and getattr(backup, "available", True):
+            return backup.name
+        return connector.name

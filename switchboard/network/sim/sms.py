@@ -38,6 +38,11 @@ MIN_RECEIPT_DELAY = 0.02
 
 class SimulatedCarrier:
     name = NAME
+    kind = "sim"
+    available = True
+
+    def status(self) -> dict[str, object]:
+        return {"state": "up", "pending_reports": len(self._due)}
 
     def __init__(self, phone_book: PhoneBook, *, batch: int = 500):
         self.phone_book = phone_book

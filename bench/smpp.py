@@ -1,0 +1,129 @@
+"""SMPP end-to-end benchmark: REST -> SMPP -> delivery receipt -> status callback.
+
+One `switchboard serve` process with an SMPP connector (2 transceiver binds, window 100, no
+throughput cap) to the smpp34 SMSC peer process (tests/network/smpp/smsc_peer.py), which accepts
+every submit_sm and sends a DELIVRD receipt for it at once. The load generator and the status
+callback receiver (bench/messaging.py's) run in this process. Messages are sent in bulk requests
+to German mobile numbers routed to the connector; senders are not paced. Measured per database:
+- delivered/s: from the first request until every message is `delivered` in the database
+  (submit_sm, submit_sm_resp, the receipt deliver_sm, its correlation and the state change);
+- delivered callbacks received/s: until the receiver has every `delivered` callback (callbacks on).
+
+    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--postgres URL]
+"""
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent))
+from common import AUTH_ID, AUTH_TOKEN, add_postgres_option, backends, free_port, machine, start_server, throwaway_database  # noqa: E402
+from messaging import CallbackReceiver, delivered_count  # noqa: E402
+
+from tests.network.smpp.peer import SmscPeer  # noqa: E402
+
+CONNECTORS = """
+[[connector]]
+name = "smsc"
+kind = "smpp"
+host = "127.0.0.1"
+port = {port}
+system_id = "bench"
+password = "bench"
+binds = {binds}
+window = {window}
+mps = 1000000
+
+[[route]]
+prefix = "49"
+connector = "smsc"
+"""
+
+
+async def run(port: int, messages: int, bulk: int, connections: int, callbacks: bool) -> dict:
+    base = f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}"
+    receiver = CallbackReceiver()
+    await receiver.start()
+    async with httpx.AsyncClient(auth=(AUTH_ID, AUTH_TOKEN), timeout=300, limits=httpx.Limits(max_connections=connections)) as http:
+        found = await http.get(f"{base}/PhoneNumber/", params={"country_iso": "US", "services": "sms", "limit": 1})
+        src = found.json()["objects"][0]["number"]
+        await http.post(f"{base}/PhoneNumber/{src}/", json={})
+        url = f"http://127.0.0.1:{receiver.port}/status" if callbacks else ""
+        counter = iter(range(10**9))
+
+        async def worker(requests: int) -> int:
+            accepted = 0
+            for _ in range(requests):
+                dst = "<".join(f"49151{next(counter):08d}" for _ in range(bulk))
+                response = await http.post(f"{base}/Message/", json={"src": src, "dst": dst, "text": "SMPP benchmark", "url": url})
+                accepted += len(response.json()["message_uuid"])
+            return accepted
+
+        started = time.perf_counter()
+        accepted = sum(await asyncio.gather(*(worker(messages // bulk // connections) for _ in range(connections))))
+        accept_seconds = time.perf_counter() - started
+        receiver.expect = accepted
+        if receiver.statuses.get("delivered", 0) >= accepted:
+            receiver.delivered.set()
+        while await delivered_count(http, base) < accepted:
+            await asyncio.sleep(0.1)
+        deliver_seconds = time.perf_counter() - started
+        if callbacks:
+            await asyncio.wait_for(receiver.delivered.wait(), timeout=1800)
+        callback_seconds = time.perf_counter() - started
+    return {"callbacks_on": callbacks, "messages": accepted, "accepted_per_second": round(accepted / accept_seconds),
+            "delivered_per_second": round(accepted / deliver_seconds),
+            "delivered_callbacks_received_per_second": round(accepted / callback_seconds) if callbacks else None,
+            "callbacks": dict(receiver.statuses)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--bulk", type=int, default=500)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--binds", type=int, default=2)
+    parser.add_argument("--window", type=int, default=100)
+    add_postgres_option(parser)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    rows = []
+    for name, url in backends(args.postgres):
+        for callbacks in (False, True):
+            with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
+                smsc = SmscPeer().start()
+                smsc.set(quiet=True)
+                config = Path(data_dir) / "connectors.toml"
+                config.write_text(CONNECTORS.format(port=smsc.port, binds=args.binds, window=args.window))
+                port = free_port()
+                server = start_server(database_url, f"{data_dir}/data", port, "--sms-mps", "longcode=1000000",
+                                      "--connectors", str(config))
+                try:
+                    result = asyncio.run(run(port, args.messages, args.bulk, args.connections, callbacks))
+                finally:
+                    server.send_signal(signal.SIGINT)
+                    server.wait(timeout=60)
+                    smsc.command(cmd="count")
+                    submits = smsc.wait_for("count")[0]["submits"]
+                    smsc.kill()
+                result["submit_sm_seen_by_smsc"] = submits
+                print(json.dumps({"database": name, **result}), flush=True)
+                rows.append((name, result))
+    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s (SMPP round trip + receipt) | delivered callbacks received/s |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in rows:
+        print(f"| {name} | {'on' if r['callbacks_on'] else 'off'} | {r['messages']} | {args.binds} × {args.window} | "
+              f"{r['accepted_per_second']} | {r['delivered_per_second']} | {r['delivered_callbacks_received_per_second'] or '–'} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+"""HTTP carrier connectors: carriers reached through a REST API, reporting status and inbound
+messages through signed webhooks."""
