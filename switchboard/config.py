@@ -27,6 +27,8 @@ class Settings:
     webhook_ca_file: str | None = None
     clock: str = "real"  # "real" or "virtual" (simulated time; see docs/simulator.md)
     sms_mps: dict[str, float] = field(default_factory=dict)
+    outbound_cps: int = 2
+    """Outbound API calls started per second per main account (Plivo's default is 2); more wait queued."""
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 
     def credentials_problem(self) -> str | None:

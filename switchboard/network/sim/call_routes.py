@@ -1,7 +1,7 @@
 """The simulator's call control under ``/_sim/`` (not part of Plivo's API; see docs/simulator.md):
 placing calls into the platform from simulated phones, and moving the virtual clock."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pydantic
 from fastapi import APIRouter, Depends, Request, Response
@@ -30,6 +30,8 @@ class SimCall(BaseModel):
     from_: Address = Field(alias="from", description="The calling phone: a number, or endpoint:<username> / sip: URI.")
     to: Address = Field(description="A Switchboard number, or an endpoint's sip: URI.")
     caller_name: Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00]*$")] = ""
+    forwarded_from: Address | None = Field(None, description="The number the call was diverted from (SIP Diversion).")
+    stir_attestation: Literal["A", "B", "C"] | None = Field(None, description="The caller's STIR/SHAKEN attestation; none: unsigned.")
     script: list[CallStep] = Field(default_factory=list, max_length=1000)
 
 
@@ -46,14 +48,19 @@ def _parse(model: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
         raise ValidationError(describe(exc.errors(include_url=False))) from None
 
 
+def _number(address: str) -> str:
+    """A number as Plivo writes it (digits, no ``+``); endpoints and SIP URIs unchanged."""
+    return address.lstrip("+") if address[:1] in tuple("+0123456789") else address
+
+
 @router.post("/calls", status_code=201, summary="Place a call into the platform from a simulated phone",
              openapi_extra=openapi_body(SimCall))
 async def place_call(request: Request, _main: Main) -> Response:
     spec: SimCall = _parse(SimCall, await read_params(request))
     network: SimNetwork = request.app.state.sim_network
-    to = spec.to.lstrip("+") if spec.to[0] in "+0123456789" else spec.to
-    leg = await network.place_call(spec.from_.lstrip("+") if spec.from_[0] in "+0123456789" else spec.from_, to,
-                                   spec.script, spec.caller_name)
+    to = _number(spec.to)
+    leg = await network.place_call(_number(spec.from_), to, spec.script, spec.caller_name,
+                                   _number(spec.forwarded_from or ""), spec.stir_attestation or "")
     return plivo_response({"call_uuid": leg.uuid, "from": leg.from_, "to": leg.to, "message": "call placed"}, 201)
 
 
