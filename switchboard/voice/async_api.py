@@ -6,8 +6,9 @@ result to ``callback_url`` later. Switchboard checks the parameters first (a mal
 still a 400 at once), then runs the operation in the background. The callback carries what the
 synchronous answer would have said, as snake_case form fields (Plivo's convention for REST
 callbacks): ``api_id`` (the id returned at once), the response's own fields (``message``,
-``request_uuid`` …), or ``error`` when the operation failed (a call that had ended, say); and
-``status_code``, the HTTP status the synchronous request would have had.
+``request_uuid`` …; nested ones such as a list's ``objects`` as JSON text), or ``error`` when the
+operation failed (a call that had ended, say); and ``status_code``, the HTTP status the synchronous
+request would have had.
 """
 
 import logging
@@ -43,6 +44,14 @@ async def respond(voice: VoiceEngine, ctx: AuthContext, params: AsyncRequest, op
     return JSONResponse({"api_id": api_id, "message": SPAWNED}, status_code=202)
 
 
+def _form_value(value: Any) -> Any:
+    """Form fields are flat: a list of strings becomes repeated fields (``request_uuid`` of a bulk
+    call), anything nested (a list's ``meta`` and ``objects``) a JSON string."""
+    if isinstance(value, dict) or (isinstance(value, list) and not all(isinstance(v, str) for v in value)):
+        return orjson.dumps(value).decode()
+    return value
+
+
 async def _run(voice: VoiceEngine, owner: str, params: AsyncRequest, operation: Operation, done: str,
                api_id: str) -> None:
     result: dict[str, Any]
@@ -55,6 +64,7 @@ async def _run(voice: VoiceEngine, owner: str, params: AsyncRequest, operation: 
     except Exception:
         log.exception("asynchronous API request %s failed", api_id)
         result, status = {"error": "internal error"}, 500
+    result = {key: _form_value(value) for key, value in result.items()}
     result.update(api_id=api_id, status_code=status)
     try:
         await voice.webhooks.notify(params.callback_url, result, account=owner, method=params.callback_method,

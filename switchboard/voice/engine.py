@@ -92,6 +92,7 @@ class VoiceEngine:
         assert call.finished is not None
         if call.queued_for > 0 and await self.clock.wait(call.finished, call.queued_for):
             return  # cancelled while queued
+        call.status = "ringing"  # dispatched: no longer waiting for capacity
         try:
             leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
                                                                 call.options.sip_headers, call.call_uuid))

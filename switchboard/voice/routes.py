@@ -41,33 +41,40 @@ async def make_call(ctx: Ctx, session: Session, clock: ClockDep, voice: Engine,
 
 
 @router.get("/Call/", response_model=ListResponse[CallObject], summary="List call records, or live/queued calls")
-async def list_calls(request: Request, ctx: Ctx, session: Session, voice: Engine,
-                     params: Annotated[CallList, Query()]) -> Response:
-    if params.status is not None:
-        wanted = ("queued",) if params.status == "queued" else ("ringing", "in-progress")
-        calls = [call for call in service.visible_live(voice, ctx) if call.status in wanted
-                 and (params.call_direction is None or call.direction == params.call_direction)
-                 and (params.from_number is None or call.from_.lstrip("+") == params.from_number.lstrip("+"))
-                 and (params.to_number is None or call.to.lstrip("+") == params.to_number.lstrip("+"))]
-        calls.sort(key=lambda call: call.initiation_time)
-        page = calls[params.offset:params.offset + params.limit]
-        return plivo_response({"calls": [call.call_uuid for call in page]})
-    rows, total = await service.list_records(session, ctx, params)
-    return plivo_response({
-        "meta": meta(request.url.path, params.model_dump(exclude_defaults=True), params.limit, params.offset, total),
-        "objects": [{**service.record_json(row), "api_id": new_api_id()} for row in rows],
-    })
+async def list_calls(request: Request, ctx: Ctx, voice: Engine, params: Annotated[CallList, Query()]) -> Response:
+    async def listing() -> Response:
+        if params.status is not None:
+            wanted = ("queued",) if params.status == "queued" else ("ringing", "in-progress")
+            calls = [call for call in service.visible_live(voice, ctx) if call.status in wanted
+                     and (params.call_direction is None or call.direction == params.call_direction)
+                     and (params.from_number is None or call.from_.lstrip("+") == params.from_number.lstrip("+"))
+                     and (params.to_number is None or call.to.lstrip("+") == params.to_number.lstrip("+"))]
+            calls.sort(key=lambda call: call.initiation_time)
+            page = calls[params.offset:params.offset + params.limit]
+            return plivo_response({"calls": [call.call_uuid for call in page]})
+        async with voice.sessionmaker() as session:
+            rows, total = await service.list_records(session, ctx, params)
+        query = params.model_dump(exclude_defaults=True, exclude={"callback_url", "callback_method"})
+        return plivo_response({
+            "meta": meta(request.url.path, query, params.limit, params.offset, total),
+            "objects": [{**service.record_json(row), "api_id": new_api_id()} for row in rows],
+        })
+
+    return await async_api.respond(voice, ctx, params, listing, "")
 
 
 @router.get("/Call/{call_uuid}/", response_model=CallObject, summary="Get a call record, or a live/queued call")
-async def get_call(ctx: Ctx, session: Session, voice: Engine, call_uuid: str,
-                   params: Annotated[CallGet, Query()]) -> Response:
-    if params.status in ("live", "queued"):
-        call = service.live_call(voice, ctx, call_uuid)
-        if (call.status == "queued") != (params.status == "queued"):
-            raise NotFoundError(f"call {call_uuid} is not {params.status}")
-        return plivo_response(call.live_json())
-    return plivo_response(service.record_json(await service.get_record(session, ctx, call_uuid)))
+async def get_call(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallGet, Query()]) -> Response:
+    async def get() -> Response:
+        if params.status in ("live", "queued"):
+            call = service.live_call(voice, ctx, call_uuid)
+            if (call.status == "queued") != (params.status == "queued"):
+                raise NotFoundError(f"call {call_uuid} is not {params.status}")
+            return plivo_response(call.live_json())
+        async with voice.sessionmaker() as session:
+            return plivo_response(service.record_json(await service.get_record(session, ctx, call_uuid)))
+
+    return await async_api.respond(voice, ctx, params, get, "")
 
 
 @router.post("/Call/{call_uuid}/", status_code=202, response_model=Message, summary="Transfer a live call",

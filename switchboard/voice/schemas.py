@@ -122,7 +122,7 @@ def _when(value: str) -> datetime:
     raise ValueError("must be YYYY-MM-DD HH:MM[:SS[.ffffff]]")
 
 
-class CallList(PageParams, VoiceParams):
+class CallList(PageParams, AsyncRequest):
     subaccount: str | None = None
     call_direction: Literal["inbound", "outbound"] | None = None
     from_number: str | None = Field(None, max_length=256)
@@ -162,7 +162,7 @@ class CallList(PageParams, VoiceParams):
         return {op: _when(value) for op, value in found.items() if value is not None}
 
 
-class CallGet(Params):
+class CallGet(AsyncRequest):
     status: str | None = None
 
 

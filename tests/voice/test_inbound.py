@@ -166,3 +166,26 @@ def test_python_api_places_a_call(voice_server, sim: Sim, customer: CustomerApp)
     call_uuid = voice_server.call(place, number)
     got = customer.wait_for("/got")[0].params
     assert got["Digits"] == "42" and got["CallUUID"] == call_uuid
+
+
+def test_diversion_and_stir_shaken_reach_every_request(sim: Sim, customer: CustomerApp) -> None:
+    customer.route("/answer", "<Response><Speak>Hello.</Speak></Response>")
+    customer.route("/hangup", "")
+    number = sim.rent_number(sim.application(customer.url("/answer"), hangup_url=customer.url("/hangup")))
+    for caller, extra in (("14155550411", {"forwarded_from": "+14155550999", "stir_attestation": "A"}),
+                          ("14155550412", {"stir_attestation": "C"}), ("14155550413", {})):
+        response = sim.http.post("/_sim/calls", json={"from": caller, "to": number, **extra})
+        assert response.status_code == 201, response.text
+    hangups = {hit.params["From"]: hit.params for hit in customer.wait_for("/hangup", 3)}
+    answers = {hit.params["From"]: hit.params for hit in customer.requests_to("/answer")}
+    for params in (answers["14155550411"], hangups["14155550411"]):
+        assert params["ForwardedFrom"] == "14155550999"
+        assert params["STIRAttestation"] == "A" and params["STIRVerification"] == "Verified"
+    assert answers["14155550412"]["STIRAttestation"] == "C"
+    assert answers["14155550412"]["STIRVerification"] == "Not Verified"
+    unsigned = answers["14155550413"]
+    assert unsigned["STIRAttestation"] == unsigned["STIRVerification"] == "Not Applicable"
+    assert "ForwardedFrom" not in unsigned and "ForwardedFrom" not in answers["14155550412"]
+    for bad in ({"stir_attestation": "D"}, {"forwarded_from": "not a number"}):
+        response = sim.http.post("/_sim/calls", json={"from": "14155550414", "to": number, **bad})
+        assert response.status_code == 400 and "error" in response.json(), response.text

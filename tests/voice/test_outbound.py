@@ -135,6 +135,27 @@ def test_answer_url_failures_end_the_call_with_plivo_causes(sdk, sim: Sim, custo
     assert "not well-formed" in errors
 
 
+@pytest.mark.parametrize("on_preanswer", [True, False])
+def test_send_digits_on_early_media_or_after_answer(sdk, sim: Sim, customer: CustomerApp, on_preanswer: bool) -> None:
+    customer.route("/answer", speak("Connected."))
+    customer.route("/ring", "")
+    customer.route("/hangup", "")
+    number = "14155550151" if on_preanswer else "14155550152"
+    sim.phone(number, [{"ring": 1}, {"early_media": 4}])  # 183 after a ring, answer 4 s later
+    sdk.calls.create(from_=CALLER, to_=number, answer_url=customer.url("/answer"), ring_url=customer.url("/ring"),
+                     hangup_url=customer.url("/hangup"), send_digits="12w3", send_on_preanswer=on_preanswer)
+    customer.wait_for("/hangup")
+    log = sim.log(number)
+    order = [e.get("state") or e["kind"] for e in log if e["kind"] in ("call", "received_digits")]
+    assert order[:3] == ["offered", "ringing", "early-media"]
+    assert kinds(log, "received_digits")[0]["digits"] == "12w3"
+    if on_preanswer:
+        assert order.index("early-media") < order.index("received_digits") < order.index("answered")
+    else:
+        assert order.index("answered") < order.index("received_digits")
+    assert len(customer.requests_to("/ring")) == 1
+
+
 @pytest.mark.parametrize("kwargs", [
     {"time_limit": 0}, {"ring_timeout": 0}, {"answer_url": "ftp://x/y"}, {"machine_detection": "maybe"},
     {"to": "not-a-number"}, {"to": CALLER}, {"sip_headers": "bad header=x"}, {"answer_method": "PUT"},
