@@ -126,9 +126,9 @@ class VoiceEngine:
         """Wait for the callee, honouring ring_timeout and hangup_on_ring; False if the call ended."""
         options = call.options
         deadline = self.clock.monotonic() + options.ring_timeout
-        await wait_any(self.clock, (leg.ringing, leg.answered, leg.ended), options.ring_timeout)
+        await wait_any(self.clock, (leg.ringing, leg.early_media, leg.answered, leg.ended), options.ring_timeout)
         cutoff = deadline
-        if leg.ringing.done() and not leg.ended.done():
+        if (leg.ringing.done() or leg.early_media.done()) and not leg.ended.done():  # 180 or straight to 183
             if not leg.answered.done():
                 call.status = "ringing"
             if call.urls.ring_url:

@@ -37,7 +37,8 @@ def _answered(call: LiveCall, legs: str) -> None:
         raise ValidationError(f"call {call.call_uuid} is not answered yet")
 
 
-def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> None:
+def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> Response:
+    """Play or speak over the call; the answer says "<kind> started"."""
     assert call.leg is not None
     previous = call.overlays.pop(kind, None)
     if previous is not None:
@@ -52,6 +53,7 @@ def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool,
             task.cancel()
 
         asyncio.create_task(cut(), name=f"{kind}-length-{call.call_uuid}")
+    return plivo_response({"message": f"{kind} started"}, 202)
 
 
 async def _stop(voice: VoiceEngine, ctx: AuthContext, call_uuid: str, kind: str) -> Response:
@@ -75,8 +77,7 @@ async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPl
                 media.append(Audio(url, await voice.audio.seconds(url)))
             except AudioError as exc:
                 raise ValidationError(f"urls: {exc}") from None
-        _start(call, "play", media, params.loop, params.mix, params.length)
-        return plivo_response({"message": "play started"}, 202)
+        return _start(call, "play", media, params.loop, params.mix, params.length)
 
     return await async_api.respond(voice, ctx, params, start, "play started")
 
@@ -97,8 +98,7 @@ async def speak(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallS
             speech = Speech(params.text, check_voice(params.voice), language(params.language))
         except AttributeError_ as exc:
             raise ValidationError(f"voice/language: {exc}") from None
-        _start(call, "speak", [speech], params.loop, params.mix, None)
-        return plivo_response({"message": "speak started"}, 202)
+        return _start(call, "speak", [speech], params.loop, params.mix, None)
 
     return await async_api.respond(voice, ctx, params, start, "speak started")
 

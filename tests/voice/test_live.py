@@ -11,7 +11,7 @@ import pytest
 from plivo import exceptions, plivoxml
 
 from tests.helpers import assert_plivo_shape
-from tests.voice.conftest import Sim, kinds
+from tests.voice.conftest import Sim, kinds, still_clock  # noqa: F401  (still_clock: kept importable from here)
 from tests.voice.customer_app import CustomerApp
 
 CALLER = "14155550299"

@@ -103,9 +103,11 @@ class SimNetwork(Network):
             log.exception("simulated phone %s failed", leg.phone)
 
     async def _until_answer(self, leg: SimLeg, script: list[CallStep]) -> list[CallStep] | None:
-        """Ring, reject or answer as the script says; the steps left once answered (None: ended)."""
-        leg.far_end_ringing()
-        leg.log("call", state="ringing")
+        """Ring, reject or answer as the script says; the steps left once answered (None: ended).
+        A script that starts with ``early_media`` goes straight to 183, without ringing first."""
+        if not (script and isinstance(script[0], EarlyMedia)):
+            leg.far_end_ringing()
+            leg.log("call", state="ringing")
         ring = 0.0
         rang = False
         for index, step in enumerate(script):
