@@ -120,8 +120,9 @@ class CallLeg(ABC):
     that happens; :attr:`ended` resolves with an :class:`Ended` (and only once).
 
     An inbound leg may also say what its signalling carried: the number the call was diverted
-    from (SIP Diversion) and the caller's STIR/SHAKEN attestation (``A``/``B``/``C``; empty when
-    the call was not signed)."""
+    from (SIP Diversion), the caller's STIR/SHAKEN attestation (``A``/``B``/``C``; empty when
+    the call was not signed), and the custom ``X-PH-`` headers a SIP caller sent (names without
+    the prefix)."""
 
     uuid: str
     direction: str  # "inbound" | "outbound", as Plivo names it from the platform's side
@@ -130,6 +131,7 @@ class CallLeg(ABC):
     caller_name: str
     forwarded_from: str = ""
     stir_attestation: str = ""
+    custom_headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, uuid: str, direction: str, from_: str, to: str, caller_name: str = ""):
         loop = asyncio.get_running_loop()

@@ -74,9 +74,18 @@ def test_default_number_app_and_endpoint_app(sim: Sim, customer: CustomerApp) ->
     created = sim.http.post(f"/v1/Account/{sim.account.auth_id}/Endpoint/",
                             json={"username": "desk", "password": "secret123", "alias": "Desk", "app_id": app_id})
     username = created.json()["username"]
-    sim.call(f"endpoint:{username}", "14155550404")
+    sip_uri = sim.http.get(f"/v1/Account/{sim.account.auth_id}/Endpoint/{created.json()['endpoint_id']}/").json()["sip_uri"]
+    response = sim.http.post("/_sim/calls", json={"from": f"endpoint:{username}", "to": "14155550404",
+                                                  "sip_headers": {"Ticket": "T123", "Queue": "vip"}})
+    assert response.status_code == 201, response.text
     got = customer.wait_for("/endpoint")[0].params
-    assert got["From"] == f"endpoint:{username}" and got["Direction"] == "inbound"
+    assert got["From"] == sip_uri and got["Direction"] == "inbound"  # an endpoint calls as its SIP URI
+    assert got["X-PH-Ticket"] == "T123" and got["X-PH-Queue"] == "vip"
+    assert sim.log(f"endpoint:{username}")[0]["from"] == sip_uri
+    for bad in ({"from": "14155550403", "sip_headers": {"Ticket": "1"}},  # a phone number sends no SIP headers
+                {"from": f"endpoint:{username}", "sip_headers": {"Bad-Name": "1"}}):
+        refused = sim.http.post("/_sim/calls", json={"to": "14155550404", **bad})
+        assert refused.status_code == 400 and "sip_headers" in refused.json()["error"], refused.text
 
 
 def test_unknown_destination_and_number_without_app(sim: Sim, customer: CustomerApp) -> None:

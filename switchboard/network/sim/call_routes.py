@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from switchboard.accounts.auth import AccountRecord, authenticate_main
 from switchboard.core.clock import VirtualClock
@@ -18,6 +18,7 @@ from switchboard.network.sim.phones import CallStep
 router = APIRouter(prefix="/_sim", tags=["Simulator (Switchboard extension)"], responses=ERROR_RESPONSES)
 
 Main = Annotated[AccountRecord, Depends(authenticate_main)]
+HeaderPart = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
 Address = Annotated[str, StringConstraints(min_length=1, max_length=256,
                                            pattern=r"^(\+?[0-9]{3,20}|sip:[A-Za-z0-9_.+\-]+@[A-Za-z0-9.\-]+(:[0-9]+)?|endpoint:[A-Za-z0-9_.\-]+)$")]
 
@@ -32,6 +33,15 @@ class SimCall(BaseModel):
     caller_name: Annotated[str, StringConstraints(max_length=50, pattern=r"^[^\x00]*$")] = ""
     forwarded_from: Address | None = Field(None, description="The number the call was diverted from (SIP Diversion).")
     stir_attestation: Literal["A", "B", "C"] | None = Field(None, description="The caller's STIR/SHAKEN attestation; none: unsigned.")
+    sip_headers: dict[HeaderPart, HeaderPart] = Field(
+        default_factory=dict, max_length=20,
+        description="Custom headers a calling endpoint sends (name without X-PH-: value); letters and digits.")
+
+    @model_validator(mode="after")
+    def _headers_from_endpoints(self) -> "SimCall":
+        if self.sip_headers and not self.from_.startswith(("endpoint:", "sip:")):
+            raise ValueError("sip_headers: only a calling endpoint (SIP) sends custom headers")
+        return self
     script: list[CallStep] = Field(default_factory=list, max_length=1000)
 
 
@@ -59,8 +69,11 @@ async def place_call(request: Request, _main: Main) -> Response:
     spec: SimCall = _parse(SimCall, await read_params(request))
     network: SimNetwork = request.app.state.sim_network
     to = _number(spec.to)
-    leg = await network.place_call(_number(spec.from_), to, spec.script, spec.caller_name,
-                                   _number(spec.forwarded_from or ""), spec.stir_attestation or "")
+    caller = _number(spec.from_)
+    if caller.startswith("endpoint:"):  # an endpoint calls as its SIP URI, as Plivo's From says
+        caller = f"sip:{caller.removeprefix('endpoint:')}@{request.app.state.settings.resolved_sip_domain}"
+    leg = await network.place_call(caller, to, spec.script, spec.caller_name,
+                                   _number(spec.forwarded_from or ""), spec.stir_attestation or "", spec.sip_headers)
     return plivo_response({"call_uuid": leg.uuid, "from": leg.from_, "to": leg.to, "message": "call placed"}, 201)
 
 

@@ -73,15 +73,17 @@ class SimNetwork(Network):
         return outbound
 
     async def place_call(self, from_: str, to: str, script: list[CallStep], caller_name: str = "",
-                         forwarded_from: str = "", stir_attestation: str = "") -> SimLeg:
+                         forwarded_from: str = "", stir_attestation: str = "",
+                         custom_headers: dict[str, str] | None = None) -> SimLeg:
         """A simulated phone calls ``to`` (a platform number or ``sip:`` endpoint URI); the leg is
         handed to the engine (``on_incoming``) and the caller's script runs once it is answered.
-        ``forwarded_from`` and ``stir_attestation`` are what its signalling presents (a diversion,
-        a STIR/SHAKEN attestation)."""
+        ``forwarded_from``, ``stir_attestation`` and ``custom_headers`` are what its signalling
+        presents (a diversion, a STIR/SHAKEN attestation, ``X-PH-`` headers)."""
         address = phone_for(from_)
         leg = SimLeg(self.clock, self.book, address, uuid=new_uuid(), direction="inbound",
                      from_=from_, to=to, caller_name=caller_name)
         leg.forwarded_from, leg.stir_attestation = forwarded_from, stir_attestation
+        leg.custom_headers = tuple((custom_headers or {}).items())
         leg.log("call", direction="outgoing", state="dialing", **{"from": from_, "to": to})
         leg.far_end_task = asyncio.create_task(self._calling_phone(leg, script), name=f"sim-caller-{leg.uuid}")
         if self.on_incoming is None:
