@@ -21,12 +21,16 @@ from fastapi import Response
 from switchboard.accounts.auth import AuthContext
 from switchboard.core.errors import PlivoError
 from switchboard.core.ids import new_api_id
-from switchboard.core.responses import JSONResponse
+from switchboard.core.responses import JSONResponse, Message
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.schemas import AsyncRequest
 
 log = logging.getLogger("switchboard.voice")
 SPAWNED = "async api spawned"
+# For the routes' OpenAPI: what an operation answers in asynchronous mode.
+SPAWNED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    202: {"model": Message, "description": "With callback_url: accepted, the result is posted there later"},
+}
 
 
 Operation = Callable[[], Awaitable[Response]]

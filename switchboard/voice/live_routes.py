@@ -24,7 +24,7 @@ from switchboard.voice.elements import AttributeError_, language, voice as check
 from switchboard.voice.routes import AsyncBody, Engine
 from switchboard.voice.schemas import AsyncRequest, CallDigits, CallPlay, CallSpeak
 
-router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses={**ERROR_RESPONSES, **async_api.SPAWNED_RESPONSE})
 
 Ctx = Annotated[AuthContext, Depends(authenticate)]
 FOREVER = 10_000

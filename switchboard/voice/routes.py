@@ -15,7 +15,7 @@ from switchboard.voice import async_api, causes, service
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.schemas import AsyncRequest, CallCreate, CallFired, CallGet, CallList, CallObject, CallTransfer
 
-router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses={**ERROR_RESPONSES, **async_api.SPAWNED_RESPONSE})
 
 Ctx = Annotated[AuthContext, Depends(authenticate)]
 
