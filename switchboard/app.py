@@ -112,7 +112,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.messaging.start()
     await app.state.clock.start()
     app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, app.state.sim_network,
-                                  app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None))
+                                  app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
+                                  outbound_cps=settings.outbound_cps)
     try:
         yield
     finally:

@@ -32,6 +32,7 @@ def serve(
     connectors: Annotated[
         Optional[Path], typer.Option(help="TOML file of carrier connectors (SMPP, HTTP) and messaging routes; see docs/messaging.md.")
     ] = None,
+    outbound_cps: Annotated[int, typer.Option(help="Outbound API calls started per second per main account; more are queued.", min=1)] = 2,
     webhook_log_retention_hours: Annotated[float, typer.Option(help="Keep webhook debug-log entries this long.")] = 72.0,
     webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications in flight to one host at a time.")] = 16,
     webhook_ca_file: Annotated[Optional[str], typer.Option(help="PEM file of CAs to trust for https webhook URLs.")] = None,
@@ -50,7 +51,8 @@ def serve(
         raise typer.Exit(2) from None
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
-        clock=clock, sms_mps=rates, connectors_file=connectors, webhook_log_retention_hours=webhook_log_retention_hours,
+        clock=clock, sms_mps=rates, connectors_file=connectors, outbound_cps=outbound_cps,
+        webhook_log_retention_hours=webhook_log_retention_hours,
         webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
     )
     if connectors is not None:

@@ -29,6 +29,8 @@ class Settings:
     connectors_file: Path | None = None
     """TOML file of carrier connectors and messaging routes (see ``network/registry.py``)."""
     sms_mps: dict[str, float] = field(default_factory=dict)
+    outbound_cps: int = 2
+    """Outbound API calls started per second per main account (Plivo's default is 2); more wait queued."""
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 
     def credentials_problem(self) -> str | None:

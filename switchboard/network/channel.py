@@ -63,12 +63,25 @@ Media = Speech | Audio | Silence | Beep
 
 @dataclass(frozen=True)
 class Utterance:
-    """Something the far end said, as recognised: the text, the recogniser's confidence (0..1)
-    and how long it spoke."""
+    """Something the far end said, as recognised: the text, the recogniser's confidence (0..1),
+    how long it spoke, and the language it spoke (BCP 47; "" when unknown)."""
 
     text: str
     confidence: float
     seconds: float
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How speech is to be recognised (GetInput): phrases to favour, the language expected, the
+    recognition model (``default``, ``command_and_search``, ``phone_call``), and who wants the
+    interim results while the far end is still speaking."""
+
+    hints: tuple[str, ...] = ()
+    language: str = "en-US"
+    model: str = "default"
+    interim: Callable[[Utterance], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,13 +117,21 @@ class OriginateRequest:
 
 class CallLeg(ABC):
     """One call leg. Futures: :attr:`ringing`, :attr:`early_media`, :attr:`answered` resolve when
-    that happens; :attr:`ended` resolves with an :class:`Ended` (and only once)."""
+    that happens; :attr:`ended` resolves with an :class:`Ended` (and only once).
+
+    An inbound leg may also say what its signalling carried: the number the call was diverted
+    from (SIP Diversion), the caller's STIR/SHAKEN attestation (``A``/``B``/``C``; empty when
+    the call was not signed), and the custom ``X-PH-`` headers a SIP caller sent (names without
+    the prefix)."""
 
     uuid: str
     direction: str  # "inbound" | "outbound", as Plivo names it from the platform's side
     from_: str
     to: str
     caller_name: str
+    forwarded_from: str = ""
+    stir_attestation: str = ""
+    custom_headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, uuid: str, direction: str, from_: str, to: str, caller_name: str = ""):
         loop = asyncio.get_running_loop()
@@ -179,8 +200,9 @@ class CallLeg(ABC):
         """Forget what the far end said so far."""
 
     @abstractmethod
-    async def next_utterance(self, timeout: float | None, hints: list[str]) -> Utterance | None:
-        """The next complete utterance of the far end, or None (timeout or end of leg)."""
+    async def next_utterance(self, timeout: float | None, recognition: Recognition) -> Utterance | None:
+        """The next complete utterance of the far end as ``recognition`` hears it, or None (timeout
+        or end of leg). Speech in a language the recogniser does not expect is not recognised."""
 
     @abstractmethod
     async def wait_for_silence(self, min_silence: float, timeout: float) -> bool:

@@ -15,6 +15,9 @@ from switchboard.voice.causes import Cause
 
 SESSION_TIME = "%Y-%m-%d %H:%M:%S.%f"
 CALLBACK_TIME = "%Y-%m-%d %H:%M:%S"
+NOT_APPLICABLE = "Not Applicable"
+# What Plivo reports of a signed inbound call: full attestation verifies the caller ID.
+STIR_VERIFICATION = {"A": "Verified", "B": "Not Verified", "C": "Not Verified"}
 
 
 @dataclass
@@ -79,6 +82,9 @@ class LiveCall:
     overlays: dict[str, "asyncio.Task[None]"] = field(default_factory=dict)
     finished: "asyncio.Future[None] | None" = None
     fetches: int = 0
+    queued_for: float = 0.0  # seconds the outbound CPS limit held the call back
+    forwarded_from: str = ""  # inbound: the number the call was diverted from
+    stir_attestation: str = ""  # inbound: the caller's STIR/SHAKEN attestation (A/B/C), "" if unsigned
 
     @property
     def owner(self) -> str:
@@ -118,7 +124,10 @@ class LiveCall:
         if self.direction == "outbound":
             params.update(RequestUUID=self.request_uuid, ALegUUID=self.call_uuid, ALegRequestUUID=self.request_uuid)
         else:
-            params.update(STIRVerification="Not Applicable")
+            params.update(STIRVerification=STIR_VERIFICATION.get(self.stir_attestation, NOT_APPLICABLE),
+                          STIRAttestation=self.stir_attestation or NOT_APPLICABLE)
+        if self.forwarded_from:
+            params["ForwardedFrom"] = self.forwarded_from
         for name, value in self.options.sip_headers.items():
             params[f"X-PH-{name}"] = value
         if self.machine is not None and self.options.machine_detection and not self.urls.machine_detection_url:

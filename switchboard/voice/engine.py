@@ -22,6 +22,7 @@ from switchboard.voice.call import CallOptions, CallUrls, LiveCall
 from switchboard.voice.causes import Cause
 from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
+from switchboard.voice.pace import DEFAULT_OUTBOUND_CPS, OutboundPace
 from switchboard.voice.records import complete_record, insert_record
 from switchboard.numbers.service import number_for_routing
 from switchboard.voice.routing import route_inbound
@@ -32,8 +33,10 @@ log = logging.getLogger("switchboard.voice")
 
 class VoiceEngine:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
-                 network: Network, credentials: CredentialCache, messaging: Callable[[], Any] = lambda: None):
+                 network: Network, credentials: CredentialCache, messaging: Callable[[], Any] = lambda: None,
+                 outbound_cps: int = DEFAULT_OUTBOUND_CPS):
         self.sessionmaker, self.clock, self.webhooks, self.network = sessionmaker, clock, webhooks, network
+        self.pace = OutboundPace(clock, outbound_cps)
         self.credentials = credentials
         self.messaging = messaging
         self.audio = AudioFetcher(clock)
@@ -70,10 +73,12 @@ class VoiceEngine:
     # --- outbound ------------------------------------------------------------------------------
 
     async def originate(self, calls: list[LiveCall]) -> None:
-        """Record ``calls`` (durably, before the API answers) and start placing them."""
+        """Record ``calls`` (durably, before the API answers) and start placing them, each when the
+        account's calls-per-second limit lets it (until then it is ``queued``)."""
         await insert_record(self.sessionmaker, calls)
         for call in calls:
             self._register(call)
+            call.queued_for = self.pace.delay(call.account_id)
             call.task = asyncio.create_task(self._outbound(call), name=f"call-{call.call_uuid}")
 
     def _register(self, call: LiveCall) -> None:
@@ -82,6 +87,10 @@ class VoiceEngine:
         self.requests[call.request_uuid] = call
 
     async def _outbound(self, call: LiveCall) -> None:
+        assert call.finished is not None
+        if call.queued_for > 0 and await self.clock.wait(call.finished, call.queued_for):
+            return  # cancelled while queued
+        call.status = "ringing"  # dispatched: no longer waiting for capacity
         try:
             leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
                                                                 call.options.sip_headers, call.call_uuid))
@@ -115,9 +124,9 @@ class VoiceEngine:
         """Wait for the callee, honouring ring_timeout and hangup_on_ring; False if the call ended."""
         options = call.options
         deadline = self.clock.monotonic() + options.ring_timeout
-        await wait_any(self.clock, (leg.ringing, leg.answered, leg.ended), options.ring_timeout)
+        await wait_any(self.clock, (leg.ringing, leg.early_media, leg.answered, leg.ended), options.ring_timeout)
         cutoff = deadline
-        if leg.ringing.done() and not leg.ended.done():
+        if (leg.ringing.done() or leg.early_media.done()) and not leg.ended.done():  # 180 or straight to 183
             if not leg.answered.done():
                 call.status = "ringing"
             if call.urls.ring_url:
@@ -181,8 +190,10 @@ class VoiceEngine:
                 fallback_method=app.fallback_method, hangup_url=app.hangup_url, hangup_method=app.hangup_method,
             ) if app else CallUrls()
             call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
-                            leg.caller_name, urls, CallOptions(), self.clock, self.clock.now(), route.bill_rate,
-                            status="ringing", leg=leg)
+                            leg.caller_name, urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
+                            self.clock.now(), route.bill_rate,
+                            status="ringing", leg=leg, forwarded_from=leg.forwarded_from,
+                            stir_attestation=leg.stir_attestation)
             with self.clock.busy():
                 await insert_record(self.sessionmaker, [call])
             self._register(call)
@@ -219,7 +230,11 @@ class VoiceEngine:
             call.document_task = asyncio.create_task(Interpreter(self, call).run(*target), name=f"xml-{call.call_uuid}")
             await asyncio.wait([call.document_task, leg.ended], return_when=asyncio.FIRST_COMPLETED)
             target = None
-            if call.pending_transfer is not None:
+            failed = call.document_task.done() and not call.document_task.cancelled() and call.document_task.exception()
+            if failed:
+                log.error("call %s: running its XML failed", call.call_uuid, exc_info=failed)
+                await self.finish(call, causes.INTERNAL_ERROR, causes.ERROR)
+            elif call.pending_transfer is not None:
                 await asyncio.gather(call.document_task, return_exceptions=True)
                 transfer_url, transfer_method = call.pending_transfer
                 call.pending_transfer = None

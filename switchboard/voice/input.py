@@ -8,8 +8,9 @@ makes no request and runs the next element).
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from switchboard.network.channel import Beep, Interrupt, Utterance
+from switchboard.network.channel import Beep, Interrupt, Recognition, Utterance
 from switchboard.voice.document import Node
+from switchboard.voice.profanity import mask
 from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
@@ -64,14 +65,14 @@ async def get_digits(interp: "Interpreter", node: Node, base: str) -> dict[str, 
     return None
 
 
-async def _first_input(interp: "Interpreter", node: Node, timeout: float) -> tuple[str, Any] | None:
+async def _first_input(interp: "Interpreter", node: Node, base: str, timeout: float) -> tuple[str, Any] | None:
     """Race the first key against the first utterance; whichever comes first within ``timeout``."""
     leg = interp.leg
     waiting: dict[asyncio.Task[Any], str] = {}
     if "dtmf" in node["inputType"]:
         waiting[asyncio.create_task(leg.next_digit(timeout))] = "dtmf"
     if "speech" in node["inputType"]:
-        waiting[asyncio.create_task(leg.next_utterance(timeout, node["hints"]))] = "speech"
+        waiting[asyncio.create_task(leg.next_utterance(timeout, _recognition(interp, node, base)))] = "speech"
     winner: tuple[str, Any] | None = None
     try:
         while waiting and winner is None:
@@ -94,7 +95,7 @@ async def get_input(interp: "Interpreter", node: Node, base: str) -> dict[str, A
     await _prompts(interp, node, base, Interrupt(digits="dtmf" in kinds, speech="speech" in kinds))
     if not leg.is_up:
         return None
-    first = await _first_input(interp, node, float(node["executionTimeout"]))
+    first = await _first_input(interp, node, base, float(node["executionTimeout"]))
     if first is None:
         return None
     kind, value = first
@@ -106,26 +107,27 @@ async def get_input(interp: "Interpreter", node: Node, base: str) -> dict[str, A
         return {"InputType": "dtmf", "Digits": digits, "Speech": "", "SpeechConfidenceScore": "0",
                 "BilledAmount": "0.00000"}
     utterance: Utterance = value
-    await _interim_results(interp, node, base, utterance)
-    return {"InputType": "speech", "Digits": "", "Speech": utterance.text,
+    text = mask(utterance.text) if node["profanityFilter"] else utterance.text
+    return {"InputType": "speech", "Digits": "", "Speech": text,
             "SpeechConfidenceScore": f"{utterance.confidence:.2f}", "BilledAmount": "0.00000"}
 
 
-async def _interim_results(interp: "Interpreter", node: Node, base: str, utterance: Utterance) -> None:
-    """``interimSpeechResultsCallback``: one notification per word as the recogniser firms up."""
+def _recognition(interp: "Interpreter", node: Node, base: str) -> Recognition:
+    """GetInput's recogniser settings; with ``interimSpeechResultsCallback``, each interim result
+    (the caller still speaking) is posted there: ``StableSpeech`` (the words so far but the last),
+    ``UnstableSpeech`` (the last, which may still change), ``Stability``, ``SequenceNumber``."""
     url = node["interimSpeechResultsCallback"]
-    if not url:
-        return
-    words = utterance.text.split()
-    items = []
-    for index in range(1, len(words) + 1):
-        params = interp.call.params(
-            StableSpeech=" ".join(words[:index - 1]), UnstableSpeech=words[index - 1],
-            Stability=f"{index / len(words):.2f}", SequenceNumber=str(index),
-        )
-        items.append((resolve_url(url, base), params))
-    if items:
-        with interp.clock.busy():
-            await interp.engine.webhooks.notify_many(items, account=interp.call.owner,
-                                                     method=node["interimSpeechResultsCallbackMethod"],
-                                                     event="call.interim_speech")
+    sequence = 0
+
+    def interim(partial: Utterance) -> None:
+        nonlocal sequence
+        sequence += 1
+        text = mask(partial.text) if node["profanityFilter"] else partial.text
+        *stable, unstable = text.split() or [""]
+        params = interp.call.params(StableSpeech=" ".join(stable), UnstableSpeech=unstable,
+                                    Stability=f"{partial.confidence:.2f}", SequenceNumber=str(sequence))
+        interp.engine.spawn(interp.engine.notify(interp.call, resolve_url(url, base), params,
+                                                 node["interimSpeechResultsCallbackMethod"], "call.interim_speech"),
+                            f"interim-{interp.call.call_uuid}-{sequence}")
+
+    return Recognition(tuple(node["hints"]), node["language"], node["speechModel"], interim if url else None)

@@ -29,9 +29,10 @@ MAX_IDLE_REDIRECTS = 20
 class Goto(Exception):
     """Replace the current document with the one at ``url``."""
 
-    def __init__(self, url: str, method: str, kind: str, params: dict[str, Any] | None = None):
+    def __init__(self, url: str, method: str, kind: str, params: dict[str, Any] | None = None,
+                 unlogged: frozenset[str] = frozenset()):
         super().__init__(url)
-        self.url, self.method, self.kind, self.params = url, method, kind, params or {}
+        self.url, self.method, self.kind, self.params, self.unlogged = url, method, kind, params or {}, unlogged
 
 
 class CallOver(Exception):
@@ -82,6 +83,7 @@ class Interpreter:
             result = await self.engine.webhooks.fetch(
                 target.url, call.params(**extra), account=call.owner, method=target.method, fallback_url=fallback or None,
                 fallback_method=call.urls.fallback_method, base_url=base, event=f"call.{target.kind}",
+                unlogged=target.unlogged,
             )
         if not self.leg.is_up:
             return None
@@ -219,7 +221,9 @@ class Interpreter:
         if params is None or not node["action"] or not self.leg.is_up:
             return
         url = resolve_url(node["action"], base)
+        unlogged = frozenset() if node["log"] else frozenset({"Digits", "Speech"})  # log="false": not in the debug log
         if node["redirect"]:
-            raise Goto(url, node["method"], "action", params)
+            raise Goto(url, node["method"], "action", params, unlogged)
         asyncio.create_task(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
-                                                       method=node["method"], check=None, event="call.action"))
+                                                       method=node["method"], check=None, event="call.action",
+                                                       unlogged=unlogged))

@@ -16,14 +16,15 @@ from switchboard.core.params import body, openapi_body
 from switchboard.core.http import API_PREFIX
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.network.channel import Audio, Media, Speech
-from switchboard.voice import service
+from switchboard.voice import async_api, service
 from switchboard.voice.audio import AudioError
 from switchboard.voice.call import LiveCall
+from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.elements import AttributeError_, language, voice as check_voice
-from switchboard.voice.routes import Engine
-from switchboard.voice.schemas import CallDigits, CallPlay, CallSpeak
+from switchboard.voice.routes import AsyncBody, Engine
+from switchboard.voice.schemas import AsyncRequest, CallDigits, CallPlay, CallSpeak
 
-router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix=API_PREFIX, tags=["Call"], responses={**ERROR_RESPONSES, **async_api.SPAWNED_RESPONSE})
 
 Ctx = Annotated[AuthContext, Depends(authenticate)]
 FOREVER = 10_000
@@ -36,7 +37,8 @@ def _answered(call: LiveCall, legs: str) -> None:
         raise ValidationError(f"call {call.call_uuid} is not answered yet")
 
 
-def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> None:
+def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> Response:
+    """Play or speak over the call; the answer says "<kind> started"."""
     assert call.leg is not None
     previous = call.overlays.pop(kind, None)
     if previous is not None:
@@ -51,62 +53,71 @@ def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool,
             task.cancel()
 
         asyncio.create_task(cut(), name=f"{kind}-length-{call.call_uuid}")
+    return plivo_response({"message": f"{kind} started"}, 202)
 
 
-def _stop(call: LiveCall, kind: str) -> None:
-    task = call.overlays.pop(kind, None)
+async def _stop(voice: VoiceEngine, ctx: AuthContext, call_uuid: str, kind: str) -> Response:
+    task = service.live_call(voice, ctx, call_uuid).overlays.pop(kind, None)
     if task is not None:
         task.cancel()
+    return no_content()
 
 
 @router.post("/Call/{call_uuid}/Play/", status_code=202, response_model=Message, summary="Play audio on a live call",
              openapi_extra=openapi_body(CallPlay))
 async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPlay, Depends(body(CallPlay))]) -> Response:
-    call = service.live_call(voice, ctx, call_uuid)
-    _answered(call, params.legs)
-    media: list[Media] = []
-    for url in [u.strip() for u in params.urls.split(",") if u.strip()]:
-        if not url.lower().startswith(("http://", "https://")):
-            raise ValidationError(f"urls: {url!r} is not an http(s) URL")
-        try:
-            media.append(Audio(url, await voice.audio.seconds(url)))
-        except AudioError as exc:
-            raise ValidationError(f"urls: {exc}") from None
-    _start(call, "play", media, params.loop, params.mix, params.length)
-    return plivo_response({"message": "play started"}, 202)
+    async def start() -> Response:
+        call = service.live_call(voice, ctx, call_uuid)
+        _answered(call, params.legs)
+        media: list[Media] = []
+        for url in [u.strip() for u in params.urls.split(",") if u.strip()]:
+            if not url.lower().startswith(("http://", "https://")):
+                raise ValidationError(f"urls: {url!r} is not an http(s) URL")
+            try:
+                media.append(Audio(url, await voice.audio.seconds(url)))
+            except AudioError as exc:
+                raise ValidationError(f"urls: {exc}") from None
+        return _start(call, "play", media, params.loop, params.mix, params.length)
+
+    return await async_api.respond(voice, ctx, params, start, "play started")
 
 
-@router.delete("/Call/{call_uuid}/Play/", status_code=204, response_class=Response, summary="Stop playing audio")
-async def stop_play(ctx: Ctx, voice: Engine, call_uuid: str) -> Response:
-    _stop(service.live_call(voice, ctx, call_uuid), "play")
-    return no_content()
+@router.delete("/Call/{call_uuid}/Play/", status_code=204, response_class=Response, summary="Stop playing audio",
+               openapi_extra=openapi_body(AsyncRequest, required=False))
+async def stop_play(ctx: Ctx, voice: Engine, call_uuid: str, params: AsyncBody) -> Response:
+    return await async_api.respond(voice, ctx, params, lambda: _stop(voice, ctx, call_uuid, "play"), "play stopped")
 
 
 @router.post("/Call/{call_uuid}/Speak/", status_code=202, response_model=Message, summary="Speak text on a live call",
              openapi_extra=openapi_body(CallSpeak))
 async def speak(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallSpeak, Depends(body(CallSpeak))]) -> Response:
-    call = service.live_call(voice, ctx, call_uuid)
-    _answered(call, params.legs)
-    try:
-        speech = Speech(params.text, check_voice(params.voice), language(params.language))
-    except AttributeError_ as exc:
-        raise ValidationError(f"voice/language: {exc}") from None
-    _start(call, "speak", [speech], params.loop, params.mix, None)
-    return plivo_response({"message": "speak started"}, 202)
+    async def start() -> Response:
+        call = service.live_call(voice, ctx, call_uuid)
+        _answered(call, params.legs)
+        try:
+            speech = Speech(params.text, check_voice(params.voice), language(params.language))
+        except AttributeError_ as exc:
+            raise ValidationError(f"voice/language: {exc}") from None
+        return _start(call, "speak", [speech], params.loop, params.mix, None)
+
+    return await async_api.respond(voice, ctx, params, start, "speak started")
 
 
-@router.delete("/Call/{call_uuid}/Speak/", status_code=204, response_class=Response, summary="Stop speaking")
-async def stop_speak(ctx: Ctx, voice: Engine, call_uuid: str) -> Response:
-    _stop(service.live_call(voice, ctx, call_uuid), "speak")
-    return no_content()
+@router.delete("/Call/{call_uuid}/Speak/", status_code=204, response_class=Response, summary="Stop speaking",
+               openapi_extra=openapi_body(AsyncRequest, required=False))
+async def stop_speak(ctx: Ctx, voice: Engine, call_uuid: str, params: AsyncBody) -> Response:
+    return await async_api.respond(voice, ctx, params, lambda: _stop(voice, ctx, call_uuid, "speak"), "speak stopped")
 
 
 @router.post("/Call/{call_uuid}/DTMF/", status_code=202, response_model=Message, summary="Send digits on a live call",
              openapi_extra=openapi_body(CallDigits))
 async def send_digits(ctx: Ctx, voice: Engine, call_uuid: str,
                       params: Annotated[CallDigits, Depends(body(CallDigits))]) -> Response:
-    call = service.live_call(voice, ctx, call_uuid)
-    _answered(call, params.leg)
-    assert call.leg is not None
-    voice.spawn(call.leg.send_digits(params.digits), f"dtmf-{call_uuid}")
-    return plivo_response({"message": "digits sent"}, 202)
+    async def send() -> Response:
+        call = service.live_call(voice, ctx, call_uuid)
+        _answered(call, params.leg)
+        assert call.leg is not None
+        voice.spawn(call.leg.send_digits(params.digits), f"dtmf-{call_uuid}")
+        return plivo_response({"message": "digits sent"}, 202)
+
+    return await async_api.respond(voice, ctx, params, send, "digits sent")

@@ -33,7 +33,15 @@ class VoiceParams(Params):
         return data
 
 
-class CallCreate(VoiceParams):
+class AsyncRequest(VoiceParams):
+    """``callback_url``/``callback_method``: every voice operation accepts them (Plivo's
+    asynchronous mode, see voice/async_api.py); the whole body of the DELETEs."""
+
+    callback_url: Url = Field("", description="Answer at once and post the result here (async API).")
+    callback_method: HttpMethod = "POST"
+
+
+class CallCreate(AsyncRequest):
     from_: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(alias="from", description="Caller ID.")
     to: Annotated[str, StringConstraints(min_length=1, max_length=100_000)] = Field(
         description="Destination number or sip: URI; several separated by < make independent calls."
@@ -114,7 +122,7 @@ def _when(value: str) -> datetime:
     raise ValueError("must be YYYY-MM-DD HH:MM[:SS[.ffffff]]")
 
 
-class CallList(PageParams, VoiceParams):
+class CallList(PageParams, AsyncRequest):
     subaccount: str | None = None
     call_direction: Literal["inbound", "outbound"] | None = None
     from_number: str | None = Field(None, max_length=256)
@@ -154,11 +162,11 @@ class CallList(PageParams, VoiceParams):
         return {op: _when(value) for op, value in found.items() if value is not None}
 
 
-class CallGet(Params):
+class CallGet(AsyncRequest):
     status: str | None = None
 
 
-class CallTransfer(VoiceParams):
+class CallTransfer(AsyncRequest):
     legs: Literal["aleg", "bleg", "both"] = "aleg"
     aleg_url: Url = ""
     aleg_method: HttpMethod = "POST"
@@ -169,7 +177,7 @@ class CallTransfer(VoiceParams):
 Legs = Literal["aleg", "bleg", "both"]
 
 
-class CallPlay(VoiceParams):
+class CallPlay(AsyncRequest):
     urls: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
     length: int | None = Field(None, ge=1, le=86_400)
     legs: Legs = "aleg"
@@ -177,7 +185,7 @@ class CallPlay(VoiceParams):
     mix: bool = True
 
 
-class CallSpeak(VoiceParams):
+class CallSpeak(AsyncRequest):
     text: Annotated[str, StringConstraints(min_length=1, max_length=3000)]
     voice: str = "WOMAN"
     language: str = "en-US"
@@ -187,7 +195,7 @@ class CallSpeak(VoiceParams):
     type: str | None = None
 
 
-class CallDigits(VoiceParams):
+class CallDigits(AsyncRequest):
     digits: Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[0-9*#A-Da-dwW]+$")]
     leg: Literal["aleg", "bleg"] = "aleg"
 

@@ -145,18 +145,22 @@ class Webhooks:
         base_url: str | None = None,
         check: BodyCheck | None = expect_plivo_xml,
         event: str = "",
+        unlogged: frozenset[str] = frozenset(),
     ) -> FetchResult:
         """Request ``url`` and wait for its document. ``account`` is the auth_id of the (sub)account
         that owns the call; ``base_url`` resolves a relative ``url``; ``check`` judges the body
         (``None``: any 2xx will do). When the URL fails — unreachable, non-2xx, or a body the
-        check refuses — ``fallback_url`` is fetched with the same parameters."""
+        check refuses — ``fallback_url`` is fetched with the same parameters. Parameters named in
+        ``unlogged`` are sent but left out of the debug log (GetDigits/GetInput ``log="false"``)."""
         owner = await self._account(account)
         request_id = new_uuid()
         payload = normalize_params(params)
-        result = await self._fetch_one(owner, request_id, url, method, base_url, payload, check, event)
+        logged = {key: value for key, value in payload.items() if key not in unlogged}
+        result = await self._fetch_one(owner, request_id, url, method, base_url, payload, check, event, logged)
         if not result.ok and fallback_url:
             first_error = result.error
-            result = await self._fetch_one(owner, request_id, fallback_url, fallback_method, base_url, payload, check, event)
+            result = await self._fetch_one(owner, request_id, fallback_url, fallback_method, base_url, payload, check,
+                                           event, logged)
             result.fallback_used, result.primary_error = True, first_error
         return result
 
@@ -273,12 +277,13 @@ class Webhooks:
                                           cap=cap, cap_is_error=cap_is_error, deadline=deadline)
 
     async def _fetch_one(self, owner: AccountRecord, request_id: str, url: str, method: str, base_url: str | None,
-                         payload: dict[str, list[str]], check: BodyCheck | None, event: str) -> FetchResult:
+                         payload: dict[str, list[str]], check: BodyCheck | None, event: str,
+                         logged: dict[str, list[str]]) -> FetchResult:
         try:
             found = target(url, method, base_url=base_url)
         except InvalidUrl as exc:
             failed = Attempt(url=url, method=method.upper(), started=self._clock.now()).fail(Failure.INVALID_URL, str(exc))
-            self._log(owner, "fetch", event, request_id, 1, url, method.upper(), payload, failed, "failed")
+            self._log(owner, "fetch", event, request_id, 1, url, method.upper(), logged, failed, "failed")
             return _result(failed, request_id, 1)
         deadline = time.monotonic() + found.policy.total_ms / 1000
         tries = 1 + found.policy.retries
@@ -293,7 +298,7 @@ class Webhooks:
                 retry = (not attempt.ok and number < tries and found.policy.retries_on(attempt.failure.value)
                          and deadline - time.monotonic() > self.config.fetch_retry_pause_seconds)
                 outcome = "success" if attempt.ok else "retrying" if retry else "failed"
-                self._log(owner, "fetch", event, request_id, number, found.url, found.method, payload, attempt, outcome)
+                self._log(owner, "fetch", event, request_id, number, found.url, found.method, logged, attempt, outcome)
                 if not retry:
                     break
                 await asyncio.sleep(self.config.fetch_retry_pause_seconds)

@@ -88,6 +88,24 @@ class Sim:
         return response.json()["app_id"]
 
 
+def clock_auto(server: LiveServer, on: bool) -> None:
+    """Let the virtual clock jump ahead when every call waits (on), or hold it to real time (off)."""
+    async def auto(app: Any, on: bool) -> None:
+        app.state.clock.auto = on
+
+    server.call(auto, on)
+
+
+@pytest.fixture
+def still_clock(voice_server: LiveServer) -> Iterator[None]:
+    """The virtual clock held to real time, so calls stay up while a test acts on them."""
+    clock_auto(voice_server, False)
+    try:
+        yield
+    finally:
+        clock_auto(voice_server, True)
+
+
 @pytest.fixture
 def sim(voice_server: LiveServer, voice_account: MainAccount) -> Iterator[Sim]:
     helper = Sim(voice_server, voice_account)

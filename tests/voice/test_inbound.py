@@ -74,9 +74,18 @@ def test_default_number_app_and_endpoint_app(sim: Sim, customer: CustomerApp) ->
     created = sim.http.post(f"/v1/Account/{sim.account.auth_id}/Endpoint/",
                             json={"username": "desk", "password": "secret123", "alias": "Desk", "app_id": app_id})
     username = created.json()["username"]
-    sim.call(f"endpoint:{username}", "14155550404")
+    sip_uri = sim.http.get(f"/v1/Account/{sim.account.auth_id}/Endpoint/{created.json()['endpoint_id']}/").json()["sip_uri"]
+    response = sim.http.post("/_sim/calls", json={"from": f"endpoint:{username}", "to": "14155550404",
+                                                  "sip_headers": {"Ticket": "T123", "Queue": "vip"}})
+    assert response.status_code == 201, response.text
     got = customer.wait_for("/endpoint")[0].params
-    assert got["From"] == f"endpoint:{username}" and got["Direction"] == "inbound"
+    assert got["From"] == sip_uri and got["Direction"] == "inbound"  # an endpoint calls as its SIP URI
+    assert got["X-PH-Ticket"] == "T123" and got["X-PH-Queue"] == "vip"
+    assert sim.log(f"endpoint:{username}")[0]["from"] == sip_uri
+    for bad in ({"from": "14155550403", "sip_headers": {"Ticket": "1"}},  # a phone number sends no SIP headers
+                {"from": f"endpoint:{username}", "sip_headers": {"Bad-Name": "1"}}):
+        refused = sim.http.post("/_sim/calls", json={"to": "14155550404", **bad})
+        assert refused.status_code == 400 and "sip_headers" in refused.json()["error"], refused.text
 
 
 def test_unknown_destination_and_number_without_app(sim: Sim, customer: CustomerApp) -> None:
@@ -166,3 +175,26 @@ def test_python_api_places_a_call(voice_server, sim: Sim, customer: CustomerApp)
     call_uuid = voice_server.call(place, number)
     got = customer.wait_for("/got")[0].params
     assert got["Digits"] == "42" and got["CallUUID"] == call_uuid
+
+
+def test_diversion_and_stir_shaken_reach_every_request(sim: Sim, customer: CustomerApp) -> None:
+    customer.route("/answer", "<Response><Speak>Hello.</Speak></Response>")
+    customer.route("/hangup", "")
+    number = sim.rent_number(sim.application(customer.url("/answer"), hangup_url=customer.url("/hangup")))
+    for caller, extra in (("14155550411", {"forwarded_from": "+14155550999", "stir_attestation": "A"}),
+                          ("14155550412", {"stir_attestation": "C"}), ("14155550413", {})):
+        response = sim.http.post("/_sim/calls", json={"from": caller, "to": number, **extra})
+        assert response.status_code == 201, response.text
+    hangups = {hit.params["From"]: hit.params for hit in customer.wait_for("/hangup", 3)}
+    answers = {hit.params["From"]: hit.params for hit in customer.requests_to("/answer")}
+    for params in (answers["14155550411"], hangups["14155550411"]):
+        assert params["ForwardedFrom"] == "14155550999"
+        assert params["STIRAttestation"] == "A" and params["STIRVerification"] == "Verified"
+    assert answers["14155550412"]["STIRAttestation"] == "C"
+    assert answers["14155550412"]["STIRVerification"] == "Not Verified"
+    unsigned = answers["14155550413"]
+    assert unsigned["STIRAttestation"] == unsigned["STIRVerification"] == "Not Applicable"
+    assert "ForwardedFrom" not in unsigned and "ForwardedFrom" not in answers["14155550412"]
+    for bad in ({"stir_attestation": "D"}, {"forwarded_from": "not a number"}):
+        response = sim.http.post("/_sim/calls", json={"from": "14155550414", "to": number, **bad})
+        assert response.status_code == 400 and "error" in response.json(), response.text

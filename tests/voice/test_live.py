@@ -5,14 +5,13 @@ that the calls stay up while the test acts on them."""
 import io
 import time
 import wave
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from plivo import exceptions, plivoxml
 
-from tests.helpers import LiveServer, assert_plivo_shape
-from tests.voice.conftest import Sim, kinds
+from tests.helpers import assert_plivo_shape
+from tests.voice.conftest import Sim, kinds, still_clock  # noqa: F401  (still_clock: kept importable from here)
 from tests.voice.customer_app import CustomerApp
 
 CALLER = "14155550299"
@@ -26,18 +25,6 @@ def wav(seconds: float, rate: int = 8000) -> bytes:
         writer.setframerate(rate)
         writer.writeframes(b"\x00\x00" * int(seconds * rate))
     return buffer.getvalue()
-
-
-@pytest.fixture
-def still_clock(voice_server: LiveServer) -> Iterator[None]:
-    async def auto(app: Any, on: bool) -> None:
-        app.state.clock.auto = on
-
-    voice_server.call(auto, False)
-    try:
-        yield
-    finally:
-        voice_server.call(auto, True)
 
 
 def hold() -> str:

@@ -135,6 +135,60 @@ def test_answer_url_failures_end_the_call_with_plivo_causes(sdk, sim: Sim, custo
     assert "not well-formed" in errors
 
 
+def test_parent_call_uuid(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:
+    hold = plivoxml.ResponseElement()
+    hold.add_wait(length=60)
+    customer.route("/hold", hold.to_string())
+    customer.route("/answer", speak("Hello"))
+    customer.route("/hangup", "")
+    parent = sdk.calls.create(from_=CALLER, to_="14155550161", answer_url=customer.url("/hold"),
+                              hangup_url=customer.url("/hangup")).request_uuid
+    customer.wait_for("/hold")
+    child = sdk.calls.create(from_=CALLER, to_="14155550162", answer_url=customer.url("/answer"),
+                             hangup_url=customer.url("/hangup"), parent_call_uuid=parent,
+                             error_if_parent_not_found=True).request_uuid
+    orphan = sdk.calls.create(from_=CALLER, to_="14155550163", answer_url=customer.url("/answer"),
+                              hangup_url=customer.url("/hangup"), parent_call_uuid="no-such-call").request_uuid
+    with pytest.raises(exceptions.ValidationError):
+        sdk.calls.create(from_=CALLER, to_="14155550164", answer_url=customer.url("/answer"),
+                         parent_call_uuid="no-such-call", error_if_parent_not_found=True)
+    with pytest.raises(exceptions.ValidationError):
+        sdk.calls.create(from_=CALLER, to_="14155550165<14155550166", answer_url=customer.url("/answer"),
+                         parent_call_uuid=parent)
+    customer.wait_for("/hangup", 2)
+    sdk.calls.delete(parent)
+    customer.wait_for("/hangup", 3)
+    assert sim.record(child)["parent_call_uuid"] == parent
+    assert sim.record(orphan)["parent_call_uuid"] == "no-such-call"
+    assert {c.call_uuid for c in sdk.calls.list(parent_call_uuid=parent)} == {child}
+
+
+@pytest.mark.parametrize(("on_preanswer", "script", "before"), [
+    (True, [{"ring": 1}, {"early_media": 4}], ["offered", "ringing", "early-media"]),  # 180, then 183
+    (True, [{"early_media": 4}], ["offered", "early-media"]),  # straight to 183
+    (False, [{"ring": 1}, {"early_media": 4}], ["offered", "ringing", "early-media"]),
+])
+def test_send_digits_on_early_media_or_after_answer(sdk, sim: Sim, customer: CustomerApp, on_preanswer: bool,
+                                                     script: list, before: list) -> None:
+    customer.route("/answer", speak("Connected."))
+    customer.route("/ring", "")
+    customer.route("/hangup", "")
+    number = "14155550151" if on_preanswer else "14155550152"
+    sim.phone(number, script)
+    sdk.calls.create(from_=CALLER, to_=number, answer_url=customer.url("/answer"), ring_url=customer.url("/ring"),
+                     hangup_url=customer.url("/hangup"), send_digits="12w3", send_on_preanswer=on_preanswer)
+    customer.wait_for("/hangup")
+    log = sim.log(number)
+    order = [e.get("state") or e["kind"] for e in log if e["kind"] in ("call", "received_digits")]
+    assert order[:len(before)] == before
+    assert kinds(log, "received_digits")[0]["digits"] == "12w3"
+    if on_preanswer:
+        assert order.index("early-media") < order.index("received_digits") < order.index("answered")
+    else:
+        assert order.index("answered") < order.index("received_digits")
+    assert len(customer.requests_to("/ring")) == 1
+
+
 @pytest.mark.parametrize("kwargs", [
     {"time_limit": 0}, {"ring_timeout": 0}, {"answer_url": "ftp://x/y"}, {"machine_detection": "maybe"},
     {"to": "not-a-number"}, {"to": CALLER}, {"sip_headers": "bad header=x"}, {"answer_method": "PUT"},

@@ -6,7 +6,6 @@ from plivo import plivoxml
 from tests.helpers import assert_plivo_shape
 from tests.voice.conftest import Sim
 from tests.voice.customer_app import CustomerApp
-from tests.voice.test_live import still_clock  # noqa: F401  (fixture)
 
 CALLER = "14155550699"
 

@@ -1,9 +1,9 @@
 """The simulated network's calls: placing outbound legs to simulated phones, placing calls *into*
 the platform from them, and running each phone's call script on the far end of the leg.
 
-Script steps (see phones.py): ``ring`` then answer, ``reject``, ``machine`` (answers, says its
-greeting, beeps), ``wait``, ``press``, ``say``, ``hangup``. Before the call is answered only
-``ring``/``reject``/``machine`` mean anything for a called phone; a calling phone's script runs
+Script steps (see phones.py): ``ring`` then answer, ``early_media`` (183 before answer), ``reject``,
+``machine`` (answers, says its greeting, beeps), ``wait``, ``press``, ``say``, ``hangup``. Before the
+call is answered only ``ring``/``early_media``/``reject``/``machine`` mean anything for a called phone; a calling phone's script runs
 once the platform answers (or opens early media) it. When the script ends the phone stays on
 the line until the platform hangs up.
 """
@@ -19,6 +19,7 @@ from switchboard.network.sim.legs import SimLeg
 from switchboard.network.sim.loop import LoopLeg, loop_pair
 from switchboard.network.sim.phones import (
     CallStep,
+    EarlyMedia,
     Hangup,
     Machine,
     PhoneBook,
@@ -71,12 +72,18 @@ class SimNetwork(Network):
         asyncio.create_task(self.on_incoming(inbound), name=f"incoming-{inbound.uuid}")
         return outbound
 
-    async def place_call(self, from_: str, to: str, script: list[CallStep], caller_name: str = "") -> SimLeg:
+    async def place_call(self, from_: str, to: str, script: list[CallStep], caller_name: str = "",
+                         forwarded_from: str = "", stir_attestation: str = "",
+                         custom_headers: dict[str, str] | None = None) -> SimLeg:
         """A simulated phone calls ``to`` (a platform number or ``sip:`` endpoint URI); the leg is
-        handed to the engine (``on_incoming``) and the caller's script runs once it is answered."""
+        handed to the engine (``on_incoming``) and the caller's script runs once it is answered.
+        ``forwarded_from``, ``stir_attestation`` and ``custom_headers`` are what its signalling
+        presents (a diversion, a STIR/SHAKEN attestation, ``X-PH-`` headers)."""
         address = phone_for(from_)
         leg = SimLeg(self.clock, self.book, address, uuid=new_uuid(), direction="inbound",
                      from_=from_, to=to, caller_name=caller_name)
+        leg.forwarded_from, leg.stir_attestation = forwarded_from, stir_attestation
+        leg.custom_headers = tuple((custom_headers or {}).items())
         leg.log("call", direction="outgoing", state="dialing", **{"from": from_, "to": to})
         leg.far_end_task = asyncio.create_task(self._calling_phone(leg, script), name=f"sim-caller-{leg.uuid}")
         if self.on_incoming is None:
@@ -98,15 +105,22 @@ class SimNetwork(Network):
             log.exception("simulated phone %s failed", leg.phone)
 
     async def _until_answer(self, leg: SimLeg, script: list[CallStep]) -> list[CallStep] | None:
-        """Ring, reject or answer as the script says; the steps left once answered (None: ended)."""
-        leg.far_end_ringing()
-        leg.log("call", state="ringing")
+        """Ring, reject or answer as the script says; the steps left once answered (None: ended).
+        A script that starts with ``early_media`` goes straight to 183, without ringing first."""
+        if not (script and isinstance(script[0], EarlyMedia)):
+            leg.far_end_ringing()
+            leg.log("call", state="ringing")
         ring = 0.0
         rang = False
         for index, step in enumerate(script):
             if isinstance(step, Ring):
                 ring += step.ring
                 rang = True
+            elif isinstance(step, EarlyMedia):
+                if await self.clock.wait(leg.ended, ring):
+                    return None
+                leg.far_end_early_media()
+                ring, rang = step.early_media, True
             elif isinstance(step, Reject):
                 if step.reject == "no-answer":
                     await self.clock.wait(leg.ended, None)
@@ -146,7 +160,7 @@ class SimNetwork(Network):
         try:
             await wait_any(self.clock, (leg.answered, leg.early_media, leg.ended), None)
             if leg.is_up:
-                await self._run_steps(leg, [s for s in script if not isinstance(s, Ring | Reject | Machine)])
+                await self._run_steps(leg, [s for s in script if not isinstance(s, Ring | EarlyMedia | Reject | Machine)])
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -170,19 +184,25 @@ class SimNetwork(Network):
                     leg.far_end_digit(digit.upper())
                     await self.clock.sleep(DIGIT_GAP)
             elif isinstance(step, Say):
-                await self._speak(leg, step.say)
+                await self._speak(leg, step.say, step.language)
             elif isinstance(step, Hangup):
                 leg.log("call", state="ended", by="phone", reason="hangup")
                 leg.far_end_ended("hangup")
                 return
 
-    async def _speak(self, leg: SimLeg, text: str, voicemail: bool = False) -> None:
+    async def _speak(self, leg: SimLeg, text: str, language: str = "en-US", voicemail: bool = False) -> None:
+        """Say ``text`` at a caller's pace; the platform hears it word by word (interim speech
+        results) and then as a whole."""
         seconds = speech_seconds(text, "MAN")
-        leg.log("said", text=text, seconds=seconds, **({"greeting": True} if voicemail else {}))
+        leg.log("said", text=text, seconds=seconds, language=language, **({"greeting": True} if voicemail else {}))
         leg.far_end_starts_speaking()
-        if await self.clock.wait(leg.ended, seconds):
-            return
-        leg.far_end_said(Utterance(text, 1.0, seconds))
+        words = text.split() or [text]
+        for count in range(1, len(words) + 1):
+            if await self.clock.wait(leg.ended, seconds / len(words)):
+                return
+            if count < len(words):
+                leg.far_end_partly_said(" ".join(words[:count]), language)
+        leg.far_end_said(Utterance(text, 1.0, seconds, language))
 
 
 def describe_leg(leg: CallLeg) -> dict[str, Any]:

@@ -3,7 +3,6 @@ far end (a simulated phone running its script) is heard through digits, utteranc
 Everything the phone experiences is written to its log in the phone book."""
 
 import asyncio
-import re
 from collections import deque
 from typing import Any
 
@@ -18,11 +17,13 @@ from switchboard.network.channel import (
     Interrupt,
     LegState,
     Media,
+    Recognition,
     Silence,
     Speech,
     Utterance,
 )
 from switchboard.network.sim.phones import PhoneBook
+from switchboard.network.sim.recogniser import recognise
 from switchboard.network.sim.speech import dtmf_seconds, speech_seconds
 
 
@@ -58,6 +59,8 @@ class SimLeg(CallLeg):
         self._stop: asyncio.Future[None] = self._new()
         self._beep: asyncio.Future[None] = self._new()
         self.speaking_since: float | None = None
+        self.partial = ""  # the words of the utterance under way, so far
+        self.partial_language = ""
         self.silent_since = clock.monotonic()
         self.far_end_task: asyncio.Task[None] | None = None
 
@@ -72,6 +75,13 @@ class SimLeg(CallLeg):
     def far_end_ringing(self) -> None:
         self.state = LegState.RINGING
         _resolve(self.ringing)
+
+    def far_end_early_media(self) -> None:
+        """The callee sent 183 Session Progress: media flows before answer."""
+        if self.state in (LegState.NEW, LegState.RINGING):
+            self.state = LegState.EARLY
+            _resolve(self.early_media)
+            self.log("call", state="early-media")
 
     def far_end_answered(self) -> None:
         self.state = LegState.ANSWERED
@@ -88,8 +98,14 @@ class SimLeg(CallLeg):
         self.speaking_since = self.clock.monotonic()
         _resolve(self._speech_start)
 
+    def far_end_partly_said(self, words: str, language: str) -> None:
+        """The far end is still speaking; ``words`` are what it has said so far."""
+        self.partial, self.partial_language = words, language
+        self._wake()
+
     def far_end_said(self, utterance: Utterance) -> None:
         self.speaking_since = None
+        self.partial = ""
         self.silent_since = self.clock.monotonic()
         self._utterances.append(utterance)
         self._wake()
@@ -199,22 +215,31 @@ class SimLeg(CallLeg):
     def flush_digits(self) -> None:
         self._digits.clear()
 
-    async def next_utterance(self, timeout: float | None, hints: list[str]) -> Utterance | None:
+    async def next_utterance(self, timeout: float | None, recognition: Recognition) -> Utterance | None:
         deadline = None if timeout is None else self.clock.monotonic() + timeout
-        while not self._utterances and not self.ended.done():
+        reported = ""
+        while not self.ended.done():
+            while self._utterances:
+                understood = recognise(self._utterances.popleft(), recognition)
+                if understood is not None:
+                    return understood
             left = None if deadline is None else deadline - self.clock.monotonic()
             if self.speaking_since is not None:
                 left = None  # an utterance under way is heard to its end
+                if recognition.interim is not None and self.partial and self.partial != reported:
+                    reported = self.partial
+                    elapsed = self.clock.monotonic() - self.speaking_since
+                    interim = recognise(Utterance(reported, 1.0, elapsed, self.partial_language), recognition, partial=True)
+                    if interim is not None:
+                        recognition.interim(interim)
             elif left is not None and left <= 0:
                 break
             await wait_any(self.clock, (self._arrival, self.ended), left)
-        if not self._utterances:
-            return None
-        heard = self._utterances.popleft()
-        return recognise(heard, hints)
+        return None
 
     def flush_utterances(self) -> None:
         self._utterances.clear()
+        self.partial = ""
         self._speech_start = self._new() if self.speaking_since is None else self._speech_start
 
     async def wait_for_silence(self, min_silence: float, timeout: float) -> bool:
@@ -244,22 +269,6 @@ class SimLeg(CallLeg):
         if self.speaking_since is not None:
             return Utterance("", 0.0, round(self.clock.monotonic() - self.speaking_since, 3))
         return None
-
-
-def recognise(heard: Utterance, hints: list[str]) -> Utterance:
-    """The simulated recogniser hears the words exactly; a phrase from ``hints`` that the words
-    contain is returned as said with high confidence, other speech with a lower one."""
-    spoken = _words(heard.text)
-    for hint in hints:
-        phrase = _words(hint)
-        if phrase and (phrase == spoken or f" {phrase} " in f" {spoken} "):
-            return Utterance(hint.strip(), 0.95 if phrase == spoken else 0.9, heard.seconds)
-    return Utterance(heard.text, 0.8 if not hints else 0.6, heard.seconds)
-
-
-def _words(text: str) -> str:
-    """Lower-case words without punctuation, single-spaced: what a recogniser compares."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def _resolve(future: "asyncio.Future[None]") -> None:

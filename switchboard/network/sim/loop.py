@@ -45,7 +45,7 @@ class LoopLeg(SimLeg):
             self.other.far_end_starts_speaking()
         done = await super().play(media, interrupt)
         if isinstance(media, Speech) and self.other.is_up:
-            self.other.far_end_said(Utterance(media.text, 1.0, media_seconds(media)))
+            self.other.far_end_said(Utterance(media.text, 1.0, media_seconds(media), media.language))
         return done
 
     async def send_digits(self, digits: str) -> None:

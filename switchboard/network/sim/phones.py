@@ -28,6 +28,13 @@ class Ring(_Step):
     ring: float = Field(ge=0, le=3600)
 
 
+class EarlyMedia(_Step):
+    """Before answering, open early media (SIP 183: a carrier announcement or ringback) for this
+    many seconds; the steps after it then ring, answer or reject as usual."""
+
+    early_media: float = Field(ge=0, le=3600)
+
+
 class Reject(_Step):
     """Do not answer: ``busy``, ``no-answer`` (ring until the caller gives up) or ``rejected``."""
 
@@ -50,14 +57,18 @@ class Press(_Step):
 
 
 class Say(_Step):
+    """Speak; ``language`` is the language spoken (a recogniser expecting another one does not
+    understand it)."""
+
     say: str = Field(min_length=1, max_length=2000)
+    language: str = Field("en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})*$", max_length=16)
 
 
 class Hangup(_Step):
     hangup: Literal[True]
 
 
-CallStep = Ring | Reject | Machine | Wait | Press | Say | Hangup
+CallStep = Ring | EarlyMedia | Reject | Machine | Wait | Press | Say | Hangup
 
 
 class SmsBehaviour(BaseModel):
@@ -114,7 +125,7 @@ class SimPhone:
         return {
             key: value,
             "configured": self.configured,
-            "script": [step.model_dump() for step in self.script],
+            "script": [step.model_dump(exclude_unset=True) for step in self.script],
             "sms": self.sms.model_dump(),
             "log": [event.as_json() for event in self.log],
         }

@@ -4,7 +4,8 @@ from tests.helpers import LiveServer, MainAccount, RecordingClient
 
 
 def test_create_replace_get_delete_phone(server: LiveServer, account: MainAccount) -> None:
-    script = [{"ring": 2}, {"say": "sales"}, {"press": "12#"}, {"wait": 5}, {"hangup": True}]
+    script = [{"ring": 2}, {"early_media": 1}, {"say": "sales"}, {"say": "ventes", "language": "fr-CA"}, {"press": "12#"},
+              {"wait": 5}, {"hangup": True}]
     with server.http(account) as http:
         created = http.post("/_sim/phones", json={"number": "+1 415 555 0199", "script": script})
         assert created.status_code == 201, created.text
@@ -12,7 +13,9 @@ def test_create_replace_get_delete_phone(server: LiveServer, account: MainAccoun
         got = http.get("/_sim/phones/+14155550199").json()
         assert got["script"] == [
             {"ring": 2.0},
+            {"early_media": 1.0},
             {"say": "sales"},
+            {"say": "ventes", "language": "fr-CA"},
             {"press": "12#"},
             {"wait": 5.0},
             {"hangup": True},
@@ -47,6 +50,8 @@ def test_endpoint_phone(server: LiveServer, account: MainAccount) -> None:
         ({"number": "14155550100", "script": [{"reject": "maybe"}]}, "script.0"),
         ({"number": "14155550100", "script": [{"dance": True}]}, "script.0"),
         ({"number": "14155550100", "sms": {"result": "lost"}}, "sms.result"),
+        ({"number": "14155550100", "script": [{"early_media": -2}]}, "script.0"),
+        ({"number": "14155550100", "script": [{"say": "bonjour", "language": "French!"}]}, "script.0"),
     ],
 )
 def test_bad_phone_specs(server: LiveServer, account: MainAccount, body: dict, fragment: str) -> None:
