@@ -79,6 +79,7 @@ class LiveCall:
     overlays: dict[str, "asyncio.Task[None]"] = field(default_factory=dict)
     finished: "asyncio.Future[None] | None" = None
     fetches: int = 0
+    dial: Any = None  # the voice.dial.Bridge this call is in while a <Dial> connects it
 
     @property
     def owner(self) -> str:
