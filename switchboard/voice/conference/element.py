@@ -42,14 +42,14 @@ async def conference(interp: "Interpreter", node: Node, base: str) -> dict[str, 
                        relay_dtmf=node["relayDTMF"])
         if node["sendDigits"]:
             engine.spawn(leg.send_digits(node["sendDigits"]), f"room-digits-{call.call_uuid}")
-        if node["enterSound"]:
-            room.play(await sound_media(engine, call, node["enterSound"], "POST", "conference.enter_sound"), "enter")
-        await room.callback(member, "enter")
         if node["startConferenceOnEnter"]:
             room.start()
         elif room.started and room.floor is None and not member.muted:
             room.take_floor(member)
-        elif member.waiting and node["waitSound"]:
+        if node["enterSound"]:
+            room.play(await sound_media(engine, call, node["enterSound"], "POST", "conference.enter_sound"), "enter")
+        await room.callback(member, "enter")
+        if member.waiting and node["waitSound"]:
             member.wait_music = asyncio.create_task(_wait_music(interp, node), name=f"wait-{call.call_uuid}")
         watcher = asyncio.create_task(_watch(room, member, leg), name=f"room-keys-{call.call_uuid}")
         finished = await wait_any(engine.clock, (member.left, leg.ended), node["timeLimit"])
