@@ -10,7 +10,7 @@ from plivo import plivoxml
 from tests.voice.conftest import Sim, kinds
 from tests.voice.customer_app import CustomerApp
 
-CALLER = "14155550400"
+CALLER = "14155561000"
 
 
 def dial_xml(*numbers: str, users: tuple[str, ...] = (), after: str = "", **attrs: Any) -> str:
@@ -42,11 +42,11 @@ def heard(sim: Sim, phone: str) -> list[tuple[str, str]]:
 
 
 def test_first_to_answer_wins_and_the_two_hear_each_other(sim: Sim, customer: CustomerApp) -> None:
-    sim.phone("14155550401", [{"ring": 8}])
-    sim.phone("14155550402", [{"ring": 2}, {"say": "Hello, this is Bea."}, {"wait": 4}, {"say": "Goodbye then."},
+    sim.phone("14155561001", [{"ring": 8}])
+    sim.phone("14155561002", [{"ring": 2}, {"say": "Hello, this is Bea."}, {"wait": 4}, {"say": "Goodbye then."},
                               {"hangup": True}])
-    sim.phone("14155550403", [{"reject": "busy"}])
-    xml = dial_xml("14155550401", "14155550402", "14155550403", action=customer.url("/action"),
+    sim.phone("14155561003", [{"reject": "busy"}])
+    xml = dial_xml("14155561001", "14155561002", "14155561003", action=customer.url("/action"),
                    callback_url=customer.url("/events"))
     a_uuid = inbound(sim, customer, xml, [{"wait": 4}, {"say": "Hi Bea, it is Al."}, {"wait": 30}])
 
@@ -58,19 +58,19 @@ def test_first_to_answer_wins_and_the_two_hear_each_other(sim: Sim, customer: Cu
     assert b_uuid and b_uuid != a_uuid
 
     # who heard whom, with who said it
-    assert heard(sim, CALLER) == [("14155550402", "Hello, this is Bea."), ("14155550402", "Goodbye then.")]
-    assert heard(sim, "14155550402") == [(CALLER, "Hi Bea, it is Al.")]
-    assert kinds(sim.log("14155550401"), "heard_voice") == []
+    assert heard(sim, CALLER) == [("14155561002", "Hello, this is Bea."), ("14155561002", "Goodbye then.")]
+    assert heard(sim, "14155561002") == [(CALLER, "Hi Bea, it is Al.")]
+    assert kinds(sim.log("14155561001"), "heard_voice") == []
     # the slower phone lost the race, the busy one was busy
-    loser = sim.record(next(e["call_uuid"] for e in sim.log("14155550401")))
+    loser = sim.record(next(e["call_uuid"] for e in sim.log("14155561001")))
     assert loser["hangup_cause_code"] == 9000 and loser["hangup_cause_name"] == "Lost Race"
     assert loser["parent_call_uuid"] == a_uuid
-    busy = sim.record(next(e["call_uuid"] for e in sim.log("14155550403")))
+    busy = sim.record(next(e["call_uuid"] for e in sim.log("14155561003")))
     assert busy["hangup_cause_code"] == 3010
     b_record = sim.record(b_uuid)
     assert b_record["parent_call_uuid"] == a_uuid and b_record["call_direction"] == "outbound"
     assert b_record["hangup_cause_code"] == 4000 and b_record["hangup_source"] == "Callee"
-    assert b_record["from_number"] == CALLER and b_record["to_number"] == "14155550402"
+    assert b_record["from_number"] == CALLER and b_record["to_number"] == "14155561002"
 
     events = customer.wait_for("/events", 3)
     actions = [hit.params["DialAction"] for hit in events]
@@ -79,7 +79,7 @@ def test_first_to_answer_wins_and_the_two_hear_each_other(sim: Sim, customer: Cu
     assert done["DialBLegUUID"] == b_uuid and done["DialALegUUID"] == a_uuid and done["DialBLegStatus"] == "hangup"
     assert done["DialBLegHangupCauseCode"] == "4000" and done["DialBLegHangupSource"] == "Callee"
     assert done["DialBLegHangupCauseName"] == "Normal Hangup" and int(done["DialBLegDuration"]) >= 6
-    assert done["DialBLegTo"] == "14155550402" and done["DialBLegFrom"] == CALLER
+    assert done["DialBLegTo"] == "14155561002" and done["DialBLegFrom"] == CALLER
     # the A-leg went on after the Dial: the action's XML ran
     assert kinds(sim.log(CALLER), "heard_speech")[-1]["text"] == "Thank you."
     assert hangup["CallUUID"] == a_uuid and hangup["HangupCauseCode"] == "4010"
@@ -92,8 +92,8 @@ def test_first_to_answer_wins_and_the_two_hear_each_other(sim: Sim, customer: Cu
 ])
 def test_nobody_answers_dial_status(sim: Sim, customer: CustomerApp, script: list[dict[str, Any]], status: str,
                                     cause: str) -> None:
-    sim.phone("14155550411", script)
-    xml = dial_xml("14155550411", action=customer.url("/action"), timeout=10, redirect=False,
+    sim.phone("14155561011", script)
+    xml = dial_xml("14155561011", action=customer.url("/action"), timeout=10, redirect=False,
                    after="Nobody is available. Please leave a message.")
     inbound(sim, customer, xml, [])
     action = customer.wait_for("/action")[0].params
@@ -113,28 +113,28 @@ def test_invalid_number_and_unknown_endpoint_fail(sim: Sim, customer: CustomerAp
 
 def test_confirm_key_and_hangup_on_star(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/confirm", "<Response><Speak>Press 5 to take the call.</Speak></Response>")
-    sim.phone("14155550421", [{"ring": 1}, {"wait": 1}, {"press": "3"}, {"wait": 20}])  # wrong key, then nothing
-    sim.phone("14155550422", [{"ring": 10}, {"press": "5"}, {"say": "Agent here."}, {"wait": 60}])
-    xml = dial_xml("14155550421", "14155550422", action=customer.url("/action"), confirm_sound=customer.url("/confirm"),
+    sim.phone("14155561021", [{"ring": 1}, {"wait": 1}, {"press": "3"}, {"wait": 20}])  # wrong key, then nothing
+    sim.phone("14155561022", [{"ring": 10}, {"press": "5"}, {"say": "Agent here."}, {"wait": 60}])
+    xml = dial_xml("14155561021", "14155561022", action=customer.url("/action"), confirm_sound=customer.url("/confirm"),
                    confirm_key="5", confirm_timeout=5, hangup_on_star=True, callback_url=customer.url("/events"))
     inbound(sim, customer, xml, [{"wait": 20}, {"press": "*"}, {"wait": 5}])
     action = customer.wait_for("/action")[0].params
     customer.wait_for("/hangup")
     assert action["DialStatus"] == "completed"
-    wrong = sim.record(next(e["call_uuid"] for e in sim.log("14155550421")))
+    wrong = sim.record(next(e["call_uuid"] for e in sim.log("14155561021")))
     assert wrong["hangup_cause_code"] == 9110
     b = sim.record(action["DialBLegUUID"])
-    assert b["to_number"] == "14155550422" and b["hangup_source"] == "Caller"  # * dropped the B-leg
+    assert b["to_number"] == "14155561022" and b["hangup_source"] == "Caller"  # * dropped the B-leg
     assert [t for _, t in heard(sim, CALLER)] == ["Agent here."]
-    assert kinds(sim.log("14155550422"), "heard_speech")[0]["text"] == "Press 5 to take the call."
+    assert kinds(sim.log("14155561022"), "heard_speech")[0]["text"] == "Press 5 to take the call."
     # the A-leg continued after the star
     assert kinds(sim.log(CALLER), "heard_speech")[-1]["text"] == "Thank you."
 
 
 def test_dial_music_digits_match_and_time_limit(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/music", "<Response><Play>http://127.0.0.1:9/none.mp3</Play><Speak>Please hold.</Speak></Response>")
-    sim.phone("14155550431", [{"ring": 6}, {"wait": 2}, {"press": "99"}, {"wait": 100}])
-    xml = dial_xml("14155550431", action=customer.url("/action"), dial_music=customer.url("/music"), time_limit=20,
+    sim.phone("14155561031", [{"ring": 6}, {"wait": 2}, {"press": "99"}, {"wait": 100}])
+    xml = dial_xml("14155561031", action=customer.url("/action"), dial_music=customer.url("/music"), time_limit=20,
                    digits_match="12,99", digits_match_b_leg="99", callback_url=customer.url("/events"))
     inbound(sim, customer, xml, [{"wait": 10}, {"press": "12"}, {"wait": 100}])
     customer.wait_for("/action")

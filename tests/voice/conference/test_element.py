@@ -49,19 +49,19 @@ def test_waiting_member_hears_music_until_a_starter_joins_then_they_talk(sim: Si
     host_number = number_for(sim, customer, "/host", room_xml(
         "room-a", end_conference_on_exit=True, enter_sound="beep:1", callback_url=customer.url("/events"), wait_first=12))
 
-    caller = call_in(sim, "14155550501", caller_number, [{"say": "Is anyone there?"}, {"wait": 20},
+    caller = call_in(sim, "14155562001", caller_number, [{"say": "Is anyone there?"}, {"wait": 20},
                                                          {"say": "Thank you so much."}, {"wait": 60}])
-    host = call_in(sim, "14155550502", host_number, [{"wait": 2}, {"say": "Hello, I am here to help."}, {"wait": 10},
+    host = call_in(sim, "14155562002", host_number, [{"wait": 2}, {"say": "Hello, I am here to help."}, {"wait": 10},
                                                      {"hangup": True}])
     customer.wait_for("/hangup", 2)
 
-    caller_log = sim.log("14155550501")
+    caller_log = sim.log("14155562001")
     music = [e for e in kinds(caller_log, "heard_speech") if e["text"].startswith("Please hold")]
     assert len(music) >= 2  # looped while waiting
     assert "interrupted_after" in music[-1]  # cut short when the host started the room
     # nobody heard the caller while it waited; afterwards each heard the other, with who spoke
-    assert heard(sim, "14155550501") == [("14155550502", "Hello, I am here to help.")]
-    assert heard(sim, "14155550502") == [("14155550501", "Thank you so much.")]
+    assert heard(sim, "14155562001") == [("14155562002", "Hello, I am here to help.")]
+    assert heard(sim, "14155562002") == [("14155562001", "Thank you so much.")]
     assert [e["frequency"] for e in kinds(caller_log, "heard_beep") if e.get("mixed")] == [700]  # host's enterSound
 
     got = events(customer, 4)
@@ -73,7 +73,7 @@ def test_waiting_member_hears_music_until_a_starter_joins_then_they_talk(sim: Si
     action = customer.wait_for("/action")[0].params
     assert action["ConferenceName"] == "room-a" and action["ConferenceMemberID"] == "1"
     assert action["ConferenceUUID"] == enter["ConferenceUUID"] and action["CallUUID"] == caller
-    assert kinds(sim.log("14155550501"), "heard_speech")[-1]["text"] == "The volunteer has left. Goodbye."
+    assert kinds(sim.log("14155562001"), "heard_speech")[-1]["text"] == "The volunteer has left. Goodbye."
     # the host hung up: no action for it
     assert len(customer.requests_to("/action")) == 1
 
@@ -81,10 +81,10 @@ def test_waiting_member_hears_music_until_a_starter_joins_then_they_talk(sim: Si
 def test_max_members_refuses_the_next_caller(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/hangup", "")
     number = number_for(sim, customer, "/small", room_xml("small-room", max_members=1, after="The room is full."))
-    call_in(sim, "14155550511", number, [{"wait": 20}, {"hangup": True}])
-    call_in(sim, "14155550512", number, [{"wait": 20}, {"hangup": True}])
+    call_in(sim, "14155562011", number, [{"wait": 20}, {"hangup": True}])
+    call_in(sim, "14155562012", number, [{"wait": 20}, {"hangup": True}])
     customer.wait_for("/hangup", 2)
-    refused = [log for log in (sim.log("14155550511"), sim.log("14155550512"))
+    refused = [log for log in (sim.log("14155562011"), sim.log("14155562012"))
                if any(e["text"] == "The room is full." for e in kinds(log, "heard_speech"))]
     assert len(refused) == 1
 
@@ -94,12 +94,12 @@ def test_muted_member_is_not_heard_and_stay_alone_false_lets_the_last_go(sim: Si
     listener = number_for(sim, customer, "/listen", room_xml("lecture", muted=True, stay_alone=False,
                                                              after="The lecture is over."))
     speaker = number_for(sim, customer, "/speak", room_xml("lecture"))
-    call_in(sim, "14155550521", listener, [{"wait": 3}, {"say": "Can you hear me?"}, {"wait": 60}])
-    call_in(sim, "14155550522", speaker, [{"wait": 5}, {"say": "Welcome to the lecture."}, {"hangup": True}])
+    call_in(sim, "14155562021", listener, [{"wait": 3}, {"say": "Can you hear me?"}, {"wait": 60}])
+    call_in(sim, "14155562022", speaker, [{"wait": 5}, {"say": "Welcome to the lecture."}, {"hangup": True}])
     customer.wait_for("/hangup", 2)
-    assert heard(sim, "14155550522") == []
-    assert heard(sim, "14155550521") == [("14155550522", "Welcome to the lecture.")]
-    assert kinds(sim.log("14155550521"), "heard_speech")[-1]["text"] == "The lecture is over."
+    assert heard(sim, "14155562022") == []
+    assert heard(sim, "14155562021") == [("14155562022", "Welcome to the lecture.")]
+    assert kinds(sim.log("14155562021"), "heard_speech")[-1]["text"] == "The lecture is over."
 
 
 def test_hangup_on_star_digits_match_floor_and_time_limit(sim: Sim, customer: CustomerApp) -> None:
@@ -110,9 +110,9 @@ def test_hangup_on_star_digits_match_floor_and_time_limit(sim: Sim, customer: Cu
         "keys", hangup_on_star=True, digits_match="12,34", floor_event=True, callback_url=customer.url("/events"),
         action=customer.url("/action")))
     other = number_for(sim, customer, "/other", room_xml("keys", time_limit=30, after="Time is up."))
-    a = call_in(sim, "14155550531", number, [{"wait": 2}, {"say": "First."}, {"press": "12"}, {"wait": 3},
+    a = call_in(sim, "14155562031", number, [{"wait": 2}, {"say": "First."}, {"press": "12"}, {"wait": 3},
                                              {"press": "*"}, {"wait": 30}])
-    call_in(sim, "14155550532", other, [{"wait": 60}])
+    call_in(sim, "14155562032", other, [{"wait": 60}])
     customer.wait_for("/hangup", 2, timeout=30)
     got = events(customer, 4)
     actions = [e["ConferenceAction"] for e in got if e["CallUUID"] == a]
@@ -122,13 +122,13 @@ def test_hangup_on_star_digits_match_floor_and_time_limit(sim: Sim, customer: Cu
     action = customer.wait_for("/action")[0].params
     assert action["CallUUID"] == a and action["ConferenceName"] == "keys"
     # the other member stayed alone until the room's time limit
-    assert kinds(sim.log("14155550532"), "heard_speech")[-1]["text"] == "Time is up."
-    assert [e["digits"] for e in kinds(sim.log("14155550532"), "heard_digits")][:2] == ["1", "2"]  # relayDTMF
+    assert kinds(sim.log("14155562032"), "heard_speech")[-1]["text"] == "Time is up."
+    assert [e["digits"] for e in kinds(sim.log("14155562032"), "heard_digits")][:2] == ["1", "2"]  # relayDTMF
 
 
 def test_conference_name_too_long_is_invalid_xml(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/hangup", "")
     number = number_for(sim, customer, "/long", room_xml("x" * 257))
-    call_in(sim, "14155550541", number, [])
+    call_in(sim, "14155562041", number, [])
     hangup = customer.wait_for("/hangup")[0].params
     assert hangup["HangupCauseCode"] == "8011"

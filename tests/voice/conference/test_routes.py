@@ -11,7 +11,7 @@ from tests.voice.conftest import Sim, kinds
 from tests.voice.customer_app import CustomerApp
 from tests.voice.test_live import still_clock, wait_until, wav  # noqa: F401 (fixture)
 
-CALLER = "14155550600"
+CALLER = "14155563000"
 
 
 def join(sdk, customer: CustomerApp, to: str, room: str) -> str:
@@ -27,10 +27,10 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     customer.route("/hangup", "")
     customer.route("/tone.wav", wav(0.5))
     customer.route("/left", "<Response><Speak>You were removed from the room.</Speak><Wait length=\"60\"/></Response>")
-    sim.phone("14155550601", [{"ring": 0}])
-    sim.phone("14155550602", [{"ring": 0}])
-    first = join(sdk, customer, "14155550601", "Sales Room")
-    second = join(sdk, customer, "14155550602", "Sales Room")
+    sim.phone("14155563001", [{"ring": 0}])
+    sim.phone("14155563002", [{"ring": 0}])
+    first = join(sdk, customer, "14155563001", "Sales Room")
+    second = join(sdk, customer, "14155563002", "Sales Room")
     customer.wait_for("/events", 2)
 
     sdk.conferences.list()
@@ -43,7 +43,7 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     members = {m["call_uuid"]: m for m in room["members"]}
     assert set(members) == {first, second}
     one, two = members[first]["member_id"], members[second]["member_id"]
-    assert members[first]["direction"] == "outbound" and members[first]["to"] == "14155550601"
+    assert members[first]["direction"] == "outbound" and members[first]["to"] == "14155563001"
     assert members[first]["muted"] is False and members[first]["deaf"] is False
 
     sdk.conferences.member_mute("Sales Room", one)
@@ -63,13 +63,13 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     sdk.conferences.member_speak("Sales Room", two, "A supervisor is listening.", voice="MAN")
     assert_plivo_shape(sdk.last_json(), "conferenceMemberSpeakCreateResponse")
     assert sdk.last_json()["message"] == "speak queued into conference"
-    wait_until(lambda: any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155550602"), "heard_speech")))
-    assert not any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155550601"), "heard_speech"))
+    wait_until(lambda: any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155563002"), "heard_speech")))
+    assert not any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155563001"), "heard_speech"))
     sdk.conferences.member_speak_stop("Sales Room", two)
     assert sdk.last_status == 204
     sdk.conferences.member_play("Sales Room", "all", customer.url("/tone.wav"))
     assert_plivo_shape(sdk.last_json(), "conferenceMemberPlayCreateResponse")
-    wait_until(lambda: kinds(sim.log("14155550601"), "heard_audio") and kinds(sim.log("14155550602"), "heard_audio"))
+    wait_until(lambda: kinds(sim.log("14155563001"), "heard_audio") and kinds(sim.log("14155563002"), "heard_audio"))
     sdk.conferences.member_play_stop("Sales Room", "all")
     assert sdk.last_status == 204
 
@@ -78,7 +78,7 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     left = customer.wait_for("/left")[0].params
     assert left["CallUUID"] == first and left["ConferenceName"] == "Sales Room" and left["ConferenceMemberID"] == one
     wait_until(lambda: any(e["text"] == "You were removed from the room."
-                           for e in kinds(sim.log("14155550601"), "heard_speech")))
+                           for e in kinds(sim.log("14155563001"), "heard_speech")))
     for operation in (sdk.conferences.member_mute, sdk.conferences.member_kick, sdk.conferences.member_hangup):
         with pytest.raises(exceptions.ResourceNotFoundError):
             operation("Sales Room", one)  # that member left
@@ -97,7 +97,7 @@ def test_hang_up_rooms(sdk, sim: Sim, customer: CustomerApp, still_clock: None) 
     customer.route("/events", "")
     customer.route("/hangup", "")
     customer.route("/left", "")
-    for number, room in (("14155550611", "east"), ("14155550612", "east"), ("14155550613", "west")):
+    for number, room in (("14155563011", "east"), ("14155563012", "east"), ("14155563013", "west")):
         sim.phone(number, [{"ring": 0}])
         join(sdk, customer, number, room)
     customer.wait_for("/events", 3)
