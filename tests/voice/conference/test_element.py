@@ -4,6 +4,7 @@ digitsMatch, floorEvent, timeLimit, and action only when the member leaves with 
 
 from typing import Any
 
+import pytest
 from plivo import plivoxml
 
 from tests.voice.conftest import Sim, kinds
@@ -126,9 +127,12 @@ def test_hangup_on_star_digits_match_floor_and_time_limit(sim: Sim, customer: Cu
     assert [e["digits"] for e in kinds(sim.log("14155562032"), "heard_digits")][:2] == ["1", "2"]  # relayDTMF
 
 
-def test_conference_name_too_long_is_invalid_xml(sim: Sim, customer: CustomerApp) -> None:
+@pytest.mark.parametrize("xml", [room_xml("x" * 257), "<Response><Conference></Conference></Response>",
+                                 "<Response><Conference>a/b</Conference></Response>",
+                                 room_xml("big", max_members=21)])
+def test_bad_conference_name_or_attribute_is_invalid_xml(sim: Sim, customer: CustomerApp, xml: str) -> None:
     customer.route("/hangup", "")
-    number = number_for(sim, customer, "/long", room_xml("x" * 257))
+    number = number_for(sim, customer, "/bad", xml)
     call_in(sim, "14155562041", number, [])
     hangup = customer.wait_for("/hangup")[0].params
-    assert hangup["HangupCauseCode"] == "8011"
+    assert hangup["HangupCauseCode"] == "8011" and hangup["HangupSource"] == "Error"
