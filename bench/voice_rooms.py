@@ -94,9 +94,12 @@ async def generate(args: argparse.Namespace, port: int, app_port: int) -> dict[s
         async def place(index: int) -> None:
             nonlocal failures
             async with semaphore:
-                response = await client.post("/_sim/calls", json={"from": f"1415{index:07d}", "to": number,
-                                                                  "script": script})
-                failures += response.status_code != 201
+                try:
+                    response = await client.post("/_sim/calls", json={"from": f"1415{index:07d}", "to": number,
+                                                                      "script": script})
+                    failures += response.status_code != 201
+                except httpx.HTTPError:
+                    failures += 1
 
         tasks = []
         for index in range(args.calls):
@@ -108,7 +111,10 @@ async def generate(args: argparse.Namespace, port: int, app_port: int) -> dict[s
         deadline = time.monotonic() + args.hold + 120
         stats: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            stats = (await client.get(app_base + "/stats")).json()
+            try:
+                stats = (await client.get(app_base + "/stats")).json()
+            except httpx.HTTPError:
+                break
             if stats["hangups"] >= args.calls - failures:
                 break
             await asyncio.sleep(0.5)
@@ -154,7 +160,7 @@ def main() -> None:
             server.wait(timeout=60)
     result["database"] = "postgresql" if args.postgres else "sqlite"
     result["machine"] = machine()
-    result["server_errors"] = [line for line in output if "ERROR" in line or "Traceback" in line][-10:]
+    result["server_errors"] = [line for line in output if "ERROR" in line or "Traceback" in line or "Error" in line][-10:]
     print(json.dumps(result, indent=2))
 
 
