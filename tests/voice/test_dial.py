@@ -159,3 +159,25 @@ def test_dialling_an_own_number_runs_its_application(sim: Sim, customer: Custome
     desk_request = customer.wait_for("/desk")[0].params
     assert desk_request["To"] == desk and desk_request["Direction"] == "inbound"
     assert heard(sim, CALLER)[0] == (desk, "Front desk, how can I help?")
+
+
+def test_dial_an_endpoint_with_send_digits(sim: Sim, customer: CustomerApp) -> None:
+    created = sim.http.post(f"/v1/Account/{sim.account.auth_id}/Endpoint/",
+                            json={"username": "agent", "password": "secret123", "alias": "Agent"})
+    username = created.json()["username"]
+    response = sim.http.post("/_sim/phones", json={"endpoint": username, "script": [
+        {"ring": 2}, {"say": "Agent speaking."}, {"wait": 5}, {"hangup": True}]})
+    assert response.status_code == 201, response.text
+    dial = plivoxml.DialElement(action=customer.url("/action"), caller_id="14155561099", caller_name="Hotline")
+    dial.add_user(f"sip:{username}@phone.example.com", send_digits="1w2")
+    xml = plivoxml.ResponseElement().add(dial).to_string()
+    inbound(sim, customer, xml, [{"wait": 30}])
+    action = customer.wait_for("/action")[0].params
+    assert action["DialStatus"] == "completed"
+    agent_log = sim.log(f"endpoint:{username}")
+    offered = kinds(agent_log, "call")[0]
+    assert offered["from"] == "14155561099" and offered["to"] == f"sip:{username}@phone.example.com"
+    assert kinds(agent_log, "received_digits")[0]["digits"] == "1w2"
+    assert heard(sim, CALLER) == [(f"endpoint:{username}", "Agent speaking.")]
+    b = sim.record(action["DialBLegUUID"])
+    assert b["to_number"] == f"sip:{username}@phone.example.com" and b["hangup_source"] == "Callee"
