@@ -196,31 +196,33 @@ class Dial:
     async def run(self) -> dict[str, Any] | None:
         """Ring, bridge, and return the action parameters (None if the A-leg is gone)."""
         a = self.call
-        attempts = []
-        for attempt, problem in await self._attempts():
-            self.engine._register(attempt.call)
-            if problem is not None:
-                await self.engine.finish(attempt.call, problem, causes.PLIVO)
-            else:
-                attempt.task = asyncio.create_task(self._ring(attempt), name=f"dial-{attempt.call.call_uuid}")
-            attempts.append(attempt)
+        attempts: list[Attempt] = []
         music = None
-        if self.node["dialMusic"] and self.node["dialMusic"] != "real":
-            if not a.answered:
-                await self.a_leg.pre_answer()
-            music = asyncio.create_task(self._music(), name=f"dial-music-{a.call_uuid}")
-        ringing = [attempt.task for attempt in attempts if attempt.task is not None]
+        winner: Attempt | None = None
         try:
+            for attempt, problem in await self._attempts():
+                self.engine._register(attempt.call)
+                attempts.append(attempt)
+                if problem is not None:
+                    await self.engine.finish(attempt.call, problem, causes.PLIVO)
+                else:
+                    attempt.task = asyncio.create_task(self._ring(attempt), name=f"dial-{attempt.call.call_uuid}")
+            if self.node["dialMusic"] and self.node["dialMusic"] != "real":
+                if not a.answered:
+                    await self.a_leg.pre_answer()
+                music = asyncio.create_task(self._music(), name=f"dial-music-{a.call_uuid}")
+            ringing = [attempt.task for attempt in attempts if attempt.task is not None]
             if ringing:
                 everyone = asyncio.gather(*ringing, return_exceptions=True)
                 await wait_any(self.clock, (self.won, self.a_leg.ended, everyone), None)
+            winner = self.won.result() if self.won.done() else None
         finally:
+            # reached by an exception (a transfer, shutdown) with winner unset: every B-leg ends
             if music is not None:
                 music.cancel()
                 self.a_leg.stop_media()
             if not self.won.done():
                 self.won.cancel()
-            winner = self.won.result() if self.won.done() and not self.won.cancelled() else None
             await self._end_others(attempts, winner)
         if winner is None:
             return None if not self.a_leg.is_up else self._action_params(attempts, None)

@@ -181,3 +181,17 @@ def test_dial_an_endpoint_with_send_digits(sim: Sim, customer: CustomerApp) -> N
     assert heard(sim, CALLER) == [(f"endpoint:{username}", "Agent speaking.")]
     b = sim.record(action["DialBLegUUID"])
     assert b["to_number"] == f"sip:{username}@phone.example.com" and b["hangup_source"] == "Callee"
+
+
+def test_caller_hangs_up_while_b_legs_ring(sim: Sim, customer: CustomerApp) -> None:
+    sim.phone("14155561051", [{"ring": 30}])
+    sim.phone("14155561052", [{"ring": 30}])
+    inbound(sim, customer, dial_xml("14155561051", "14155561052", action=customer.url("/action")),
+            [{"wait": 3}, {"hangup": True}])
+    hangup = customer.wait_for("/hangup")[0].params
+    assert hangup["HangupSource"] == "Caller"
+    for phone in ("14155561051", "14155561052"):
+        record = sim.record(next(e["call_uuid"] for e in sim.log(phone)))
+        assert record["hangup_cause_code"] == 1000 and record["hangup_source"] == "Caller"
+        assert record["parent_call_uuid"] == hangup["CallUUID"]
+    assert customer.requests_to("/action") == []  # the A-leg is gone: no action
