@@ -142,7 +142,7 @@ class Dial:
         self.rang = True
         b.mark_answered()
         if self.won.done():
-            await engine.finish(b, causes.LOST_RACE, causes.PLIVO)
+            await self._too_late(b)
             return
         if b.options.send_digits and not b.options.send_on_preanswer:
             engine.spawn(leg.send_digits(b.options.send_digits), f"dial-digits-{b.call_uuid}")
@@ -151,9 +151,14 @@ class Dial:
                 await engine.finish(b, causes.CONFIRM_FAILED, causes.PLIVO)
             return
         if self.won.done() or not leg.is_up:
-            await engine.finish(b, causes.LOST_RACE, causes.PLIVO)
+            await self._too_late(b)
             return
         self.won.set_result(attempt)
+
+    async def _too_late(self, b: LiveCall) -> None:
+        """A B-leg that answered after the race was decided: 9000, or 1000 if the Dial gave up."""
+        lost = self.won.done() and not self.won.cancelled()
+        await self.engine.finish(b, causes.LOST_RACE if lost else causes.CANCELED, causes.PLIVO)
 
     async def _digits_early(self, leg: CallLeg, digits: str) -> None:
         await wait_any(self.clock, (leg.early_media, leg.answered, leg.ended), None)
@@ -223,7 +228,8 @@ class Dial:
                 self.a_leg.stop_media()
             if not self.won.done():
                 self.won.cancel()
-            await self._end_others(attempts, winner)
+            # shielded: a cancellation arriving now (the A-leg's end) must not leave B-legs ringing
+            await asyncio.shield(self.engine.spawn(self._end_others(attempts, winner), f"dial-end-{a.call_uuid}"))
         if winner is None:
             return None if not self.a_leg.is_up else self._action_params(attempts, None)
         return await self._connect(winner, attempts)

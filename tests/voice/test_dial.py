@@ -186,8 +186,10 @@ def test_dial_an_endpoint_with_send_digits(sim: Sim, customer: CustomerApp) -> N
 def test_caller_hangs_up_while_b_legs_ring(sim: Sim, customer: CustomerApp) -> None:
     sim.phone("14155561051", [{"ring": 30}])
     sim.phone("14155561052", [{"ring": 30}])
-    inbound(sim, customer, dial_xml("14155561051", "14155561052", action=customer.url("/action")),
-            [{"wait": 3}, {"hangup": True}])
+    customer.route("/ringback", "<Response><Speak>Connecting you now.</Speak></Response>")
+    # dialMusic opens early media, so the (simulated) caller is on the line while the B-legs ring
+    inbound(sim, customer, dial_xml("14155561051", "14155561052", action=customer.url("/action"),
+                                    dial_music=customer.url("/ringback")), [{"wait": 3}, {"hangup": True}])
     hangup = customer.wait_for("/hangup")[0].params
     assert hangup["HangupSource"] == "Caller"
     for phone in ("14155561051", "14155561052"):
