@@ -38,6 +38,10 @@ class MemberMessage(BaseModel):
     member_id: str
 
 
+class MemberAction(VoiceParams):
+    """Mute, Deaf, Kick: no parameters (the SDK echoes the path ids; unknown keys are ignored)."""
+
+
 class MemberPlay(VoiceParams):
     url: Url
 
@@ -111,7 +115,7 @@ def _set(voice: Engine, ctx: AuthContext, name: str, member_id: str, muted: bool
 
 
 @router.post("/Conference/{conference_name}/Member/{member_id}/Mute/", status_code=202, response_model=MemberMessage,
-             summary="Mute members")
+             summary="Mute members", openapi_extra=openapi_body(MemberAction))
 async def mute(ctx: Ctx, voice: Engine, conference_name: str, member_id: str) -> Response:
     _set(voice, ctx, conference_name, member_id, muted=True)
     return _done("muted", member_id)
@@ -125,7 +129,7 @@ async def unmute(ctx: Ctx, voice: Engine, conference_name: str, member_id: str) 
 
 
 @router.post("/Conference/{conference_name}/Member/{member_id}/Deaf/", status_code=202, response_model=MemberMessage,
-             summary="Make members deaf")
+             summary="Make members deaf", openapi_extra=openapi_body(MemberAction))
 async def deaf(ctx: Ctx, voice: Engine, conference_name: str, member_id: str) -> Response:
     _set(voice, ctx, conference_name, member_id, deaf=True)
     return _done("deaf", member_id)
@@ -139,7 +143,7 @@ async def undeaf(ctx: Ctx, voice: Engine, conference_name: str, member_id: str) 
 
 
 @router.post("/Conference/{conference_name}/Member/{member_id}/Kick/", status_code=202, response_model=MemberMessage,
-             summary="Kick members out (their action URL runs)")
+             summary="Kick members out (their action URL runs)", openapi_extra=openapi_body(MemberAction))
 async def kick(ctx: Ctx, voice: Engine, conference_name: str, member_id: str) -> Response:
     for member in _members(voice, ctx, conference_name, member_id):
         member.leave("kick")
