@@ -249,26 +249,28 @@ class Dial:
         a, b = self.call, winner.call
         a_leg, b_leg = self.a_leg, b.leg
         assert b_leg is not None
-        if not a.answered and a_leg.is_up:
-            await self.engine.answer(a)
-        await self._callback("answer", winner)
         bridge = Bridge(a, b)
         a.dial = b.dial = bridge
-        a_leg.flush_digits()
-        mixer = await a_leg.bridge(b_leg)
-        await self._callback("connected", winner)
         star: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        watchers = [asyncio.create_task(self._watch(a_leg, self.node["digitsMatch"], "ALeg", winner, star)),
-                    asyncio.create_task(self._watch(b_leg, self.node["digitsMatchBLeg"], "BLeg", winner, None))]
+        watchers: list[asyncio.Task[None]] = []
+        mixer = None
         time_up = False
         try:
+            if not a.answered and a_leg.is_up:
+                await self.engine.answer(a)
+            await self._callback("answer", winner)
+            a_leg.flush_digits()
+            mixer = await a_leg.bridge(b_leg)
+            await self._callback("connected", winner)
+            watchers = [asyncio.create_task(self._watch(a_leg, self.node["digitsMatch"], "ALeg", winner, star)),
+                        asyncio.create_task(self._watch(b_leg, self.node["digitsMatchBLeg"], "BLeg", winner, None))]
             left = b.options.time_limit - (self.clock.monotonic() - (b.answered_at or self.clock.monotonic()))
             time_up = not await wait_any(self.clock, (a_leg.ended, b_leg.ended, star, bridge.detached), max(0.0, left))
         finally:
             for watcher in watchers:
                 watcher.cancel()
             for leg in (a_leg, b_leg):
-                if leg.mixer is mixer:
+                if mixer is not None and leg.mixer is mixer:
                     leg.leave()
             if a.dial is bridge:
                 a.dial = None
