@@ -38,6 +38,7 @@ from switchboard.pricing import routes as pricing_routes
 from switchboard.webhooks import routes as webhook_routes
 from switchboard.webhooks.runtime import build_webhooks
 from switchboard.voice import live_routes as call_live_routes, routes as call_routes
+from switchboard.voice.conference import routes as conference_routes
 from switchboard.voice.engine import VoiceEngine
 
 log = logging.getLogger("switchboard")
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(sim_call_routes.router)
     app.include_router(call_routes.router)
     app.include_router(call_live_routes.router)
+    app.include_router(conference_routes.router)
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)

@@ -8,7 +8,7 @@ See docs/architecture.md.
 A leg is one party's connection to the platform (Plivo's A-leg or B-leg). What the platform
 sends to the far end is :class:`Media` (speech, audio, silence, a beep, DTMF); what comes back
 is events: answered, digits, utterances, hangup. Bridging two legs and joining a conference
-mixer are part of the interface so that Dial and Conference can be built on it.
+mixer (``network/mixer.py``) are part of the interface: Dial and Conference are built on them.
 """
 
 import asyncio
@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+
+from switchboard.network.mixer import Mixer, Sound
 
 
 class LegState(str, Enum):
@@ -218,15 +220,40 @@ class CallLeg(ABC):
         """For machine detection: the far end's first utterance after answer (its length tells a
         greeting from a "hello"), or None if it stayed silent for ``timeout``."""
 
-    # --- joining legs (Dial, Conference: later issues) -------------------------------------
+    # --- joining legs (Dial, Conference) -----------------------------------------------------
 
-    async def bridge(self, other: "CallLeg") -> None:
-        """Connect this leg's media to ``other`` (Dial)."""
-        raise NotImplementedError("bridging legs arrives with <Dial>")
+    mixer: Mixer | None = None
 
-    async def join(self, mixer: Any) -> None:
-        """Put this leg in a conference mixer (Conference)."""
-        raise NotImplementedError("conference mixers arrive with <Conference>")
+    async def join(self, mixer: Mixer, muted: bool = False, deaf: bool = False, relay_dtmf: bool = True) -> None:
+        """Put this leg in ``mixer`` (a conference room, or the two-member mixer of a bridge) until
+        :meth:`leave`: what its far end says goes to the other members (:meth:`transmit`), what
+        they say reaches its far end (:meth:`hear`)."""
+        self.leave()
+        mixer.add(self, muted, deaf, relay_dtmf)
+        self.mixer = mixer
+
+    def leave(self) -> None:
+        """Take this leg out of its mixer, if it is in one."""
+        if self.mixer is not None:
+            self.mixer.remove(self)
+            self.mixer = None
+
+    async def bridge(self, other: "CallLeg") -> Mixer:
+        """Connect this leg's media to ``other`` (Dial): both join a mixer of their own, which the
+        caller ends with :meth:`leave` on both."""
+        mixer = Mixer(f"bridge-{self.uuid}")
+        await self.join(mixer)
+        await other.join(mixer)
+        return mixer
+
+    def transmit(self, sound: Sound) -> None:
+        """The far end sent ``sound`` (spoke, pressed digits): pass it to the mixer, if any."""
+        if self.mixer is not None:
+            self.mixer.carry(self, sound)
+
+    def hear(self, sound: Sound) -> None:
+        """Deliver what the mixer carries to the far end (a network plays it out)."""
+        raise NotImplementedError("this network cannot carry mixed media")
 
 
 def first_of(*futures: "asyncio.Future[Any]") -> "asyncio.Future[None]":

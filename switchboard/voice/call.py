@@ -85,6 +85,7 @@ class LiveCall:
     queued_for: float = 0.0  # seconds the outbound CPS limit held the call back
     forwarded_from: str = ""  # inbound: the number the call was diverted from
     stir_attestation: str = ""  # inbound: the caller's STIR/SHAKEN attestation (A/B/C), "" if unsigned
+    dial: Any = None  # the voice.dial.Bridge this call is in while a <Dial> connects it
 
     @property
     def owner(self) -> str:

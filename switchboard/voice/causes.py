@@ -29,6 +29,9 @@ ROUTING_ERROR = Cause(5020, "Routing Error", "NO_ROUTE_DESTINATION", "failed")
 SCHEDULED_HANGUP = Cause(6000, "Scheduled Hangup", "ALLOTTED_TIMEOUT")
 RING_TIMEOUT = Cause(6010, "Ring Timeout Reached", "NO_ANSWER", "no-answer")
 MACHINE_DETECTED = Cause(9100, "Machine Detected", "NORMAL_CLEARING")
+ENDPOINT_NOT_REGISTERED = Cause(2020, "Endpoint Not Registered", "USER_NOT_REGISTERED", "failed")
+LOST_RACE = Cause(9000, "Lost Race", "LOSE_RACE", "cancel")
+CONFIRM_FAILED = Cause(9110, "Confirm Key Challenge Failed", "NORMAL_CLEARING")
 
 # URL and XML failures, by what was being fetched.
 URL_ERRORS = {

@@ -139,6 +139,66 @@ def any_value(value: str) -> str:
     return value
 
 
+def confirm_key(value: str) -> str:
+    if len(value) == 1 and value in "0123456789*#":
+        return value
+    raise AttributeError_(f"must be one of 0-9, * or #, not {value!r}")
+
+
+def dtmf_digits(value: str) -> str:
+    if value == "" or DTMF_DIGITS.match(value):
+        return value
+    raise AttributeError_(f"digits may be 0-9, *, #, A-D, w and W, not {value!r}")
+
+
+def digit_patterns(value: str) -> list[str]:
+    """``digitsMatch``: comma-separated key sequences to watch for."""
+    patterns = [p.strip() for p in value.split(",") if p.strip()]
+    if not patterns or any(not re.fullmatch(r"[0-9*#]{1,32}", p) for p in patterns) or len(patterns) > 50:
+        raise AttributeError_(f"must be comma-separated sequences of 0-9, * and #, not {value!r}")
+    return patterns
+
+
+def sip_headers(value: str) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for pair in (p.strip() for p in value.split(",") if p.strip()):
+        name, equals, content = pair.partition("=")
+        if not equals or not re.fullmatch(r"[A-Za-z0-9\-]{1,64}", name) or not re.fullmatch(r"[A-Za-z0-9_.%\-]{0,256}", content):
+            raise AttributeError_(f"must be name=value pairs separated by commas (letters, digits), not {pair!r}")
+        headers[name] = content
+    return headers
+
+
+def sip_password(value: str) -> str:
+    if 8 <= len(value) <= 128:
+        return value
+    raise AttributeError_("must be 8 to 128 characters")
+
+
+def dial_music(value: str) -> str:
+    return "real" if value.strip().lower() == "real" else url(value)
+
+
+def room_sound(value: str) -> str:
+    """enterSound/exitSound: ``beep:1``, ``beep:2``, a URL that answers Play/Speak/Wait XML, or empty."""
+    if value.strip() in ("", "beep:1", "beep:2"):
+        return value.strip()
+    return url(value)
+
+
+MAX_ROOM_NAME = 256
+
+
+def conference_name(value: str) -> str:
+    """A room name: what the body says, at most 256 characters, no control characters (REST paths
+    carry it)."""
+    if len(value) > MAX_ROOM_NAME:
+        raise AttributeError_(f"is {len(value)} characters; a conference name may have at most {MAX_ROOM_NAME}")
+    if any(ord(ch) < 32 or ch == "/" for ch in value):
+        raise AttributeError_("must not contain control characters or '/'")
+    return value
+
+
 @dataclass(frozen=True)
 class Spec:
     attributes: dict[str, tuple[Check, Any]]
@@ -188,20 +248,30 @@ SPECS: dict[str, Spec] = {
     "Message": Spec({"src": (text(64), None), "dst": (text(10_000), None), "type": (one_of("sms", "mms", "whatsapp"), "sms"),
                      "callbackUrl": (url, None), "callbackMethod": (method, "POST")}, text="required",
                     required=frozenset({"src", "dst"})),
-    # Parsed and checked by name; running them arrives with their own issues.
-    "Dial": Spec(_names("action", "method", "hangupOnStar", "timeLimit", "timeout", "callerId", "callerName",
-                        "confirmSound", "confirmTimeout", "confirmKey", "dialMusic", "callbackUrl", "callbackMethod",
-                        "redirect", "digitsMatch", "digitsMatchBLeg", "sipHeaders"),
-                 frozenset({"Number", "User"}), supported=False),
-    "Number": Spec(_names("sendDigits", "sendOnPreanswer", "sendDigitsMode"), text="required", supported=False),
-    "User": Spec(_names("sendDigits", "sendOnPreanswer", "sipHeaders", "sipAuthUsername", "sipAuthPassword"),
-                 text="required", supported=False),
-    "Conference": Spec(_names("muted", "enterSound", "exitSound", "startConferenceOnEnter", "endConferenceOnExit",
-                              "stayAlone", "waitSound", "maxMembers", "record", "recordFileFormat", "timeLimit",
-                              "hangupOnStar", "action", "method", "callbackUrl", "callbackMethod", "digitsMatch",
-                              "floorEvent", "redirect", "relayDTMF", "sendDigits", "recordWhenAlone",
-                              "transcriptionType", "transcriptionUrl", "transcriptionMethod"),
-                       text="required", supported=False),
+    "Dial": Spec({
+        "action": (url, None), "method": (method, "POST"), "hangupOnStar": (boolean, False),
+        "timeLimit": (integer(1, 86_400, True), 14_400), "timeout": (integer(1, 86_400, True), None),
+        "callerId": (text(64), None), "callerName": (text(50), None), "confirmSound": (url, None),
+        "confirmTimeout": (integer(1, 86_400, True), 120), "confirmKey": (confirm_key, None), "dialMusic": (dial_music, None),
+        "callbackUrl": (url, None), "callbackMethod": (method, "POST"), "redirect": (boolean, True),
+        "digitsMatch": (digit_patterns, []), "digitsMatchBLeg": (digit_patterns, []), "sipHeaders": (sip_headers, {}),
+        "callType": (one_of("voice", "whatsapp"), "voice"),
+    }, frozenset({"Number", "User"})),
+    "Number": Spec({"sendDigits": (dtmf_digits, ""), "sendOnPreanswer": (boolean, False),
+                    "sendDigitsMode": (one_of("rfc2833", "inband", "SIP INFO"), "rfc2833")}, text="required"),
+    "User": Spec({"sendDigits": (dtmf_digits, ""), "sendOnPreanswer": (boolean, False), "sipHeaders": (sip_headers, {}),
+                  "sipAuthUsername": (text(128), None), "sipAuthPassword": (sip_password, None)}, text="required"),
+    "Conference": Spec({
+        "muted": (boolean, False), "enterSound": (room_sound, ""), "exitSound": (room_sound, ""),
+        "startConferenceOnEnter": (boolean, True), "endConferenceOnExit": (boolean, False), "stayAlone": (boolean, True),
+        "waitSound": (url, None), "maxMembers": (integer(1, 20), 20), "record": (boolean, False),
+        "recordFileFormat": (one_of("mp3", "wav"), "mp3"), "timeLimit": (integer(1, 86_400, True), 86_400),
+        "hangupOnStar": (boolean, False), "action": (url, None), "method": (method, "POST"), "callbackUrl": (url, None),
+        "callbackMethod": (method, "POST"), "digitsMatch": (digit_patterns, []), "floorEvent": (boolean, False),
+        "redirect": (boolean, True), "relayDTMF": (boolean, True), "sendDigits": (dtmf_digits, ""),
+        "recordWhenAlone": (boolean, False), "transcriptionType": (one_of("auto", "hybrid"), None),
+        "transcriptionUrl": (url, None), "transcriptionMethod": (method, "POST"),
+    }, text="required", body=conference_name),
     "Record": Spec(_names("action", "method", "fileFormat", "redirect", "timeout", "maxLength", "playBeep", "finishOnKey",
                           "recordSession", "startOnDialAnswer", "transcriptionType", "transcriptionUrl",
                           "transcriptionMethod", "transcriptionReportType", "callbackUrl", "callbackMethod",

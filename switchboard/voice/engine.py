@@ -20,6 +20,7 @@ from switchboard.voice import causes
 from switchboard.voice.audio import AudioFetcher
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall
 from switchboard.voice.causes import Cause
+from switchboard.voice.conference.room import Conferences
 from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
 from switchboard.voice.pace import DEFAULT_OUTBOUND_CPS, OutboundPace
@@ -43,6 +44,7 @@ class VoiceEngine:
         self.live: dict[str, LiveCall] = {}
         self.requests: dict[str, LiveCall] = {}
         self._background: set[asyncio.Task[Any]] = set()
+        self.conferences = Conferences(self)
         network.on_incoming = self.incoming
         network.local_destination = self._is_own_number
 

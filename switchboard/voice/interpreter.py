@@ -215,6 +215,16 @@ class Interpreter:
 
         await self.action(node, base, await get_input(self, node, base))
 
+    async def do_dial(self, node: Node, base: str) -> None:
+        from switchboard.voice.dial import dial
+
+        await self.action(node, base, await dial(self, node, base))
+
+    async def do_conference(self, node: Node, base: str) -> None:
+        from switchboard.voice.conference.element import conference
+
+        await self.action(node, base, await conference(self, node, base))
+
     async def action(self, node: Node, base: str, params: dict[str, Any] | None) -> None:
         """After input: no input or no action → next element; else request ``action`` and either
         run its document instead of the rest (redirect=true) or ignore its answer."""

@@ -12,6 +12,7 @@ from switchboard.core.pagination import ListResponse, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.voice import async_api, causes, service
+from switchboard.voice.dial import transfer_b_leg
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.schemas import AsyncRequest, CallCreate, CallFired, CallGet, CallList, CallObject, CallTransfer
 
@@ -81,16 +82,22 @@ async def get_call(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[Ca
              openapi_extra=openapi_body(CallTransfer))
 async def transfer_call(ctx: Ctx, voice: Engine, call_uuid: str,
                         params: Annotated[CallTransfer, Depends(body(CallTransfer))]) -> Response:
-    if params.legs != "aleg":
-        raise ValidationError(f"legs: call {call_uuid} has no B-leg (it is not bridged by <Dial>)")
-    if not params.aleg_url:
-        raise ValidationError("aleg_url is required when legs is aleg")
+    for leg, url in (("aleg", params.aleg_url), ("bleg", params.bleg_url)):
+        if params.legs in (leg, "both") and not url:
+            raise ValidationError(f"{leg}_url is required when legs is {params.legs}")
 
     async def transfer() -> Response:
         call = service.live_call(voice, ctx, call_uuid)
-        if not call.answered or call.leg is None:
+        bridge = call.dial
+        if params.legs != "aleg" and bridge is None:
+            raise ValidationError(f"legs: call {call_uuid} has no B-leg (it is not bridged by <Dial>)")
+        a_leg = bridge.a if bridge is not None else call
+        if not a_leg.answered or a_leg.leg is None:
             raise ValidationError(f"call {call_uuid} is not answered yet; only answered calls can be transferred")
-        voice.transfer(call, params.aleg_url, params.aleg_method)
+        if params.legs != "aleg":
+            transfer_b_leg(voice, bridge, params.bleg_url, params.bleg_method)
+        if params.legs != "bleg":
+            voice.transfer(a_leg, params.aleg_url, params.aleg_method)
         return plivo_response({"message": "call transfered"}, 202)
 
     return await async_api.respond(voice, ctx, params, transfer, "call transfered")

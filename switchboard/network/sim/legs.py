@@ -19,6 +19,7 @@ from switchboard.network.channel import (
     Media,
     Recognition,
     Silence,
+    Sound,
     Speech,
     Utterance,
 )
@@ -93,6 +94,7 @@ class SimLeg(CallLeg):
     def far_end_digit(self, digit: str) -> None:
         self._digits.append(digit)
         self._wake()
+        self.transmit(Sound("digits", self.uuid, self.label, digits=digit, at=self.clock.monotonic()))
 
     def far_end_starts_speaking(self) -> None:
         self.speaking_since = self.clock.monotonic()
@@ -109,6 +111,25 @@ class SimLeg(CallLeg):
         self.silent_since = self.clock.monotonic()
         self._utterances.append(utterance)
         self._wake()
+        self.transmit(Sound("voice", self.uuid, self.label, text=utterance.text, seconds=utterance.seconds,
+                            at=self.clock.monotonic()))
+
+    @property
+    def label(self) -> str:
+        """Who the far end is, for the others in a bridge or room: its phone-book address (or,
+        on a loop, the number at the other end)."""
+        return self.phone or (self.to if self.direction == "outbound" else self.from_)
+
+    def hear(self, sound: Sound) -> None:
+        """The phone hears what the others in its bridge or room send: their voices (with who
+        spoke), relayed digits, and media played into the room."""
+        if sound.kind == "voice":
+            self.log("heard_voice", text=sound.text, seconds=sound.seconds, **{"from": sound.label})
+        elif sound.kind == "digits":
+            self.log("heard_digits", digits=sound.digits, **{"from": sound.label})
+        elif sound.media is not None:
+            kind, detail = _describe(sound.media)
+            self.log(kind, seconds=media_seconds(sound.media), mixed=True, **detail)
 
     def far_end_beeped(self) -> None:
         _resolve(self._beep)

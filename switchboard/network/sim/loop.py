@@ -6,6 +6,7 @@ over. No simulated phone is involved, so nothing goes to the phone book."""
 from typing import Any
 
 from switchboard.network.channel import NO_INTERRUPT, Interrupt, Media, Speech, Utterance
+from switchboard.network.mixer import Sound
 from switchboard.network.sim.legs import SimLeg, media_seconds
 from switchboard.network.sim.speech import DIGIT_GAP, DIGIT_TONE, PAUSES
 
@@ -47,6 +48,19 @@ class LoopLeg(SimLeg):
         if isinstance(media, Speech) and self.other.is_up:
             self.other.far_end_said(Utterance(media.text, 1.0, media_seconds(media), media.language))
         return done
+
+    def hear(self, sound: Sound) -> None:
+        """What the bridge or room carries reaches the platform side of the far end as speech
+        and digits (so the application on the looped number hears the caller)."""
+        other = self.other
+        if not other.is_up:
+            return
+        text = sound.text if sound.kind == "voice" else sound.media.text if isinstance(sound.media, Speech) else ""
+        if text:
+            other.far_end_starts_speaking()
+            other.far_end_said(Utterance(text, 1.0, sound.seconds or media_seconds(Speech(text))))
+        for digit in sound.digits:
+            other.far_end_digit(digit)
 
     async def send_digits(self, digits: str) -> None:
         for digit in digits:

@@ -1,0 +1,116 @@
+"""The Conference REST API through the official SDK: list, get with members, member mute/deaf,
+speak/play and their stops, kick (the member's action runs), member hangup, hang up one room and
+all rooms, with Plivo's response shapes and 404s for rooms and members that are not there. The
+virtual clock is held still (real time flows) so calls stay in the room while the test acts."""
+
+import pytest
+from plivo import exceptions, plivoxml
+
+from tests.helpers import assert_plivo_shape
+from tests.voice.conftest import Sim, kinds
+from tests.voice.customer_app import CustomerApp
+from tests.voice.test_live import still_clock, wait_until, wav  # noqa: F401 (fixture)
+
+CALLER = "14155563000"
+
+
+def join(sdk, customer: CustomerApp, to: str, room: str) -> str:
+    response = plivoxml.ResponseElement()
+    response.add(plivoxml.ConferenceElement(room, action=customer.url("/left"), callback_url=customer.url("/events")))
+    customer.route(f"/answer-{to}", response.to_string())
+    return sdk.calls.create(from_=CALLER, to_=to, answer_url=customer.url(f"/answer-{to}"),
+                            hangup_url=customer.url("/hangup")).request_uuid
+
+
+def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    customer.route("/tone.wav", wav(0.5))
+    customer.route("/left", "<Response><Speak>You were removed from the room.</Speak><Wait length=\"60\"/></Response>")
+    sim.phone("14155563001", [{"ring": 0}])
+    sim.phone("14155563002", [{"ring": 0}])
+    first = join(sdk, customer, "14155563001", "Sales Room")
+    second = join(sdk, customer, "14155563002", "Sales Room")
+    customer.wait_for("/events", 2)
+
+    sdk.conferences.list()
+    assert_plivo_shape(sdk.last_json(), "conferenceListResponse")
+    assert sdk.last_json()["conferences"] == ["Sales Room"]
+    sdk.conferences.get("Sales Room")
+    room = sdk.last_json()
+    assert_plivo_shape(room, "conferenceGetResponse")
+    assert room["conference_member_count"] == "2"
+    members = {m["call_uuid"]: m for m in room["members"]}
+    assert set(members) == {first, second}
+    one, two = members[first]["member_id"], members[second]["member_id"]
+    assert members[first]["direction"] == "outbound" and members[first]["to"] == "14155563001"
+    assert members[first]["muted"] is False and members[first]["deaf"] is False
+
+    sdk.conferences.member_mute("Sales Room", one)
+    assert sdk.last_status == 202
+    assert_plivo_shape(sdk.last_json(), "conferenceMemberMuteCreateResponse")
+    sdk.conferences.member_deaf("Sales Room", two)
+    assert_plivo_shape(sdk.last_json(), "conferenceMemberDeafCreateResponse")
+    sdk.conferences.get("Sales Room")
+    state = {m["member_id"]: (m["muted"], m["deaf"]) for m in sdk.last_json()["members"]}
+    assert state == {one: (True, False), two: (False, True)}
+    sdk.conferences.member_mute_stop("Sales Room", one)
+    assert sdk.last_status == 204
+    sdk.conferences.member_deaf_stop("Sales Room", two)
+    sdk.conferences.get("Sales Room")
+    assert all(not m["muted"] and not m["deaf"] for m in sdk.last_json()["members"])
+
+    sdk.conferences.member_speak("Sales Room", two, "A supervisor is listening.", voice="MAN")
+    assert_plivo_shape(sdk.last_json(), "conferenceMemberSpeakCreateResponse")
+    assert sdk.last_json()["message"] == "speak queued into conference"
+    wait_until(lambda: any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155563002"), "heard_speech")))
+    assert not any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155563001"), "heard_speech"))
+    sdk.conferences.member_speak_stop("Sales Room", two)
+    assert sdk.last_status == 204
+    sdk.conferences.member_play("Sales Room", "all", customer.url("/tone.wav"))
+    assert_plivo_shape(sdk.last_json(), "conferenceMemberPlayCreateResponse")
+    wait_until(lambda: kinds(sim.log("14155563001"), "heard_audio") and kinds(sim.log("14155563002"), "heard_audio"))
+    sdk.conferences.member_play_stop("Sales Room", "all")
+    assert sdk.last_status == 204
+
+    sdk.conferences.member_kick("Sales Room", one)
+    assert_plivo_shape(sdk.last_json(), "conferenceMemberKickCreateResponse")
+    left = customer.wait_for("/left")[0].params
+    assert left["CallUUID"] == first and left["ConferenceName"] == "Sales Room" and left["ConferenceMemberID"] == one
+    wait_until(lambda: any(e["text"] == "You were removed from the room."
+                           for e in kinds(sim.log("14155563001"), "heard_speech")))
+    for operation in (sdk.conferences.member_mute, sdk.conferences.member_kick, sdk.conferences.member_hangup):
+        with pytest.raises(exceptions.ResourceNotFoundError):
+            operation("Sales Room", one)  # that member left
+
+    sdk.conferences.member_hangup("Sales Room", two)
+    assert sdk.last_status == 204
+    hangups = customer.wait_for("/hangup")
+    assert hangups[0].params["CallUUID"] == second and hangups[0].params["HangupSource"] == "API Request"
+    wait_until(lambda: not sdk.conferences.list() or sdk.last_json()["conferences"] == [])
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.conferences.get("Sales Room")
+    sdk.calls.delete(first)
+
+
+def test_hang_up_rooms(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    customer.route("/left", "")
+    for number, room in (("14155563011", "east"), ("14155563012", "east"), ("14155563013", "west")):
+        sim.phone(number, [{"ring": 0}])
+        join(sdk, customer, number, room)
+    customer.wait_for("/events", 3)
+    assert sorted(sdk.conferences.list() and sdk.last_json()["conferences"]) == ["east", "west"]
+    sdk.conferences.delete("east")
+    assert sdk.last_status == 204
+    customer.wait_for("/hangup", 2)
+    assert sdk.conferences.list() and sdk.last_json()["conferences"] == ["west"]
+    sdk.conferences.delete_all()
+    assert sdk.last_status == 204
+    hangups = customer.wait_for("/hangup", 3)
+    assert all(hit.params["HangupSource"] == "API Request" for hit in hangups)
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.conferences.delete("east")
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.conferences.member_mute("nowhere", "1")
