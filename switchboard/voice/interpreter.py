@@ -231,7 +231,7 @@ class Interpreter:
         if params is None or not node["action"] or not self.leg.is_up:
             return
         url = resolve_url(node["action"], base)
-        unlogged = frozenset() if node["log"] else frozenset({"Digits", "Speech"})  # log="false": not in the debug log
+        unlogged = frozenset() if node.attrs.get("log", True) else frozenset({"Digits", "Speech"})  # GetDigits/GetInput log="false"
         if node["redirect"]:
             raise Goto(url, node["method"], "action", params, unlogged)
         asyncio.create_task(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
