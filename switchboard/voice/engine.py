@@ -86,7 +86,8 @@ class VoiceEngine:
     async def _outbound(self, call: LiveCall) -> None:
         try:
             leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
-                                                                call.options.sip_headers, call.call_uuid))
+                                                                call.options.sip_headers, call.call_uuid,
+                                                                call.account_id))
             call.leg = leg
             call.session_start = self.clock.now()
             if not call.is_live:
