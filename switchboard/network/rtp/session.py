@@ -77,8 +77,7 @@ class RtpSession(asyncio.DatagramProtocol):
         return self.local_port
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # uvloop's UDP transport is not a subclass
 
     def configure(self, host: str, port: int, payload_type: int, event_pt: int | None) -> None:
         """Where to send (from the peer's SDP) and with which payload types."""

@@ -54,6 +54,7 @@ class SipLeg(CallLeg):
         self._stop = self._new()
         self._loud = self._new()
         self.last_loud: float | None = None
+        self.digits_heard = 0
         self.loud_since: float | None = None
         self.silent_since = self.stack.clock.monotonic()
         rtp.on_digit = self.far_end_digit
@@ -65,6 +66,7 @@ class SipLeg(CallLeg):
     # --- far end -----------------------------------------------------------------------------
 
     def far_end_digit(self, digit: str) -> None:
+        self.digits_heard += 1
         self._digits.append(digit)
         _resolve(self._arrival)
         self._arrival = self._new()

@@ -7,6 +7,7 @@ plain asyncio on the server's event loop (the decision and why: docs/architectur
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,8 @@ class SipStack:
         self.dialogs: dict[tuple[str, str, str], SipLeg] = {}
         self.pending: dict[str, SipLeg] = {}  # by Call-ID, before a dialog exists
         self._tasks: set[asyncio.Task[object]] = set()
+        self.stats: Counter[str] = Counter()
+        """Totals over ended legs: rtp_in, rtp_out, loud_in (non-silent frames), wrong_source, digits_in."""
         self._watchdog: asyncio.Task[None] | None = None
 
     @property
@@ -107,6 +110,9 @@ class SipStack:
 
     def forget(self, leg: SipLeg) -> None:
         self.pacer.remove(leg.rtp)
+        rtp = leg.rtp
+        self.stats.update(rtp_in=rtp.packets_in, rtp_out=rtp.packets_out, loud_in=rtp.loud_frames,
+                          wrong_source=rtp.wrong_source, digits_in=leg.digits_heard, legs=1)
         if leg.dialog is not None:
             self.dialogs.pop(leg.dialog.key, None)
         if leg.invite is not None:
