@@ -1,6 +1,6 @@
 """What a SIP leg sends for each kind of :data:`~switchboard.network.channel.Media`, as 8 kHz
 16-bit mono PCM: speech from the TTS of ``switchboard.media.tts`` (in a worker thread, cached),
-WAV files fetched by URL and resampled (cached by URL), silence, and beeps.
+WAV and MP3 files fetched by URL, decoded and resampled (cached by URL), silence, and beeps.
 """
 
 import asyncio
@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import httpx
 
+from switchboard.media.tts import TtsError, synthesize_async
 from switchboard.network.channel import Audio, Beep, Media, Silence, Speech
 from switchboard.network.rtp import codec
 
@@ -19,11 +20,16 @@ CACHE_ITEMS = 256
 MAX_AUDIO_BYTES = 10 * 1024 * 1024
 
 
-def wav_pcm(data: bytes) -> bytes:
-    """A WAV file (PCM, any rate, mono or stereo) as 8 kHz mono PCM."""
-    with wave.open(io.BytesIO(data)) as reader:
-        frames = reader.readframes(reader.getnframes())
-        return codec.resample(frames, reader.getframerate(), reader.getnchannels(), reader.getsampwidth())
+def decode_pcm(data: bytes) -> bytes:
+    """A WAV (PCM, any rate, mono or stereo) or MP3 file as 8 kHz mono PCM."""
+    if data[:4] == b"RIFF":
+        with wave.open(io.BytesIO(data)) as reader:
+            frames = reader.readframes(reader.getnframes())
+            return codec.resample(frames, reader.getframerate(), reader.getnchannels(), reader.getsampwidth())
+    import soundfile
+
+    samples, rate = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+    return codec.resample(samples.mean(axis=1).astype("int16").tobytes(), rate)
 
 
 class MediaRenderer:
@@ -52,11 +58,10 @@ class MediaRenderer:
 
     async def _speech(self, media: Speech) -> bytes:
         try:
-            from switchboard.media.tts import synthesize  # issue 7's eSpeak NG engine
-        except ImportError:
-            log.warning("no text-to-speech engine installed: speaking silence for %r", media.text[:40])
+            pcm = await synthesize_async(media.text, media.voice, media.language, ssml=media.ssml)
+        except TtsError as exc:
+            log.warning("text-to-speech failed (%s): speaking silence for %r", exc, media.text[:40])
             return bytes(2 * int(max(1.0, len(media.text) / 15) * codec.SAMPLE_RATE))
-        pcm = await asyncio.to_thread(synthesize, media.text, media.voice, media.language)
         return pcm + bytes(2 * int(media.pause_seconds * codec.SAMPLE_RATE))
 
     async def _audio(self, media: Audio) -> bytes:
@@ -64,11 +69,8 @@ class MediaRenderer:
             self._client = httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=2.0), follow_redirects=True)
         try:
             response = await self._client.get(media.url.split("#", 1)[0])
-            data = response.content[:MAX_AUDIO_BYTES]
-            if data[:4] == b"RIFF":
-                return await asyncio.to_thread(wav_pcm, data)
-            log.warning("Play %s: only WAV is decoded on SIP calls yet; sending silence", media.url)
-        except (httpx.HTTPError, wave.Error, EOFError) as exc:
+            return await asyncio.to_thread(decode_pcm, response.content[:MAX_AUDIO_BYTES])
+        except Exception as exc:  # a fetch or decode failure: the caller hears silence, the log says why
             log.warning("Play %s failed on a SIP call: %s", media.url, exc)
         return bytes(2 * int(media.seconds * codec.SAMPLE_RATE))
 

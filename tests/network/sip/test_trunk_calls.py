@@ -37,7 +37,8 @@ def test_a_carrier_call_runs_the_numbers_ivr_with_rfc4733_digits(
     assert hangup["HangupCause"] == "NORMAL_CLEARING" and hangup["CallStatus"] == "completed"
     after = stack_stats(sip_server)
     assert after["digits_in"] - before.get("digits_in", 0) == 2
-    assert after["loud_in"] - before.get("loud_in", 0) > 50  # the caller's recorded speech arrived, decoded
+    assert after["rtp_in"] - before.get("rtp_in", 0) > 50
+    assert after["loud_in"] - before.get("loud_in", 0) > 5  # the caller's recorded speech arrived, decoded
     assert after["rtp_out"] - before.get("rtp_out", 0) > 100  # our side sent a paced stream all along
     assert answer["X-PH-Campaign"] == "spring"
     record: Any = sip_sdk.calls.get(answer["CallUUID"])
