@@ -184,7 +184,7 @@ class VoiceEngine:
                 fallback_method=app.fallback_method, hangup_url=app.hangup_url, hangup_method=app.hangup_method,
             ) if app else CallUrls()
             call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
-                            leg.caller_name, urls, CallOptions(), self.clock, self.clock.now(), route.bill_rate,
+                            leg.caller_name, urls, CallOptions(sip_headers=dict(getattr(leg, "sip_headers", {}))), self.clock, self.clock.now(), route.bill_rate,
                             status="ringing", leg=leg)
             with self.clock.busy():
                 await insert_record(self.sessionmaker, [call])
