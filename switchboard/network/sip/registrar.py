@@ -10,6 +10,7 @@ be probed). ``Contact: *`` with ``Expires: 0`` removes every binding; a contact'
 """
 
 import logging
+from datetime import datetime, timezone
 from collections.abc import Callable
 from typing import Any
 
@@ -75,7 +76,7 @@ class Registrar:
                                              cseq=request.cseq[0], source=f"{peer.protocol}:{peer.host}:{peer.port}")
             else:
                 live = await live_bindings(session, endpoint.endpoint_id, now)
-        contacts = [("Contact", f"<{row.contact}>;expires={max(0, int((row.expires - now).total_seconds()))}") for row in live]
+        contacts = [("Contact", f"<{row.contact}>;expires={_seconds_left(row.expires, now)}") for row in live]
         return response_to(request, 200, to_tag=_tag(request), extra=[*contacts, ("Date", _http_date(now))])
 
 
@@ -107,6 +108,13 @@ def _contacts(request: Request) -> tuple[bool, list[tuple[str, int]]] | Response
 def _tag(request: Request) -> str:
     """A To tag that is stable for the request (retransmissions get the same one)."""
     return f"{abs(hash((request.call_id, request.cseq[0]))) % 10**10:010d}"
+
+
+def _seconds_left(expires: datetime, now: datetime) -> int:
+    """Seconds until ``expires`` (SQLite hands back naive UTC datetimes)."""
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    return max(0, round((expires - now).total_seconds()))
 
 
 def _http_date(now: Any) -> str:
