@@ -4,9 +4,10 @@ Sending is driven by the :class:`~switchboard.network.rtp.pacer.Pacer` (one tick
 streams): each tick the session sends the next frame of what is playing, silence, or an RFC 4733
 event packet while digits are being sent. Timestamps advance by 160 samples per frame.
 
-Receiving: symmetric RTP (RFC 4961) — the stream latches onto the first source whose IP address
-is the one the SDP named (the port may differ behind NAT) and sends there from then on; packets
-from any other source are dropped and counted. Telephone-events are decoded inline; audio is
+Receiving: symmetric RTP (RFC 4961) with latching — the SDP address is only where we start
+sending; the first packet's source (which differs from the SDP behind NAT, or when a phone names
+its LAN address) becomes the peer, and we send there from then on. Packets from any other source
+are dropped and counted, so a third party cannot inject audio or digits into the call. Telephone-events are decoded inline; audio is
 decoded only when something listens (energy for tests and VAD, a jitter buffer for consumers).
 """
 
@@ -103,8 +104,8 @@ class RtpSession(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
         if not self.latched:
-            if self.expected_host is not None and addr[0] != self.expected_host and self.expected_host != "0.0.0.0":
-                self.wrong_source += 1
+            if self.expected_host is None:
+                self.wrong_source += 1  # nobody was offered this port yet
                 return
             self.remote, self.latched = (addr[0], addr[1]), True
         elif addr != self.remote:

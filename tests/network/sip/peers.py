@@ -23,10 +23,11 @@ class Baresip:
     def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60):
         self.directory, self.ctrl_port = directory, free_port()
         directory.mkdir(parents=True, exist_ok=True)
+        write_tone(directory / "tone.wav", 440, 120.0)  # its microphone: baresip hangs up when the file ends
         (directory / "config").write_text("\n".join([
             f"sip_listen 127.0.0.1:{free_port()}",
-            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", "audio_source ausine,440",
-            "module_path /usr/lib/baresip/modules", "module g711.so", "module ausine.so", "module aufile.so",
+            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", f"audio_source aufile,{directory / 'tone.wav'}",
+            "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
             "module sndfile.so", f"snd_path {directory}", "module_tmp uuid.so", "module_tmp account.so",
             "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
         ]))
@@ -61,6 +62,16 @@ class Baresip:
                 os.kill(self.process.pid, 9)
                 self.process.wait()
         return self.process.stdout.read() if self.process.stdout else ""
+
+
+def write_tone(path: Path, frequency: float, seconds: float) -> None:
+    from switchboard.network.rtp.codec import tone
+
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(8000)
+        writer.writeframes(tone(frequency, seconds))
 
 
 def wav_rms(path: Path) -> float:
