@@ -4,10 +4,11 @@ Sending is driven by the :class:`~switchboard.network.rtp.pacer.Pacer` (one tick
 streams): each tick the session sends the next frame of what is playing, silence, or an RFC 4733
 event packet while digits are being sent. Timestamps advance by 160 samples per frame.
 
-Receiving: symmetric RTP (RFC 4961) with latching — the SDP address is only where we start
-sending; the first packet's source (which differs from the SDP behind NAT, or when a phone names
-its LAN address) becomes the peer, and we send there from then on. Packets from any other source
-are dropped and counted, so a third party cannot inject audio or digits into the call. Telephone-events are decoded inline; audio is
+Receiving: symmetric RTP (RFC 4961) with latching. Packets from the address the SDP named are
+the peer's at once. Behind NAT (or when a phone names its LAN address) the packets come from
+elsewhere: such a source becomes the peer after :data:`PROBATION` packets in sequence, and we send
+there from then on. Once latched, packets from any other source are dropped and counted, so a
+third party cannot inject audio or digits into the call. Telephone-events are decoded inline; audio is
 decoded only when something listens (energy for tests and VAD, a jitter buffer for consumers).
 """
 
@@ -21,6 +22,7 @@ from switchboard.network.rtp import codec, dtmf, packet
 from switchboard.network.rtp.jitter import JitterBuffer
 
 log = logging.getLogger("switchboard.rtp")
+PROBATION = 3
 
 
 class Playout:
@@ -52,6 +54,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.remote: tuple[str, int] | None = None
         self.expected_host: str | None = None
         self.latched = False
+        self._candidate: tuple[tuple[str, int], int, int] | None = None
         self.payload_type = 0
         self.event_pt: int | None = None
         self.ssrc = random.getrandbits(32)
@@ -103,17 +106,13 @@ class RtpSession(asyncio.DatagramProtocol):
     # --- receiving ---------------------------------------------------------------------------
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
-        if not self.latched:
-            if self.expected_host is None:
-                self.wrong_source += 1  # nobody was offered this port yet
-                return
-            self.remote, self.latched = (addr[0], addr[1]), True
-        elif addr != self.remote:
-            self.wrong_source += 1
-            return
         rtp = packet.parse(data)
         if rtp is None:
             return
+        if addr != self.remote or not self.latched:
+            if not self._learn(addr, rtp.sequence):
+                self.wrong_source += 1
+                return
         self.packets_in += 1
         self.last_rx = asyncio.get_running_loop().time()
         if rtp.payload_type == self.event_pt and self.event_pt is not None:
@@ -130,6 +129,24 @@ class RtpSession(asyncio.DatagramProtocol):
             self.jitter.put(rtp.sequence, pcm)
         if self.on_audio is not None:
             self.on_audio(pcm)
+
+    def _learn(self, addr: tuple[str, int], sequence: int) -> bool:
+        """Whether to latch onto ``addr``: at once when it is the address the SDP named, else
+        after :data:`PROBATION` packets in sequence from it (and never once latched)."""
+        if self.latched or self.expected_host is None:
+            return False
+        if addr == self.remote:
+            self.latched = True
+            return True
+        previous = self._candidate
+        if previous is not None and previous[0] == addr and (sequence - previous[1]) & 0xFFFF == 1:
+            self._candidate = (addr, sequence, previous[2] + 1)
+        else:
+            self._candidate = (addr, sequence, 1)
+        if self._candidate[2] >= PROBATION:
+            self.remote, self.latched = addr, True
+            return True
+        return False
 
     # --- sending -----------------------------------------------------------------------------
 

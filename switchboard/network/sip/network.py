@@ -2,7 +2,9 @@
 
 Inbound INVITEs come from a carrier (source address in an enabled incoming carrier's IP set,
 calling one of the numbers added with that carrier) or from an endpoint (digest-authenticated
-with 407 against its credentials). Outbound legs go to a registered endpoint (``sip:user@our
+with 407 against its credentials). Anything else — a carrier's address dialling a number that is
+not its own included — must authenticate as an endpoint, so a shared address cannot reach
+another account's numbers. Outbound legs go to a registered endpoint (``sip:user@our
 domain``: to the address its binding was refreshed from), to any other SIP URI directly, or, for
 a phone number, through the account's outgoing carrier: ``prefix + number + suffix`` at its
 address, then its failover address with the failover prefix, the whole round repeated
@@ -53,7 +55,7 @@ class SipNetwork(Network):
     def __init__(self, stack: SipStack, sessionmaker: async_sessionmaker[AsyncSession], fallback: Network):
         self.stack, self.sessionmaker, self.fallback = stack, sessionmaker, fallback
         stack.network = self
-        self._carriers: list[tuple[IncomingCarrier, list[ipaddress.IPv4Network | ipaddress.IPv6Network]]] = []
+        self._carriers: list[tuple[str, list[ipaddress.IPv4Network | ipaddress.IPv6Network]]] = []
         self._carriers_at = 0.0
 
     # on_incoming/local_destination are set by the engine: the fallback network needs them too
@@ -75,19 +77,29 @@ class SipNetwork(Network):
 
     # --- carriers --------------------------------------------------------------------------------
 
-    async def _carrier_for(self, session: AsyncSession, host: str) -> IncomingCarrier | None:
-        if time.monotonic() - self._carriers_at > CARRIER_CACHE_SECONDS:
+    async def _carriers_for(self, session: AsyncSession, host: str, wanted: str | None = None) -> set[str]:
+        """The ids of the carriers whose IP sets hold ``host`` (several accounts may list one
+        address; the dialled number's carrier decides). Carrier addresses are cached; a miss (or
+        a ``wanted`` carrier not among them) re-reads them, so a carrier added a moment ago works
+        at once, and the flood guard keeps such reads rare."""
+        found = self._cached_carriers(host)
+        if not found or (wanted is not None and wanted not in found) \
+                or time.monotonic() - self._carriers_at > CARRIER_CACHE_SECONDS:
             rows = (await session.scalars(select(IncomingCarrier).where(IncomingCarrier.enabled.is_(True),
                                                                         IncomingCarrier.voice.is_(True)))).all()
-            self._carriers = [(row, [ipaddress.ip_network(item, strict=False) for item in row.ip_set.split(",")])
+            self._carriers = [(row.carrier_id, [ipaddress.ip_network(item, strict=False) for item in row.ip_set.split(",")])
                               for row in rows]
             self._carriers_at = time.monotonic()
             self.stack.guard.trusted = [net for _, nets in self._carriers for net in nets]
+            found = self._cached_carriers(host)
+        return found
+
+    def _cached_carriers(self, host: str) -> set[str]:
         try:
             ip = ipaddress.ip_address(host)
         except ValueError:
-            return None
-        return next((carrier for carrier, nets in self._carriers if any(ip in net for net in nets)), None)
+            return set()
+        return {carrier_id for carrier_id, nets in self._carriers if any(ip in net for net in nets)}
 
     # --- inbound ---------------------------------------------------------------------------------
 
@@ -119,13 +131,10 @@ class SipNetwork(Network):
             return
         domain = self.stack.settings.domain
         async with self.sessionmaker() as session:
-            carrier = await self._carrier_for(session, peer.host)
-            if carrier is not None:
-                to = callee.user.lstrip("+")
-                number = await number_for_routing(session, to)
-                if number is None or number.carrier_id != carrier.carrier_id:
-                    transaction.respond(response_to(request, 404, "Not Found (not a number of this carrier)", to_tag=new_tag()))
-                    return
+            to = callee.user.lstrip("+")
+            number = await number_for_routing(session, to) if to.isdigit() else None
+            carriers = await self._carriers_for(session, peer.host, number.carrier_id if number else None)
+            if number is not None and number.carrier_id in carriers:
                 from_ = caller_uri.user.lstrip("+") or "anonymous"
             else:
                 endpoint, refusal = await self.stack.registrar.authenticate(

@@ -52,6 +52,7 @@ class SipStack:
         self.transport = Transport(lambda message, peer: None)
         self.transactions = TransactionLayer(self.transport, self.on_request)
         self.transactions.on_ack_timeout = self._ack_timeout
+        self.transactions.admit = self._admit
         self.nonces = Nonces()
         self.registrar = Registrar(sessionmaker, clock, self.nonces, lambda: settings.domain)
         self.guard = FloodGuard(settings.invite_rate)
@@ -192,9 +193,6 @@ class SipStack:
             else:
                 leg.far_end_request(request, transaction)
         elif method == "INVITE":
-            if not self.guard.allow(peer.host):
-                self.guard.dropped += 1
-                return  # a flood from one address: not even a response
             if self.network is None:
                 transaction.respond(response_to(request, 503))
                 return
@@ -203,6 +201,14 @@ class SipStack:
             transaction.respond(response_to(request, 481))
         else:
             transaction.respond(response_to(request, 405, extra=[("Allow", self.ALLOW)]))
+
+    def _admit(self, request: Request, peer: Peer) -> bool:
+        """New INVITEs and REGISTERs from one address beyond its rate are dropped without a
+        response (a flood: not even a 100 Trying, no database work)."""
+        if request.method not in ("INVITE", "REGISTER") or self.guard.allow(peer.host):
+            return True
+        self.guard.dropped += 1
+        return False
 
     async def _register(self, request: Request, peer: Peer, transaction: ServerTransaction) -> None:
         try:

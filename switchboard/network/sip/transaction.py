@@ -197,6 +197,8 @@ class TransactionLayer:
         self.client: dict[tuple[str, str], ClientTransaction] = {}
         self.awaiting_ack: dict[tuple[str, int], ServerTransaction] = {}
         self.on_ack_timeout: Callable[[Request], None] = lambda request: None
+        self.admit: Callable[[Request, Peer], bool] = lambda request, peer: True
+        """Checked before a new server transaction exists (flood control: no state, no 100 Trying)."""
         transport.handler = self.received
 
     def received(self, message: Request | Response, peer: Peer) -> None:
@@ -222,6 +224,8 @@ class TransactionLayer:
             return
         if existing is not None:
             existing.retransmitted()
+            return
+        if not self.admit(message, peer):
             return
         transaction = ServerTransaction(self, message, peer)
         self.server[transaction.key] = transaction

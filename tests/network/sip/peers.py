@@ -100,13 +100,21 @@ class RawClient:
                 call_id: str = "", cseq: int = 1, body: str = "") -> str:
         self.count += 1
         call_id = call_id or f"raw{self.count}-{time.time()}"
-        lines = [f"{method} {uri or 'sip:127.0.0.1'} SIP/2.0",
-                 f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bKraw{self.count}x{time.time_ns()};rport",
-                 f"From: <sip:{user}@127.0.0.1>;tag=raw{self.count}", f"To: <sip:{user}@127.0.0.1>",
-                 f"Call-ID: {call_id}", f"CSeq: {cseq} {method}", "Max-Forwards: 70", *(headers or []),
-                 f"Content-Length: {len(body)}", "", body]
+        via = f"Via: SIP/2.0/UDP {self.sock.getsockname()[0]}:{self.port};branch=z9hG4bKraw{self.count}x{time.time_ns()};rport"
+        head = [f"From: <sip:{user}@127.0.0.1>;tag=raw{self.count}", f"Call-ID: {call_id}", "Max-Forwards: 70"]
+        lines = [f"{method} {uri or 'sip:127.0.0.1'} SIP/2.0", via, *head, f"To: <sip:{user}@127.0.0.1>",
+                 f"CSeq: {cseq} {method}", *(headers or []), f"Content-Length: {len(body)}", "", body]
         self.send("\r\n".join(lines).encode())
-        return self.receive()
+        while True:
+            response = self.receive()
+            if f"Call-ID: {call_id}\r\n" in response:
+                break  # (a retransmission of an earlier final response is skipped)
+        if method == "INVITE" and self.status(response) >= 300:  # ACK it, as a UA does, to stop retransmissions
+            to = response.split("\r\nTo: ", 1)[1].split("\r\n", 1)[0]
+            ack = [f"ACK {uri or 'sip:127.0.0.1'} SIP/2.0", via, *head, f"To: {to}", f"CSeq: {cseq} ACK",
+                   "Content-Length: 0", "", ""]
+            self.send("\r\n".join(ack).encode())
+        return response
 
     def receive(self, skip_provisional: bool = True) -> str:
         while True:
