@@ -34,10 +34,25 @@ class SipParseError(ValueError):
     """The bytes are not a SIP message this stack can act on."""
 
 
-def canonical_name(name: str) -> str:
+KNOWN = {"via", "from", "to", "call-id", "cseq", "contact", "content-length", "content-type", "max-forwards", "route",
+         "record-route", "www-authenticate", "authorization", "proxy-authenticate", "proxy-authorization", "expires",
+         "min-expires", "user-agent", "server", "allow", "supported", "require", "subject", "event", "date", "accept",
+         "content-encoding", "refer-to", "referred-by", "allow-events", "session-expires", "warning", "reason"}
+
+
+def header_key(name: str) -> str:
+    """The comparison key of a header name: lower case, compact forms expanded."""
     lower = name.strip().lower()
-    lower = COMPACT.get(lower, lower)
-    return CANONICAL.get(lower) or "-".join(part.capitalize() for part in lower.split("-"))
+    return COMPACT.get(lower, lower)
+
+
+def canonical_name(name: str) -> str:
+    """RFC 3261 spelling for the headers the stack knows; others keep the sender's spelling
+    (``X-PH-Campaign`` stays as Plivo and the customer wrote it)."""
+    key = header_key(name)
+    if key not in KNOWN:
+        return name.strip()
+    return CANONICAL.get(key) or "-".join(part.capitalize() for part in key.split("-"))
 
 
 def split_values(value: str) -> list[str]:
@@ -69,15 +84,15 @@ class Headers:
     items: list[tuple[str, str]] = field(default_factory=list)
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        key = canonical_name(name)
+        key = header_key(name)
         for item_name, value in self.items:
-            if item_name == key:
+            if header_key(item_name) == key:
                 return value
         return default
 
     def get_all(self, name: str) -> list[str]:
-        key = canonical_name(name)
-        return [value for item_name, value in self.items if item_name == key]
+        key = header_key(name)
+        return [value for item_name, value in self.items if header_key(item_name) == key]
 
     def add(self, name: str, value: str, first: bool = False) -> None:
         entry = (canonical_name(name), value)
@@ -91,8 +106,8 @@ class Headers:
         self.add(name, value)
 
     def remove(self, name: str) -> None:
-        key = canonical_name(name)
-        self.items = [item for item in self.items if item[0] != key]
+        key = header_key(name)
+        self.items = [item for item in self.items if header_key(item[0]) != key]
 
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
@@ -191,7 +206,7 @@ def parse(data: bytes, *, stream: bool = False) -> Request | Response:
         if not colon or not _TOKEN.match(name.strip()):
             raise SipParseError(f"bad header line {line[:80]!r}")
         key = canonical_name(name)
-        values = split_values(value) if key.lower() in _MULTI_VALUE else [value.strip()]
+        values = split_values(value) if header_key(key) in _MULTI_VALUE else [value.strip()]
         for item in values:
             headers.add(key, item)
     for name in MANDATORY:

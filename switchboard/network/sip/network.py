@@ -173,6 +173,9 @@ class SipNetwork(Network):
     # --- outbound --------------------------------------------------------------------------------
 
     async def originate(self, request: OriginateRequest) -> CallLeg:
+        if not request.to.startswith("sip:") and self.local_destination is not None \
+                and await self.local_destination(request.to):
+            return await self.fallback.originate(request)  # one of our own numbers: looped back in
         attempts = await self._attempts(request)
         if attempts is None:
             return await self.fallback.originate(request)

@@ -5,6 +5,7 @@ import os
 import random
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,28 @@ def sipp(server: LiveServer, scenario: str, *args: str, timeout: float = 40, **k
     for key, value in keys.items():
         command += ["-key", key, str(value)]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout + 20)
+
+
+def sipp_uas(scenario: str, port: int, **fill: str) -> "subprocess.Popen[str]":
+    """A sipp UAS (a carrier's trunk) listening on ``port`` for one call, in the background.
+    ``fill`` replaces ``[name]`` in the scenario (sipp does not expand keys inside regexps)."""
+    text = (SCENARIOS / scenario).read_text()
+    for key, value in fill.items():
+        text = text.replace(f"[{key}]", value)
+    path = Path(tempfile.mkstemp(suffix=".xml")[1])
+    path.write_text(text)
+    command = [need("sipp"), "-sf", str(path), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
+               "-mp", str(free_port() & ~1), "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finished(process: "subprocess.Popen[str]", timeout: float = 45) -> tuple[int, str]:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return process.returncode, "\n".join(line for line in output.splitlines() if "rror" in line or "regexp" in line or "failed" in line.lower())[-3000:]
 
 
 def stack_stats(server: LiveServer) -> dict[str, Any]:
