@@ -59,7 +59,7 @@ class SipStack:
         self.pacer = Pacer()
         self.network: "SipNetwork | None" = None
         self.dialogs: dict[tuple[str, str, str], SipLeg] = {}
-        self.pending: dict[str, SipLeg] = {}  # by Call-ID, before a dialog exists
+        self.pending: dict[str, SipLeg] = {}  # every live leg by the Call-ID of its INVITE (CANCEL finds it)
         self._tasks: set[asyncio.Task[object]] = set()
         self.stats: Counter[str] = Counter()
         """Totals over ended legs: rtp_in, rtp_out, loud_in (non-silent frames), wrong_source, digits_in."""
@@ -107,7 +107,6 @@ class SipStack:
     def remember(self, leg: SipLeg) -> None:
         if leg.dialog is not None:
             self.dialogs[leg.dialog.key] = leg
-            self.pending.pop(leg.dialog.call_id, None)
 
     def forget(self, leg: SipLeg) -> None:
         self.pacer.remove(leg.rtp)
