@@ -7,6 +7,11 @@
    (counted from the GetDigits action requests the application receives).
 
 Usage: .venv/bin/python bench/sip_calls.py [--rates 50,100,150] [--concurrent 100,200,300] [--postgres URL|'']
+       .venv/bin/python bench/sip_calls.py --in-process --calls 420 --rate 15 --hold 26
+
+``--in-process`` runs the server in this process (as the tests do) so that it can also report
+what the server saw: digits decoded by the RTP layer, peak concurrent dialogs, and the lateness
+of the 20 ms RTP ticker.
 """
 
 import argparse
@@ -110,14 +115,62 @@ def run_sipp(sip_port: int, rate: float, calls: int, hold_ms: int, limit: int) -
             " | ".join(problems)[-300:])
 
 
+def in_process(calls: int, rate: float, hold: int) -> None:
+    """One sipp run against a server in this process, with the server's own counters."""
+    import sys
+
+    sys.path.insert(0, str(HERE.parent))
+    os.environ["SWITCHBOARD_AUTH_ID"], os.environ["SWITCHBOARD_AUTH_TOKEN"] = AUTH_ID, AUTH_TOKEN
+    from tests.helpers import LiveServer
+
+    app = App()
+    with tempfile.TemporaryDirectory() as data:
+        sip_port = free_port()
+        live = LiveServer(f"sqlite+aiosqlite:///{data}/db.sqlite", data_dir=Path(data), sip_listen=f"127.0.0.1:{sip_port}",
+                          auth_id=AUTH_ID, auth_token=AUTH_TOKEN)
+        live.start()
+        try:
+            provision(live.base_url, app)
+            peak, done = [0], threading.Event()
+
+            async def dialogs(server_app: object) -> int:
+                return len(server_app.state.sip.dialogs)  # type: ignore[attr-defined]
+
+            def sample() -> None:
+                while not done.is_set():
+                    peak[0] = max(peak[0], live.call(dialogs))
+                    time.sleep(0.5)
+
+            threading.Thread(target=sample, daemon=True).start()
+            ok, failed, err = run_sipp(sip_port, rate, calls, hold * 1000, calls + 10)
+            done.set()
+
+            async def counters(server_app: object) -> tuple[dict[str, int], list[float]]:
+                stack = server_app.state.sip  # type: ignore[attr-defined]
+                return dict(stack.stats), sorted(stack.pacer.late_ms)
+
+            stats, late = live.call(counters)
+        finally:
+            live.stop()
+    print(f"{calls} calls at {rate:.0f}/s, held {hold}s: {ok} ok, {failed} failed; peak concurrent {peak[0]}; "
+          f"digits decoded by the server {stats.get('digits_in', 0)}, reaching the action URL {app.digits.get('1', 0)}; "
+          f"RTP ticker lateness p50 {late[len(late) // 2]:.1f} / p99 {late[int(len(late) * 0.99)]:.1f} ms {err}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="25,50,100,150", help="call set-up rates to try (calls/s)")
     parser.add_argument("--concurrent", default="100,200,300", help="concurrent IVR call counts to try")
     parser.add_argument("--hold", type=int, default=20, help="seconds an IVR caller stays on after pressing 1")
+    parser.add_argument("--in-process", action="store_true", help="one run with the server in this process (see above)")
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=15)
     add_postgres_option(parser, default=None)
     args = parser.parse_args()
     print(f"machine: {machine()} (shared with other work: figures are lower bounds)")
+    if args.in_process:
+        in_process(args.calls, args.rate, args.hold)
+        return
     app = App()
     for name, admin in backends(args.postgres):
         with throwaway_database(admin) as url, tempfile.TemporaryDirectory() as data:
