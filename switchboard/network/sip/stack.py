@@ -171,7 +171,13 @@ class SipStack:
 
     def on_request(self, request: Request, peer: Peer, transaction: ServerTransaction | None) -> None:
         method = request.method
-        has_to_tag = bool(NameAddr.parse(request.headers.get("To") or "").tag)
+        try:
+            has_to_tag = bool(NameAddr.parse(request.headers.get("To") or "").tag)
+            NameAddr.parse(request.headers.get("From") or "")
+        except ValueError:
+            if transaction is not None:
+                transaction.respond(response_to(request, 400, "Bad Request (From or To)"))
+            return
         if method == "ACK":
             leg = self._dialog_leg(request)
             if leg is not None:

@@ -37,6 +37,10 @@ def test_malformed_messages_are_dropped_and_counted(sip_server: LiveServer) -> N
             b"OPTIONS sip:a SIP/2.0\r\nVia: garbage\r\nFrom: a\r\nTo: b\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n"]
     for data in junk:
         client.send(data)
+    client.send((f"REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{client.port};branch=z9hG4bKbadto\r\n"
+                 "From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:unclosed@127.0.0.1\r\nCall-ID: badto\r\nCSeq: 1 REGISTER\r\n"
+                 "Content-Length: 0\r\n\r\n").encode())
+    assert client.status(client.receive()) == 400  # a To that cannot be parsed: 400, not a crash
     with socket.create_connection(("127.0.0.1", sip_server.sip_port)) as tcp:  # type: ignore[attr-defined]
         tcp.sendall(b"OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n\r\n")  # no Content-Length on a stream
         tcp.settimeout(5)
