@@ -89,8 +89,11 @@ class Dialog:
 
     def next_hop(self, default: Peer) -> Peer:
         """Where in-dialog requests go: the first route, else the remote target, on the dialog's
-        transport; a phone behind NAT stays on the address we heard it from (``default``)."""
+        transport; a phone behind NAT, or on TCP, stays on the address or connection we heard it
+        from (``default``)."""
         first = NameAddr.parse(self.route_set[0]).uri if self.route_set else None
+        if first is None and default.protocol == "TCP":
+            return default  # the connection the dialog was set up on (the peer may not listen)
         try:
             uri = SipUri.parse(first or self.remote_target)
         except ValueError:

@@ -3,6 +3,8 @@ over real SIP and RTP."""
 
 from typing import Any
 
+import pytest
+
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.network.sip.conftest import sipp, stack_stats, trunk_number
 from tests.voice.customer_app import CustomerApp
@@ -16,8 +18,9 @@ IVR = """<Response>
 THANKS = "<Response><Speak>Thank you.</Speak><Hangup/></Response>"
 
 
+@pytest.mark.parametrize("transport", ["u1", "t1"], ids=["udp", "tcp"])
 def test_a_carrier_call_runs_the_numbers_ivr_with_rfc4733_digits(
-    sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp
+    sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp, transport: str
 ) -> None:
     trunk = trunk_number(sip_server, sip_account, sip_sdk, customer)
     before = stack_stats(sip_server)
@@ -25,7 +28,7 @@ def test_a_carrier_call_runs_the_numbers_ivr_with_rfc4733_digits(
     customer.route("/digits", THANKS)
     customer.route("/hangup", "")
 
-    run = sipp(sip_server, "uac_ivr.xml", "-m", "1", number=trunk.number)
+    run = sipp(sip_server, "uac_ivr.xml", "-m", "1", "-t", transport, number=trunk.number)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     answer = customer.wait_for("/answer")[0].params
