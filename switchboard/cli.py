@@ -47,6 +47,14 @@ def serve(
     except ValueError as exc:
         typer.echo(f"error: --sms-mps: {exc}", err=True)
         raise typer.Exit(2) from None
+    if sip_listen:
+        from switchboard.network.sip.runtime import parse_listen
+
+        try:
+            parse_listen(sip_listen)
+        except ValueError as exc:
+            typer.echo(f"error: --sip-listen: {exc}", err=True)
+            raise typer.Exit(2) from None
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
         clock=clock, sms_mps=rates, sip_listen=sip_listen, sip_media_host=sip_media_host, webhook_log_retention_hours=webhook_log_retention_hours,
