@@ -4,6 +4,8 @@ caller, SIP INFO digits."""
 
 import re
 import socket
+import struct
+import threading
 import time
 
 from tests.helpers import LiveServer, MainAccount, RecordingClient
@@ -27,6 +29,7 @@ class RawCall:
         self.from_ = "From: <sip:15550002222@127.0.0.1>;tag=caller1"
         self.to = f"To: <sip:{number}@127.0.0.1>"
         self.cseq = 1
+        self.stopped = threading.Event()
 
     def send(self, method: str, via: str, to: str, cseq: int, body: str = "", extra: tuple[str, ...] = ()) -> None:
         lines = [f"{method} sip:{self.number}@127.0.0.1 SIP/2.0", via, self.from_, to, f"Call-ID: {self.call_id}",
@@ -54,7 +57,25 @@ class RawCall:
     def header(self, text: str, name: str) -> str:
         return re.search(rf"^{name}: (.*)$", text, re.MULTILINE | re.IGNORECASE).group(1).strip()  # type: ignore[union-attr]
 
+    def keep_media_flowing(self, sdp_text: str) -> None:
+        """Send silence to the port our SDP names every 200 ms (so the media timeout never fires
+        on a slow machine), from the address this call's SDP announced."""
+        port = int(sdp_text.split("m=audio ", 1)[1].split()[0])
+
+        def run() -> None:
+            sequence = 0
+            while not self.stopped.wait(0.2):
+                sequence += 1
+                packet = struct.pack("!BBHII", 0x80, 0, sequence, sequence * 160, 0x77) + b"\xff" * 160
+                try:
+                    self.media.sendto(packet, ("127.0.0.1", port))
+                except OSError:
+                    return
+
+        threading.Thread(target=run, daemon=True).start()
+
     def close(self) -> None:
+        self.stopped.set()
         self.client.close()
         self.media.close()
 
@@ -96,6 +117,7 @@ def test_preanswer_is_183_with_sdp_then_hold_reinvite_info_digit_and_caller_bye(
         call.next(180)
         early = call.next(183)
         assert "m=audio " in early and call.header(early, "Content-Type") == "application/sdp"
+        call.keep_media_flowing(early)
         call.media.settimeout(5)
         call.media.recvfrom(2048)  # early media flows before the answer
         ok = call.next(200)
