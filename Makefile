@@ -19,6 +19,9 @@ install-test: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# the real SIP peers the SIP tests drive (Debian packages)
+	command -v sipp >/dev/null && command -v baresip >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester baresip; }
 	touch $(TEST_STAMP)
 
 run: install

@@ -26,6 +26,7 @@ from switchboard.core.throttle import FailureThrottle
 from switchboard.network.sim import call_routes as sim_call_routes, routes as sim_routes
 from switchboard.network.sim.calls import SimNetwork
 from switchboard.network.sim.phones import PhoneBook
+from switchboard.network.sip.runtime import start_sip, stop_sip
 from switchboard.endpoints import routes as endpoint_routes
 from switchboard.lookup import routes as lookup_routes
 from switchboard.messaging import routes as message_routes, settings_routes as messaging_settings_routes
@@ -112,13 +113,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.messaging = build_messaging(app)
     await app.state.messaging.start()
     await app.state.clock.start()
-    app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, app.state.sim_network,
+    network = await start_sip(app, app.state.sim_network) or app.state.sim_network
+    app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, network,
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
                                   outbound_cps=settings.outbound_cps)
     try:
         yield
     finally:
         await app.state.voice.stop()
+        await stop_sip(app)
         await app.state.clock.stop()
         await app.state.messaging.stop()
         await app.state.webhooks.stop()

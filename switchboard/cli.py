@@ -23,6 +23,8 @@ def serve(
     ] = None,
     public_url: Annotated[Optional[str], typer.Option(help="Base URL others reach this server at (media URLs, sip domain).")] = None,
     sip_domain: Annotated[Optional[str], typer.Option(help="Domain of application and endpoint SIP URIs; default: the public URL's host.")] = None,
+    sip_listen: Annotated[Optional[str], typer.Option(help="Serve SIP (UDP and TCP) on host:port, e.g. 0.0.0.0:5060; default: no SIP.")] = None,
+    sip_media_host: Annotated[Optional[str], typer.Option(help="Address announced in SDP for RTP; default: the SIP listen host.")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     clock: Annotated[str, typer.Option(help="real, or virtual: simulated time that jumps ahead when every call is waiting.")] = "real",
     sms_mps: Annotated[
@@ -49,10 +51,18 @@ def serve(
     except ValueError as exc:
         typer.echo(f"error: --sms-mps: {exc}", err=True)
         raise typer.Exit(2) from None
+    if sip_listen:
+        from switchboard.network.sip.runtime import parse_listen
+
+        try:
+            parse_listen(sip_listen)
+        except ValueError as exc:
+            typer.echo(f"error: --sip-listen: {exc}", err=True)
+            raise typer.Exit(2) from None
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
         clock=clock, sms_mps=rates, connectors_file=connectors, outbound_cps=outbound_cps,
-        webhook_log_retention_hours=webhook_log_retention_hours,
+        sip_listen=sip_listen, sip_media_host=sip_media_host, webhook_log_retention_hours=webhook_log_retention_hours,
         webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
     )
     if connectors is not None:

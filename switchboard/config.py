@@ -25,6 +25,11 @@ class Settings:
     webhook_log_retention_hours: float = 72.0
     webhook_host_concurrency: int = 16
     webhook_ca_file: str | None = None
+    sip_listen: str | None = None
+    """``host:port`` the SIP stack listens on (UDP and TCP); None: no SIP (simulated network only)."""
+    sip_media_host: str | None = None
+    """The address put in SDP for RTP; default: the SIP listen host."""
+    sip_rtp_timeout: float = 60.0
     clock: str = "real"  # "real" or "virtual" (simulated time; see docs/simulator.md)
     connectors_file: Path | None = None
     """TOML file of carrier connectors and messaging routes (see ``network/registry.py``)."""

@@ -115,6 +115,8 @@ class OriginateRequest:
     caller_name: str = ""
     sip_headers: dict[str, str] = field(default_factory=dict)
     call_uuid: str = ""
+    account_id: str = ""
+    """The main account placing the call (its outgoing carrier carries calls to phone numbers)."""
 
 
 class CallLeg(ABC):

@@ -26,6 +26,7 @@ INVALID_DESTINATION = Cause(2000, "Invalid Destination Address", "INVALID_NUMBER
 NETWORK_ERROR = Cause(5000, "Network Error", "NETWORK_OUT_OF_ORDER", "failed")
 INTERNAL_ERROR = Cause(5010, "Internal Error", "NORMAL_TEMPORARY_FAILURE", "failed")
 ROUTING_ERROR = Cause(5020, "Routing Error", "NO_ROUTE_DESTINATION", "failed")
+MEDIA_TIMEOUT = Cause(6020, "Media Timeout", "MEDIA_TIMEOUT")
 SCHEDULED_HANGUP = Cause(6000, "Scheduled Hangup", "ALLOTTED_TIMEOUT")
 RING_TIMEOUT = Cause(6010, "Ring Timeout Reached", "NO_ANSWER", "no-answer")
 MACHINE_DETECTED = Cause(9100, "Machine Detected", "NORMAL_CLEARING")
@@ -59,6 +60,7 @@ FAR_END = {
     "rejected": REJECTED,
     "no-answer": NO_ANSWER,
     "unreachable": NETWORK_ERROR,
+    "media-timeout": MEDIA_TIMEOUT,
 }
 
 # Hangup sources, as Plivo spells them.

@@ -118,7 +118,7 @@ class Dial:
         """Ring one B-leg; claim the race if it answers (and confirms) first."""
         engine, b = self.engine, attempt.call
         leg = await engine.network.originate(OriginateRequest(b.to, b.from_, b.caller_name, b.options.sip_headers,
-                                                              b.call_uuid))
+                                                              b.call_uuid, b.account_id))
         b.leg, b.session_start = leg, self.clock.now()
         if not b.is_live:
             await leg.hangup("cancel")

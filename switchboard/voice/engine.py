@@ -95,7 +95,8 @@ class VoiceEngine:
         call.status = "ringing"  # dispatched: no longer waiting for capacity
         try:
             leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
-                                                                call.options.sip_headers, call.call_uuid))
+                                                                call.options.sip_headers, call.call_uuid,
+                                                                call.account_id))
             call.leg = leg
             call.session_start = self.clock.now()
             if not call.is_live:
