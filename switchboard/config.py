@@ -26,6 +26,10 @@ class Settings:
     webhook_host_concurrency: int = 16
     webhook_ca_file: str | None = None
     clock: str = "real"  # "real" or "virtual" (simulated time; see docs/simulator.md)
+    recording_retention_days: float | None = None
+    """Recordings older than this are deleted (files and records); None keeps them until deleted."""
+    recording_reserve_bytes: int = 64 * 1024 * 1024
+    """Disk space the recording store leaves free; a recording that would eat into it is refused."""
     sms_mps: dict[str, float] = field(default_factory=dict)
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 

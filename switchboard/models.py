@@ -6,6 +6,7 @@ from switchboard.endpoints.models import Endpoint
 from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.numbers.models import IncomingCarrier, OutgoingCarrier, RentedNumber
 from switchboard.voice.models import CallRecord
+from switchboard.voice.recording.models import Recording
 from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
 
-__all__ = ["Base", "Account", "Application", "CallRecord", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "RentedNumber", "WebhookAttempt", "WebhookNotification"]
+__all__ = ["Base", "Account", "Application", "CallRecord", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "Recording", "RentedNumber", "WebhookAttempt", "WebhookNotification"]

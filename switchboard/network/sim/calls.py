@@ -14,7 +14,7 @@ from typing import Any
 
 from switchboard.core.clock import Clock
 from switchboard.core.ids import new_uuid
-from switchboard.network.channel import CallLeg, Network, OriginateRequest, Utterance, wait_any
+from switchboard.network.channel import Beep, CallLeg, Network, OriginateRequest, Speech, Utterance, wait_any
 from switchboard.network.sim.legs import SimLeg
 from switchboard.network.sim.loop import LoopLeg, loop_pair
 from switchboard.network.sim.phones import (
@@ -124,6 +124,7 @@ class SimNetwork(Network):
                 await self._speak(leg, step.greeting, voicemail=True)
                 if leg.is_up:
                     leg.log("beep")
+                    leg.far_end_media(Beep(BEEP_SECONDS, 1000), BEEP_SECONDS)
                     await self.clock.sleep(BEEP_SECONDS)
                     leg.far_end_beeped()
                 return script[index + 1:]
@@ -179,6 +180,7 @@ class SimNetwork(Network):
     async def _speak(self, leg: SimLeg, text: str, voicemail: bool = False) -> None:
         seconds = speech_seconds(text, "MAN")
         leg.log("said", text=text, seconds=seconds, **({"greeting": True} if voicemail else {}))
+        leg.far_end_media(Speech(text, "MAN"), seconds)
         leg.far_end_starts_speaking()
         if await self.clock.wait(leg.ended, seconds):
             return

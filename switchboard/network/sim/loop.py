@@ -41,6 +41,8 @@ class LoopLeg(SimLeg):
             self.other.far_end_ended("hangup")
 
     async def play(self, media: Media, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        if self.other.is_up:
+            self.other.far_end_media(media, media_seconds(media))
         if isinstance(media, Speech) and self.other.is_up:
             self.other.far_end_starts_speaking()
         done = await super().play(media, interrupt)

@@ -1,0 +1,261 @@
+"""The life of a recording: begin (a row in state ``recording`` and a recorder on the leg), end
+(render what the line carried, encode MP3/WAV, store the file, complete the row), the callbacks
+(``callbackUrl`` of ``<Record>``, ``callback_url`` of the Record API), transcription, and
+retention. ``app.state.voice.recordings`` is the running :class:`Recordings`.
+
+Units are Plivo's: durations in seconds in ``RecordingDuration`` and milliseconds in the ``…Ms``
+fields, start/end as epoch milliseconds.
+"""
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchboard.core.clock import Clock
+from switchboard.core.ids import new_uuid
+from switchboard.media import asr, audiofile
+from switchboard.voice.audio import AudioFetcher
+from switchboard.voice.call import LiveCall
+from switchboard.voice.recording.models import Recording
+from switchboard.voice.recording.recorder import DIRECTIONS, Recorder
+from switchboard.voice.recording.storage import RecordingStore, StorageFull
+from switchboard.webhooks.service import Webhooks
+
+log = logging.getLogger("switchboard.voice")
+SWEEP_SECONDS = 3600.0
+TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs nothing
+
+
+@dataclass
+class Callback:
+    url: str = ""
+    method: str = "POST"
+    style: str = "xml"  # "xml": CamelCase (<Record callbackUrl>); "api": snake_case (Record API)
+
+
+@dataclass
+class Active:
+    """A recording under way on a call."""
+
+    recording_id: str
+    call: LiveCall
+    file_format: str
+    recorder: Recorder
+    start_ms: int
+    callback: Callback = field(default_factory=Callback)
+    transcription: tuple[str, str, str] = ("", "", "POST")  # type, url, method
+    done: "asyncio.Future[Recording | None] | None" = None
+    watcher: "asyncio.Task[None] | None" = None
+
+
+def epoch_ms(clock: Clock) -> int:
+    return int(clock.now().timestamp() * 1000)
+
+
+class Recordings:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
+                 store: RecordingStore, audio: AudioFetcher, public_url: str, retention_days: float | None = None):
+        self.sessionmaker, self.clock, self.webhooks, self.store = sessionmaker, clock, webhooks, store
+        self.audio, self.public_url, self.retention_days = audio, public_url.rstrip("/"), retention_days
+        self.active: dict[str, Active] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coroutine: Any, name: str) -> "asyncio.Task[Any]":
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def url(self, owner: str, recording_id: str, file_format: str) -> str:
+        return f"{self.public_url}/v1/Account/{owner}/Recording/{recording_id}.{file_format}"
+
+    # --- begin and end -------------------------------------------------------------------------
+
+    async def begin(self, call: LiveCall, file_format: str, *, directions: tuple[str, ...] = DIRECTIONS,
+                    stereo: bool = False, max_seconds: float | None = None, callback: Callback | None = None,
+                    transcription: tuple[str, str, str] = ("", "", "POST")) -> Active:
+        """Start recording ``call`` now; it ends by :meth:`end`, after ``max_seconds``, or with the
+        call. Raises :class:`StorageFull` when the store has no room (nothing is written)."""
+        if not self.store.has_room():
+            raise StorageFull("the recording store is full")
+        assert call.leg is not None
+        recorder = Recorder(directions, stereo)
+        recorder.attach(call.leg)
+        recorder.start(self.clock.monotonic())
+        active = Active(new_uuid(), call, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
+                        transcription, asyncio.get_running_loop().create_future())
+        with self.clock.busy():
+            async with self.sessionmaker() as session:
+                session.add(Recording(
+                    recording_id=active.recording_id, account_id=call.account_id, sub_account_id=call.sub_account_id,
+                    call_uuid=call.call_uuid, from_number=call.from_, to_number=call.to, recording_format=file_format,
+                    channels=recorder.channels, state="recording", add_time=self.clock.now(),
+                    recording_start_ms=active.start_ms, transcription_type=transcription[0],
+                    transcription_url=transcription[1], transcription_method=transcription[2],
+                ))
+                await session.commit()
+        self.active[active.recording_id] = active
+        active.watcher = self.spawn(self._until_end(active, max_seconds), f"recording-{active.recording_id}")
+        return active
+
+    async def _until_end(self, active: Active, max_seconds: float | None) -> None:
+        call = active.call
+        assert call.finished is not None
+        await self.clock.wait(call.finished, max_seconds)
+        await self.end(active)
+
+    async def end(self, active: Active, at: float | None = None) -> Recording | None:
+        """Stop ``active`` (at the clock's ``monotonic`` ``at``, default now), store its file and
+        send its callback; the completed row, or None when it could not be stored."""
+        assert active.done is not None
+        if active.recorder.stopped is not None:
+            return await asyncio.shield(active.done)
+        active.recorder.stop(self.clock.monotonic() if at is None else at)
+        self.active.pop(active.recording_id, None)
+        if active.watcher is not None and active.watcher is not asyncio.current_task():
+            active.watcher.cancel()
+        row: Recording | None = None
+        try:
+            with self.clock.busy():
+                row = await self._store(active)
+        except Exception:
+            log.exception("recording %s could not be completed", active.recording_id)
+        active.done.set_result(row)
+        if row is not None:
+            await self._completed(active, row)
+        return row
+
+    async def _store(self, active: Active) -> Recording | None:
+        recorder = active.recorder
+        pcm = await recorder.render(self.audio.content)
+        data = await asyncio.to_thread(audiofile.encode, pcm, active.file_format, recorder.channels)
+        duration_ms = int(round(recorder.seconds * 1000))
+        key = f"{active.recording_id}.{active.file_format}"
+        state = "completed"
+        try:
+            await asyncio.to_thread(self.store.put, key, data)
+        except StorageFull as exc:
+            log.error("recording %s not stored: %s", active.recording_id, exc)
+            state, key = "failed", ""
+        async with self.sessionmaker() as session:
+            await session.execute(update(Recording).where(Recording.recording_id == active.recording_id).values(
+                state=state, storage_key=key, file_size=len(data) if key else 0,
+                recording_duration_ms=duration_ms, recording_end_ms=active.start_ms + duration_ms,
+            ))
+            await session.commit()
+            row = await session.get(Recording, active.recording_id)
+        return row if state == "completed" else None
+
+    async def _completed(self, active: Active, row: Recording) -> None:
+        call = active.call
+        if active.callback.url:
+            params = result_params(self, row, active.callback.style)
+            extra = call.params(**params) if active.callback.style == "xml" else params
+            await self.webhooks.notify(active.callback.url, extra, account=call.owner, method=active.callback.method,
+                                       event="call.record")
+        if row.transcription_type and row.transcription_url:
+            self.spawn(self.transcribe(row.recording_id), f"transcribe-{row.recording_id}")
+
+    async def end_call(self, call: LiveCall) -> list[Recording | None]:
+        """Stop every recording of ``call`` (the Record API's DELETE)."""
+        return [await self.end(a) for a in list(self.active.values()) if a.call is call]
+
+    # --- transcription -------------------------------------------------------------------------
+
+    async def transcribe(self, recording_id: str, callback: tuple[str, str] | None = None) -> None:
+        """Recognise the recording's words (in a worker thread) and deliver them to its
+        transcription URL (or ``callback``) with Plivo's snake_case parameters."""
+        async with self.sessionmaker() as session:
+            row = await session.get(Recording, recording_id)
+            if row is None or row.state != "completed":
+                return
+            await session.execute(update(Recording).where(Recording.recording_id == recording_id)
+                                  .values(transcription_status="in-progress"))
+            await session.commit()
+        path = self.store.path(row.storage_key)
+        text, error = "", ""
+        try:
+            if path is None:
+                raise FileNotFoundError("the recording file is gone")
+            samples = await asyncio.to_thread(audiofile.decode, path.read_bytes())
+            if row.channels == 2:
+                samples = audiofile.split_stereo(samples)[0]
+            text = await asyncio.to_thread(asr.transcribe, samples)
+        except Exception as exc:
+            log.warning("transcription of %s failed: %s", recording_id, exc)
+            error = "transcription failed"
+        async with self.sessionmaker() as session:
+            await session.execute(update(Recording).where(Recording.recording_id == recording_id).values(
+                transcription_status="failed" if error else "success", transcription=text))
+            await session.commit()
+        url, method = callback or (row.transcription_url, row.transcription_method)
+        if url:
+            await self.webhooks.notify(url, {
+                "transcription": text, "transcription_charge": TRANSCRIPTION_RATE,
+                "transcription_rate": TRANSCRIPTION_RATE, "duration": str(math.ceil(row.recording_duration_ms / 1000)),
+                "call_uuid": row.call_uuid, "recording_id": row.recording_id, "error": error,
+            }, account=row.sub_account_id or row.account_id, method=method, event="recording.transcription")
+
+    # --- retention -----------------------------------------------------------------------------
+
+    async def delete(self, session: AsyncSession, row: Recording) -> None:
+        """Remove the row, then the file (a file without a row is never served)."""
+        key = row.storage_key
+        await session.execute(delete(Recording).where(Recording.recording_id == row.recording_id))
+        await session.commit()
+        if key:
+            await asyncio.to_thread(self.store.delete, key)
+
+    async def sweep(self) -> int:
+        """Delete recordings older than the retention; how many went."""
+        if not self.retention_days:
+            return 0
+        cutoff = self.clock.now() - timedelta(days=self.retention_days)
+        gone = 0
+        async with self.sessionmaker() as session:
+            rows = (await session.scalars(select(Recording).where(Recording.add_time < cutoff,
+                                                                  Recording.state != "recording"))).all()
+            for row in rows:
+                await self.delete(session, row)
+                gone += 1
+        if gone:
+            log.info("retention: %d recordings older than %s days deleted", gone, self.retention_days)
+        return gone
+
+    async def run_retention(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("recording retention sweep failed")
+            await asyncio.sleep(SWEEP_SECONDS)  # real time: a virtual clock must not jump for it
+
+    async def stop(self) -> None:
+        for active in list(self.active.values()):
+            await self.end(active)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def result_params(recordings: Recordings, row: Recording, style: str, digits: str | None = None) -> dict[str, str]:
+    """The parameters describing a finished recording: CamelCase for XML callbacks and actions
+    (``Digits`` only for the action), snake_case for the Record API's callback."""
+    url = recordings.url(row.sub_account_id or row.account_id, row.recording_id, row.recording_format)
+    duration_ms = row.recording_duration_ms
+    if style == "api":
+        return {"record_url": url, "recording_id": row.recording_id, "call_uuid": row.call_uuid,
+                "recording_duration": str(math.ceil(duration_ms / 1000)), "recording_duration_ms": str(duration_ms),
+                "recording_start_ms": str(row.recording_start_ms), "recording_end_ms": str(row.recording_end_ms)}
+    params = {"RecordUrl": url, "RecordingID": row.recording_id, "RecordingDuration": str(math.ceil(duration_ms / 1000)),
+              "RecordingDurationMs": str(duration_ms), "RecordingStartMs": str(row.recording_start_ms),
+              "RecordingEndMs": str(row.recording_end_ms)}
+    if digits is not None:
+        params["Digits"] = digits
+    return params
