@@ -16,6 +16,7 @@ import soxr
 from switchboard.media import RATE
 
 MODEL_RATE = 16_000
+QUIET = 300  # peak level (of 32767) below which audio is taken as silence: the model hears words in hiss
 _lock = threading.Lock()
 _decoder = None
 
@@ -33,7 +34,7 @@ def _get_decoder():  # type: ignore[no-untyped-def]
 def transcribe(pcm: np.ndarray | bytes, rate: int = RATE) -> str:
     """The words in mono 16-bit ``pcm``, lower case, or "" for silence or noise."""
     samples = np.frombuffer(pcm, dtype=np.int16) if isinstance(pcm, bytes) else pcm
-    if len(samples) < rate // 10:
+    if len(samples) < rate // 10 or int(np.abs(samples.astype(np.int32)).max()) < QUIET:
         return ""
     upsampled = soxr.resample(samples.astype(np.float32), rate, MODEL_RATE)
     audio = np.clip(upsampled, -32768, 32767).astype(np.int16).tobytes()

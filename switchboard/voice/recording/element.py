@@ -64,19 +64,17 @@ async def record(interp: "Interpreter", node: Node, base: str) -> None:
     except StorageFull as exc:
         interp.engine.debug_log(call, "", base, "", f"<Record> skipped: {exc}")
         return
+    if node["action"]:
+        active.action = (resolve_url(node["action"], base), node["method"])
     digits, stop_at = await _until_done(interp, leg, active, node)
+    if not leg.is_up:
+        return  # the call's end finishes the recording and reports it to the action (service.py)
+    active.action = None
     row = await recordings.end(active, stop_at)
     if row is None:
         interp.engine.debug_log(call, "", base, "", "<Record>: the recording could not be stored (storage full)")
         return
-    params = result_params(recordings, row, "xml", digits)
-    if leg.is_up:
-        await interp.action(node, base, params)
-    elif node["action"]:
-        # The caller hung up to end the message: Plivo still reports the recording to the action URL.
-        interp.engine.spawn(interp.engine.webhooks.fetch(
-            resolve_url(node["action"], base), call.params(**params), account=call.owner, method=node["method"],
-            check=None, event="call.action"), f"record-action-{call.call_uuid}")
+    await interp.action(node, base, result_params(recordings, row, "xml", digits))
 
 
 async def _until_done(interp: "Interpreter", leg: CallLeg, active: Active, node: Node) -> tuple[str, float | None]:
@@ -84,7 +82,8 @@ async def _until_done(interp: "Interpreter", leg: CallLeg, active: Active, node:
     end of the call. The key that ended it ("" otherwise) and when the recording stops (a key's
     own tone is left out of the file)."""
     clock = interp.clock
-    started = clock.monotonic()
+    started = active.recorder.started
+    assert started is not None
     deadline = started + float(node["maxLength"])
     keys: str = node["finishOnKey"]
 

@@ -50,7 +50,9 @@ class Active:
     start_ms: int
     callback: Callback = field(default_factory=Callback)
     transcription: tuple[str, str, str] = ("", "", "POST")  # type, url, method
-    done: "asyncio.Future[Recording | None] | None" = None
+    action: tuple[str, str] | None = None
+    """``<Record>``'s action (url, method) while the element waits: sent here if the call ends first."""
+    finishing: "asyncio.Task[Recording | None] | None" = None
     watcher: "asyncio.Task[None] | None" = None
 
 
@@ -89,7 +91,7 @@ class Recordings:
         recorder.attach(call.leg)
         recorder.start(self.clock.monotonic())
         active = Active(new_uuid(), call, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
-                        transcription, asyncio.get_running_loop().create_future())
+                        transcription)
         with self.clock.busy():
             async with self.sessionmaker() as session:
                 session.add(Recording(
@@ -107,26 +109,34 @@ class Recordings:
     async def _until_end(self, active: Active, max_seconds: float | None) -> None:
         call = active.call
         assert call.finished is not None
-        await self.clock.wait(call.finished, max_seconds)
-        await self.end(active)
+        ended_with_call = await self.clock.wait(call.finished, max_seconds)
+        row = await self.end(active)
+        if ended_with_call and active.action is not None and row is not None:
+            # The caller hung up during <Record>: Plivo still reports the recording to the action.
+            url, method = active.action
+            await self.webhooks.fetch(url, call.params(**result_params(self, row, "xml", "")), account=call.owner,
+                                      method=method, check=None, event="call.action")
 
     async def end(self, active: Active, at: float | None = None) -> Recording | None:
         """Stop ``active`` (at the clock's ``monotonic`` ``at``, default now), store its file and
-        send its callback; the completed row, or None when it could not be stored."""
-        assert active.done is not None
-        if active.recorder.stopped is not None:
-            return await asyncio.shield(active.done)
-        active.recorder.stop(self.clock.monotonic() if at is None else at)
-        self.active.pop(active.recording_id, None)
-        if active.watcher is not None and active.watcher is not asyncio.current_task():
-            active.watcher.cancel()
+        send its callback; the completed row, or None when it could not be stored. The work runs
+        in its own task, so a caller cancelled meanwhile (a call's document ending) cannot leave
+        it half done."""
+        if active.finishing is None:
+            active.recorder.stop(self.clock.monotonic() if at is None else at)
+            self.active.pop(active.recording_id, None)
+            if active.watcher is not None and active.watcher is not asyncio.current_task() and at is not None:
+                active.watcher.cancel()
+            active.finishing = self.spawn(self._finish(active), f"recording-end-{active.recording_id}")
+        return await asyncio.shield(active.finishing)
+
+    async def _finish(self, active: Active) -> Recording | None:
         row: Recording | None = None
         try:
             with self.clock.busy():
                 row = await self._store(active)
         except Exception:
             log.exception("recording %s could not be completed", active.recording_id)
-        active.done.set_result(row)
         if row is not None:
             await self._completed(active, row)
         return row
