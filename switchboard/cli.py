@@ -32,6 +32,9 @@ def serve(
     webhook_log_retention_hours: Annotated[float, typer.Option(help="Keep webhook debug-log entries this long.")] = 72.0,
     webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications in flight to one host at a time.")] = 16,
     webhook_ca_file: Annotated[Optional[str], typer.Option(help="PEM file of CAs to trust for https webhook URLs.")] = None,
+    recording_retention_days: Annotated[
+        Optional[float], typer.Option(help="Delete recordings older than this many days; default: keep until deleted.")
+    ] = None,
 ) -> None:
     """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
     from switchboard.app import create_app
@@ -49,6 +52,7 @@ def serve(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
         clock=clock, sms_mps=rates, webhook_log_retention_hours=webhook_log_retention_hours,
         webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
+        recording_retention_days=recording_retention_days,
     )
     problem = settings.credentials_problem()
     if problem:

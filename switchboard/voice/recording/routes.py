@@ -117,7 +117,7 @@ async def start_recording(ctx: Ctx, voice: Engine, store: Store, call_uuid: str,
 async def stop_recording(ctx: Ctx, voice: Engine, store: Store, call_uuid: str,
                          params: Annotated[CallRecordStop, Depends(body(CallRecordStop))]) -> Response:
     call = service.live_call(voice, ctx, call_uuid)
-    running = [a for a in store.active.values() if a.call is call and a.callback.style == "api"
+    running = [a for a in store.active.values() if a.target.call is call and a.callback.style == "api"
                and (not params.URL or store.url(call.owner, a.recording_id, a.file_format) == params.URL)]
     if not running:
         raise NotFoundError(f"call {call_uuid} has no recording in progress" + (f" at {params.URL}" if params.URL else ""))

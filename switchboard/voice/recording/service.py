@@ -34,17 +34,48 @@ TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs noth
 
 @dataclass
 class Callback:
+    """Where a finished recording is reported. ``style`` "xml": CamelCase (``<Record callbackUrl>``,
+    a conference's ``ConferenceAction=record``); "api": snake_case (the Record APIs). ``extra`` is
+    sent too (a conference adds ``ConferenceAction, ConferenceName, ConferenceUUID`` …)."""
+
     url: str = ""
     method: str = "POST"
-    style: str = "xml"  # "xml": CamelCase (<Record callbackUrl>); "api": snake_case (Record API)
+    style: str = "xml"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Target:
+    """What is recorded, for the row and the callbacks: a call (:meth:`of_call`) or, fed by a
+    mixer, a conference. ``ends`` is done when the recorded thing ends (the recording stops then)."""
+
+    account_id: str
+    sub_account_id: str | None
+    ends: "asyncio.Future[None]"
+    call: LiveCall | None = None
+    call_uuid: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    recording_type: str = "call"
+    conference_name: str = ""
+    conference_uuid: str = ""
+
+    @classmethod
+    def of_call(cls, call: LiveCall) -> "Target":
+        assert call.finished is not None
+        return cls(call.account_id, call.sub_account_id, call.finished, call, call.call_uuid, call.from_, call.to)
+
+    @property
+    def owner(self) -> str:
+        return self.sub_account_id or self.account_id
 
 
 @dataclass
 class Active:
-    """A recording under way on a call."""
+    """A recording under way."""
 
     recording_id: str
-    call: LiveCall
+    target: Target
     file_format: str
     recorder: Recorder
     start_ms: int
@@ -79,25 +110,31 @@ class Recordings:
 
     # --- begin and end -------------------------------------------------------------------------
 
-    async def begin(self, call: LiveCall, file_format: str, *, directions: tuple[str, ...] = DIRECTIONS,
+    async def begin(self, what: LiveCall | Target, file_format: str, *, directions: tuple[str, ...] = DIRECTIONS,
                     stereo: bool = False, max_seconds: float | None = None, callback: Callback | None = None,
                     transcription: tuple[str, str, str] = ("", "", "POST")) -> Active:
-        """Start recording ``call`` now; it ends by :meth:`end`, after ``max_seconds``, or with the
-        call. Raises :class:`StorageFull` when the store has no room (nothing is written)."""
+        """Start recording now; it ends by :meth:`end`, after ``max_seconds``, or when the target
+        ends. A call's leg feeds the recorder by itself; any other target (a conference) is fed
+        by calling ``active.recorder.hear`` with its media events. Raises :class:`StorageFull`
+        when the store has no room (nothing is written)."""
         if not self.store.has_room():
             raise StorageFull("the recording store is full")
-        assert call.leg is not None
+        target = Target.of_call(what) if isinstance(what, LiveCall) else what
         recorder = Recorder(directions, stereo)
-        recorder.attach(call.leg)
+        if target.call is not None and target.call.leg is not None:
+            recorder.attach(target.call.leg)
         recorder.start(self.clock.monotonic())
-        active = Active(new_uuid(), call, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
+        active = Active(new_uuid(), target, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
                         transcription)
         with self.clock.busy():
             async with self.sessionmaker() as session:
                 session.add(Recording(
-                    recording_id=active.recording_id, account_id=call.account_id, sub_account_id=call.sub_account_id,
-                    call_uuid=call.call_uuid, from_number=call.from_, to_number=call.to, recording_format=file_format,
-                    channels=recorder.channels, state="recording", add_time=self.clock.now(),
+                    recording_id=active.recording_id, account_id=target.account_id,
+                    sub_account_id=target.sub_account_id, call_uuid=target.call_uuid, from_number=target.from_number,
+                    to_number=target.to_number, recording_type=target.recording_type,
+                    conference_name=target.conference_name, conference_uuid=target.conference_uuid,
+                    recording_format=file_format, channels=recorder.channels, state="recording",
+                    add_time=self.clock.now(),
                     recording_start_ms=active.start_ms, transcription_type=transcription[0],
                     transcription_url=transcription[1], transcription_method=transcription[2],
                 ))
@@ -107,11 +144,10 @@ class Recordings:
         return active
 
     async def _until_end(self, active: Active, max_seconds: float | None) -> None:
-        call = active.call
-        assert call.finished is not None
-        ended_with_call = await self.clock.wait(call.finished, max_seconds)
+        ended_with_call = await self.clock.wait(active.target.ends, max_seconds)
         row = await self.end(active)
-        if ended_with_call and active.action is not None and row is not None:
+        call = active.target.call
+        if ended_with_call and active.action is not None and row is not None and call is not None:
             # The caller hung up during <Record>: Plivo still reports the recording to the action.
             url, method = active.action
             await self.webhooks.fetch(url, call.params(**result_params(self, row, "xml", "")), account=call.owner,
@@ -163,18 +199,15 @@ class Recordings:
         return row if state == "completed" else None
 
     async def _completed(self, active: Active, row: Recording) -> None:
-        call = active.call
-        if active.callback.url:
-            params = result_params(self, row, active.callback.style)
-            extra = call.params(**params) if active.callback.style == "xml" else params
-            await self.webhooks.notify(active.callback.url, extra, account=call.owner, method=active.callback.method,
-                                       event="call.record")
+        callback, call = active.callback, active.target.call
+        if callback.url:
+            params = {**result_params(self, row, callback.style), **callback.extra}
+            if callback.style == "xml" and call is not None:
+                params = call.params(**params)
+            await self.webhooks.notify(callback.url, params, account=active.target.owner, method=callback.method,
+                                       event="call.record" if call is not None else "conference.record")
         if row.transcription_type and row.transcription_url:
             self.spawn(self.transcribe(row.recording_id), f"transcribe-{row.recording_id}")
-
-    async def end_call(self, call: LiveCall) -> list[Recording | None]:
-        """Stop every recording of ``call`` (the Record API's DELETE)."""
-        return [await self.end(a) for a in list(self.active.values()) if a.call is call]
 
     # --- transcription -------------------------------------------------------------------------
 
