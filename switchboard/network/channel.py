@@ -152,6 +152,8 @@ class CallLeg(ABC):
         self.answered: asyncio.Future[None] = loop.create_future()
         self.ended: asyncio.Future[Ended] = loop.create_future()
         self.media_listeners: list[MediaListener] = []
+        self.current_media: dict[str, MediaEvent] = {}
+        """The last media event each way (a recorder started mid-prompt hears the rest of it)."""
 
     def listen(self, listener: MediaListener) -> Callable[[], None]:
         """Hear every :class:`MediaEvent` of this leg from now on (recording); returns the call
@@ -161,6 +163,10 @@ class CallLeg(ABC):
 
     def emit(self, event: MediaEvent) -> None:
         """Tell the listeners what the leg carries (networks call this; a bridge or mixer may too)."""
+        if event.media is None:
+            self.current_media.pop(event.direction, None)
+        else:
+            self.current_media[event.direction] = event
         for listener in list(self.media_listeners):
             listener(event)
 

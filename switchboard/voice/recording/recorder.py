@@ -46,7 +46,11 @@ class Recorder:
     _segments: dict[str, list[_Segment]] = field(default_factory=lambda: {d: [] for d in DIRECTIONS})
     _detach: list[Callable[[], None]] = field(default_factory=list)
 
-    def attach(self, leg: CallLeg) -> None:
+    def attach(self, leg: CallLeg, now: float) -> None:
+        """Hear ``leg`` from now on, including the rest of what it is carrying at ``now``."""
+        for event in leg.current_media.values():
+            if event.at + event.seconds > now:
+                self.hear(event)
         self._detach.append(leg.listen(self.hear))
 
     def start(self, at: float) -> None:

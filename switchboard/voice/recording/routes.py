@@ -8,7 +8,7 @@ credentials get a 404, as for any resource they cannot see.
 """
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -143,23 +143,17 @@ async def list_recordings(request: Request, ctx: Ctx, session: Session, clock: C
     now = clock.now()
     for op, days in params.storage_days_bounds().items():
         # stored for N whole days ⇔ added in (now - N - 1 days, now - N days]
-        older, newer = now - _days(days), now - _days(days + 1)
-        bound = {"": None, "gt": Recording.add_time <= newer, "gte": Recording.add_time <= older,
-                 "lt": Recording.add_time > older, "lte": Recording.add_time > newer}[op]
-        statement = statement.where(bound if bound is not None else
-                                    (Recording.add_time <= older) & (Recording.add_time > newer))
+        day_start, day_end = now - timedelta(days=days + 1), now - timedelta(days=days)
+        bound = {"": (Recording.add_time > day_start) & (Recording.add_time <= day_end),
+                 "gt": Recording.add_time <= day_start, "gte": Recording.add_time <= day_end,
+                 "lt": Recording.add_time > day_end, "lte": Recording.add_time > day_start}[op]
+        statement = statement.where(bound)
     rows, total = await fetch_page(session, statement.order_by(Recording.add_time.desc(), Recording.recording_id),
                                    params)
     return plivo_response({
         "meta": meta(request.url.path, params.model_dump(exclude_defaults=True), params.limit, params.offset, total),
         "objects": [recording_json(store, row, now) for row in rows],
     })
-
-
-def _days(days: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=days)
 
 
 @router.get("/Recording/{recording_id}/", response_model=RecordingObject,

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field, field_validator
 from switchboard.core.pagination import PageParams
 from switchboard.core.validators import HttpMethod, Url
 from switchboard.voice.elements import MAX_RECORD_SECONDS
-from switchboard.voice.schemas import INT32, VoiceParams, _when
+from switchboard.voice.schemas import VoiceParams, _when
 
 OPS = ("", "gt", "gte", "lt", "lte")
+MAX_DAYS = 36_500  # a century: further back than any date the database can compare with
 
 
 class CallRecordStart(VoiceParams):
@@ -52,11 +53,11 @@ class RecordingList(PageParams, VoiceParams):
     add_time__gte: str | None = None
     add_time__lt: str | None = None
     add_time__lte: str | None = None
-    recording_storage_duration: int | None = Field(None, ge=0, le=INT32)
-    recording_storage_duration__gt: int | None = Field(None, ge=0, le=INT32)
-    recording_storage_duration__gte: int | None = Field(None, ge=0, le=INT32)
-    recording_storage_duration__lt: int | None = Field(None, ge=0, le=INT32)
-    recording_storage_duration__lte: int | None = Field(None, ge=0, le=INT32)
+    recording_storage_duration: int | None = Field(None, ge=0, le=MAX_DAYS)
+    recording_storage_duration__gt: int | None = Field(None, ge=0, le=MAX_DAYS)
+    recording_storage_duration__gte: int | None = Field(None, ge=0, le=MAX_DAYS)
+    recording_storage_duration__lt: int | None = Field(None, ge=0, le=MAX_DAYS)
+    recording_storage_duration__lte: int | None = Field(None, ge=0, le=MAX_DAYS)
 
     @field_validator("add_time", "add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte")
     @classmethod

@@ -121,9 +121,9 @@ class Recordings:
             raise StorageFull("the recording store is full")
         target = Target.of_call(what) if isinstance(what, LiveCall) else what
         recorder = Recorder(directions, stereo)
-        if target.call is not None and target.call.leg is not None:
-            recorder.attach(target.call.leg)
         recorder.start(self.clock.monotonic())
+        if target.call is not None and target.call.leg is not None:
+            recorder.attach(target.call.leg, recorder.started or 0.0)
         active = Active(new_uuid(), target, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
                         transcription)
         with self.clock.busy():

@@ -25,7 +25,7 @@ def test_record_api_and_the_recording_resource(sdk, sim: Sim, customer: Customer
     customer.route("/answer", hold())
     for path in ("/hangup", "/recorded", "/transcribed"):
         customer.route(path, "")
-    sim.phone(PHONE, [{"ring": 0}, {"wait": 1.5}, {"say": "testing the record api"}, {"wait": 60}])
+    sim.phone(PHONE, [{"ring": 0}, {"wait": 3}, {"say": "testing the record api"}, {"wait": 60}])
     uuid = sdk.calls.create(from_="14155550500", to_=PHONE, answer_url=customer.url("/answer"),
                             hangup_url=customer.url("/hangup")).request_uuid
     customer.wait_for("/answer")
@@ -120,5 +120,6 @@ def test_recording_ids_of_other_accounts_and_junk_are_404(sdk, sim: Sim) -> None
         assert response.status_code == 404 and set(response.json()) == {"api_id", "error"}
     assert sim.http.delete(f"/v1/Account/{auth}/Recording/nope/").status_code == 404
     assert sim.http.post(f"/v1/Account/{auth}/Transcription/nope/", json={}).status_code == 404
-    listed = sim.http.get(f"/v1/Account/{auth}/Recording/", params={"limit": 50})
-    assert listed.status_code == 400
+    for bad in ({"limit": 50}, {"recording_storage_duration__gt": 37_251_827}, {"add_time__gt": "soon"}):
+        listed = sim.http.get(f"/v1/Account/{auth}/Recording/", params=bad)
+        assert listed.status_code == 400 and set(listed.json()) == {"api_id", "error"}
