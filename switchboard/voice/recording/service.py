@@ -280,8 +280,12 @@ class Recordings:
             await asyncio.sleep(SWEEP_SECONDS)  # real time: a virtual clock must not jump for it
 
     async def stop(self) -> None:
+        """Server shutdown: finish every recording (files stored, rows completed), then stop the
+        background work (retention, transcriptions in progress)."""
         for active in list(self.active.values()):
             await self.end(active)
+        finishing = [task for task in self._tasks if task.get_name().startswith("recording-end-")]
+        await asyncio.gather(*finishing, return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -103,3 +103,35 @@ def test_retention_deletes_old_recordings_and_their_files(short_retention: LiveS
     assert short_retention.call(sweep) == 1
     assert recordings(sim) == [] and not files[0].exists()
     sim.http.close()
+
+
+def test_stopping_the_server_stores_recordings_in_progress(empty_database: str, tmp_path: Path,
+                                                           customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add_record(record_session=True, callback_url=customer.url("/recorded"), max_length=600)
+    response.add_speak("This call is recorded.")
+    response.add_wait(length=600)
+    customer.route("/answer", response.to_string())
+    customer.route("/recorded", "")
+    server = LiveServer(empty_database, data_dir=tmp_path, clock="real")
+    server.start()
+    try:
+        account = server.new_main_account()
+        with server.http(account) as http:
+            placed = http.post(f"/v1/Account/{account.auth_id}/Call/", json={
+                "from": "14155550798", "to": "14155550603", "answer_url": customer.url("/answer")})
+            assert placed.status_code == 201, placed.text
+        customer.wait_for("/answer")
+    finally:
+        server.stop()
+    server = LiveServer(empty_database, data_dir=tmp_path, clock="real")
+    server.start()
+    try:
+        sim = Sim(server, account)
+        [row] = recordings(sim)
+        assert float(row["recording_duration_ms"]) > 0
+        assert sim.http.get(row["recording_url"]).status_code == 200
+        sim.http.close()
+    finally:
+        server.stop()
+    assert customer.wait_for("/recorded")[0].params["RecordingID"] == row["recording_id"]
