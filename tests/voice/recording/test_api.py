@@ -13,7 +13,7 @@ from tests.voice.customer_app import CustomerApp
 from tests.voice.recording.conftest import decode, level
 from tests.voice.test_live import still_clock, wait_until  # noqa: F401 (fixture)
 
-PHONE = "14155550501"
+PHONE = "14155557712"
 
 
 def hold() -> str:
@@ -26,7 +26,7 @@ def test_record_api_and_the_recording_resource(sdk, sim: Sim, customer: Customer
     for path in ("/hangup", "/recorded", "/transcribed"):
         customer.route(path, "")
     sim.phone(PHONE, [{"ring": 0}, {"wait": 3}, {"say": "testing the record api"}, {"wait": 60}])
-    uuid = sdk.calls.create(from_="14155550500", to_=PHONE, answer_url=customer.url("/answer"),
+    uuid = sdk.calls.create(from_="14155557711", to_=PHONE, answer_url=customer.url("/answer"),
                             hangup_url=customer.url("/hangup")).request_uuid
     customer.wait_for("/answer")
 
@@ -68,7 +68,7 @@ def test_record_api_and_the_recording_resource(sdk, sim: Sim, customer: Customer
     assert [r.recording_id for r in found] == [recording_id]
     assert not shape_problems(body["objects"][0], fixture("recordingGetAddedFilterResponse"))
     assert body["meta"]["total_count"] == 1 and body["objects"][0]["recording_format"] == "wav"
-    assert [r.recording_id for r in sdk.recordings.list(from_number="14155550500", to_number=PHONE)] == [recording_id]
+    assert [r.recording_id for r in sdk.recordings.list(from_number="14155557711", to_number=PHONE)] == [recording_id]
     assert sdk.recordings.list(call_uuid=uuid, from_number="999") == [] or sdk.last_json()["objects"] == []
     assert [r.recording_id for r in sdk.recordings.list(call_uuid=uuid, recording_storage_duration=0)] == [recording_id]
     sdk.recordings.list(call_uuid=uuid, recording_storage_duration__gt=0)

@@ -25,7 +25,7 @@ def test_the_called_application_records_what_the_caller_application_played(sdk, 
     customer.route("/caller", caller.to_string())
     customer.route("/recorded", "")
     number = sim.rent_number(sim.application(customer.url("/called")))
-    sdk.calls.create(from_="14155550801", to_=number, answer_url=customer.url("/caller"))
+    sdk.calls.create(from_="14155557718", to_=number, answer_url=customer.url("/caller"))
     done = customer.wait_for("/recorded")[0].params
     with wave.open(io.BytesIO(download(sim, done["RecordUrl"]))) as reader:
         assert reader.getnchannels() == 2

@@ -22,21 +22,21 @@ def record_xml(customer: CustomerApp, **attributes: object) -> str:
 
 def test_silence_timeout_ends_the_recording_and_digits_are_empty(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/recorded", "")
-    inbound(sim, customer, "14155550401", record_xml(customer, timeout=3, play_beep=False),
+    inbound(sim, customer, "14155557701", record_xml(customer, timeout=3, play_beep=False),
             [{"say": "short message"}, {"wait": 30}])
     action = customer.wait_for("/recorded")[0].params
     assert action["Digits"] == ""
     # about 1 s of speech, then 3 s of silence
     assert 3500 <= int(action["RecordingDurationMs"]) <= 4500
     customer.wait_for("/hangup")
-    heard = [e["text"] for e in kinds(sim.log("14155550401"), "heard_speech")]
+    heard = [e["text"] for e in kinds(sim.log("14155557701"), "heard_speech")]
     assert heard == ["After the recording."]  # redirect=false: the document went on
 
 
 def test_max_length_cuts_a_long_message(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/recorded", "")
     long_message = " ".join(["this message goes on and on"] * 6)
-    inbound(sim, customer, "14155550402", record_xml(customer, max_length=4, play_beep=False),
+    inbound(sim, customer, "14155557702", record_xml(customer, max_length=4, play_beep=False),
             [{"say": long_message}])
     action = customer.wait_for("/recorded")[0].params
     assert action["RecordingDurationMs"] == "4000" and action["RecordingDuration"] == "4"
@@ -46,7 +46,7 @@ def test_max_length_cuts_a_long_message(sim: Sim, customer: CustomerApp) -> None
 
 def test_any_of_several_finish_keys_and_other_keys_are_recorded_as_tones(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/recorded", "")
-    inbound(sim, customer, "14155550403", record_xml(customer, finish_on_key="*9", file_format="wav", play_beep=False),
+    inbound(sim, customer, "14155557703", record_xml(customer, finish_on_key="*9", file_format="wav", play_beep=False),
             [{"wait": 1}, {"press": "5"}, {"wait": 1}, {"press": "9"}, {"wait": 10}])
     action = customer.wait_for("/recorded")[0].params
     assert action["Digits"] == "9" and action["RecordUrl"].endswith(".wav")
@@ -59,7 +59,7 @@ def test_any_of_several_finish_keys_and_other_keys_are_recorded_as_tones(sim: Si
 
 def test_a_caller_who_hangs_up_still_leaves_a_message(sim: Sim, customer: CustomerApp) -> None:
     customer.route("/recorded", "")
-    inbound(sim, customer, "14155550404", record_xml(customer, play_beep=True),
+    inbound(sim, customer, "14155557704", record_xml(customer, play_beep=True),
             [{"wait": 1}, {"say": "call me"}, {"hangup": True}])
     action = customer.wait_for("/recorded")[0].params
     assert action["Digits"] == "" and int(action["RecordingDurationMs"]) > 1000
@@ -71,9 +71,9 @@ def test_hanging_up_during_the_beep_records_nothing(sim: Sim, customer: Customer
     response = plivoxml.ResponseElement()
     response.add_speak("Leave a message.")
     response.add_record(action=customer.url("/recorded"))
-    call_uuid = inbound(sim, customer, "14155550405", response.to_string(), [{"wait": 1.55}, {"hangup": True}])
+    call_uuid = inbound(sim, customer, "14155557705", response.to_string(), [{"wait": 1.55}, {"hangup": True}])
     customer.wait_for("/hangup")
-    log = sim.log("14155550405")
+    log = sim.log("14155557705")
     assert kinds(log, "heard_beep") and "interrupted_after" in kinds(log, "heard_beep")[0]
     assert sim.record(call_uuid)["hangup_cause_name"] == "Normal Hangup"
     assert customer.requests_to("/recorded") == []
@@ -89,7 +89,7 @@ def test_record_session_records_both_sides_in_stereo_and_calls_back_at_the_end(s
     response.add_wait(length=4)
     customer.route("/session-started", "<Response><Speak>ignored</Speak></Response>")
     customer.route("/session-done", "")
-    call_uuid = inbound(sim, customer, "14155550406", response.to_string(),
+    call_uuid = inbound(sim, customer, "14155557706", response.to_string(),
                         [{"wait": 4}, {"say": "and I am on the left"}])
     started = customer.wait_for("/session-started")[0].params
     assert started["RecordingDuration"] == "-1" and started["RecordingDurationMs"] == "-1"
@@ -98,7 +98,7 @@ def test_record_session_records_both_sides_in_stereo_and_calls_back_at_the_end(s
     assert done["RecordingID"] == started["RecordingID"] and "Digits" not in done
     assert done["CallUUID"] == call_uuid
     assert int(done["RecordingDurationMs"]) > 6000
-    heard = [e["text"] for e in kinds(sim.log("14155550406"), "heard_speech")]
+    heard = [e["text"] for e in kinds(sim.log("14155557706"), "heard_speech")]
     assert heard == ["Hello caller, this prompt is recorded on the right."]  # redirect=false: answer ignored
 
     samples = decode(download(sim, started["RecordUrl"]))  # decoded to mono: both sides are in it
@@ -113,7 +113,7 @@ def test_session_stereo_keeps_the_sides_apart(sim: Sim, customer: CustomerApp, v
     response.add_speak("Platform speaking first.")
     response.add_wait(length=5)
     customer.route("/done", "")
-    inbound(sim, customer, "14155550407", response.to_string(), [{"wait": 3}, {"say": "caller speaking second"}])
+    inbound(sim, customer, "14155557707", response.to_string(), [{"wait": 3}, {"say": "caller speaking second"}])
     done = customer.wait_for("/done")[0].params
     with wave.open(io.BytesIO(download(sim, done["RecordUrl"]))) as reader:
         assert reader.getnchannels() == 2
@@ -124,8 +124,8 @@ def test_session_stereo_keeps_the_sides_apart(sim: Sim, customer: CustomerApp, v
 
 
 def test_max_length_zero_or_huge_and_bad_format_are_invalid_xml(sim: Sim, customer: CustomerApp) -> None:
-    for caller, record in (("14155550408", '<Record maxLength="0"/>'), ("14155550409", '<Record maxLength="999999"/>'),
-                           ("14155550410", '<Record fileFormat="ogg"/>')):
+    for caller, record in (("14155557708", '<Record maxLength="0"/>'), ("14155557709", '<Record maxLength="999999"/>'),
+                           ("14155557710", '<Record fileFormat="ogg"/>')):
         call_uuid = inbound(sim, customer, caller, f"<Response>{record}<Speak>never</Speak></Response>", [])
         assert sim.record(call_uuid)["hangup_cause_code"] == 8011
         assert kinds(sim.log(caller), "heard_speech") == []

@@ -19,7 +19,7 @@ def peak(pcm: bytes, start: float, end: float) -> int:
 
 async def _record(start_after: float, stop_media_after: float | None) -> tuple[bytes, float]:
     clock = VirtualClock(auto=False)
-    leg = SimLeg(clock, PhoneBook(clock), "14155550901", uuid="u1", direction="inbound", from_="a", to="b")
+    leg = SimLeg(clock, PhoneBook(clock), "14155557719", uuid="u1", direction="inbound", from_="a", to="b")
     prompt = asyncio.create_task(leg.play(Speech("this prompt is long enough to be cut in the middle of it")))
     await asyncio.sleep(0)
     clock.advance(start_after)

@@ -58,8 +58,8 @@ def test_a_full_disk_refuses_recordings_without_corrupt_files(full_server: LiveS
     customer.route("/recorded", "")
     full_server.call(_hold_clock, True)  # real time flows: the call stays up while the test acts
     try:
-        call_uuid = inbound(sim, customer, "14155550601", response.to_string(), [{"say": "hello"}])
-        wait_until(lambda: kinds(sim.log("14155550601"), "heard_speech"))
+        call_uuid = inbound(sim, customer, "14155557713", response.to_string(), [{"say": "hello"}])
+        wait_until(lambda: kinds(sim.log("14155557713"), "heard_speech"))
         assert customer.requests_to("/recorded") == []
         refused = sim.http.post(f"/v1/Account/{account.auth_id}/Call/{call_uuid}/Record/", json={})
         assert refused.status_code == 503 and "full" in refused.json()["error"]
@@ -89,7 +89,7 @@ def test_retention_deletes_old_recordings_and_their_files(short_retention: LiveS
     response = plivoxml.ResponseElement()
     response.add_record(action=customer.url("/recorded"), play_beep=False, timeout=2, redirect=False)
     customer.route("/recorded", "")
-    inbound(sim, customer, "14155550602", response.to_string(), [{"say": "keep me for a while"}])
+    inbound(sim, customer, "14155557714", response.to_string(), [{"say": "keep me for a while"}])
     recording_id = customer.wait_for("/recorded")[0].params["RecordingID"]
     files = list((short_retention.settings.data_dir / "recordings").rglob(f"{recording_id}.mp3"))
     assert len(files) == 1
@@ -119,7 +119,7 @@ def test_stopping_the_server_stores_recordings_in_progress(empty_database: str, 
         account = server.new_main_account()
         with server.http(account) as http:
             placed = http.post(f"/v1/Account/{account.auth_id}/Call/", json={
-                "from": "14155550798", "to": "14155550603", "answer_url": customer.url("/answer")})
+                "from": "14155557717", "to": "14155557715", "answer_url": customer.url("/answer")})
             assert placed.status_code == 201, placed.text
         customer.wait_for("/answer")
     finally:

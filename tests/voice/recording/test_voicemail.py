@@ -33,7 +33,7 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
         customer.route(path, "")
     number = sim.rent_number(sim.application(customer.url("/answer"), hangup_url=customer.url("/hangup")))
 
-    call_uuid = sim.call("14155550111", number, [{"wait": 4}, {"say": MESSAGE}, {"press": "#"}, {"wait": 5}])
+    call_uuid = sim.call("14155557700", number, [{"wait": 4}, {"say": MESSAGE}, {"press": "#"}, {"wait": 5}])
     action = customer.wait_for("/recorded")[0].params
     customer.wait_for("/hangup")
 
@@ -42,10 +42,11 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     assert end - start == duration_ms
     assert int(action["RecordingDuration"]) == -(-duration_ms // 1000)  # seconds, rounded up
     # recorded from after the beep to the '#': the message (about 3.5 s) and the silence before it
-    assert 3000 < duration_ms < 6000
+    # (the virtual clock follows real time while the platform is busy, so allow some slack)
+    assert 3000 < duration_ms < 8000
     auth = voice_account.auth_id
     assert action["RecordUrl"] == f"{voice_server.base_url}/v1/Account/{auth}/Recording/{action['RecordingID']}.mp3"
-    log = sim.log("14155550111")
+    log = sim.log("14155557700")
     assert [e["frequency"] for e in kinds(log, "heard_beep")] == [800]
 
     # the file: the owner downloads it; it is an MP3 of the recorded length with speech in it
@@ -78,5 +79,5 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     with voice_server.http(voice_account) as http:
         got = http.get(f"/v1/Account/{auth}/Recording/{action['RecordingID']}/").json()
     assert_plivo_shape(got, "recordingGetAddedFilterResponse", extra=("api_id",))
-    assert got["recording_type"] == "call" and got["call_uuid"] == call_uuid and got["from_number"] == "14155550111"
+    assert got["recording_type"] == "call" and got["call_uuid"] == call_uuid and got["from_number"] == "14155557700"
     assert float(got["recording_duration_ms"]) == duration_ms
