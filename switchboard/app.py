@@ -41,6 +41,8 @@ from switchboard.webhooks.runtime import build_webhooks
 from switchboard.voice import live_routes as call_live_routes, routes as call_routes
 from switchboard.voice.conference import routes as conference_routes
 from switchboard.voice.engine import VoiceEngine
+from switchboard.voice.recording import routes as recording_routes
+from switchboard.voice.recording.runtime import build_recordings
 
 log = logging.getLogger("switchboard")
 
@@ -117,11 +119,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, network,
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
                                   outbound_cps=settings.outbound_cps)
+    app.state.voice.recordings = build_recordings(app)
     try:
         yield
     finally:
         await app.state.voice.stop()
         await stop_sip(app)
+        await app.state.voice.recordings.stop()
         await app.state.clock.stop()
         await app.state.messaging.stop()
         await app.state.webhooks.stop()
@@ -205,6 +209,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(call_routes.router)
     app.include_router(call_live_routes.router)
     app.include_router(conference_routes.router)
+    app.include_router(recording_routes.router)
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)

@@ -38,6 +38,9 @@ def serve(
     webhook_log_retention_hours: Annotated[float, typer.Option(help="Keep webhook debug-log entries this long.")] = 72.0,
     webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications in flight to one host at a time.")] = 16,
     webhook_ca_file: Annotated[Optional[str], typer.Option(help="PEM file of CAs to trust for https webhook URLs.")] = None,
+    recording_retention_days: Annotated[
+        Optional[float], typer.Option(help="Delete recordings older than this many days; default: keep until deleted.")
+    ] = None,
 ) -> None:
     """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
     from switchboard.app import create_app
@@ -64,6 +67,7 @@ def serve(
         clock=clock, sms_mps=rates, connectors_file=connectors, outbound_cps=outbound_cps,
         sip_listen=sip_listen, sip_media_host=sip_media_host, webhook_log_retention_hours=webhook_log_retention_hours,
         webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
+        recording_retention_days=recording_retention_days,
     )
     if connectors is not None:
         from switchboard.network.registry import load_file

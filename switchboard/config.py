@@ -33,6 +33,10 @@ class Settings:
     clock: str = "real"  # "real" or "virtual" (simulated time; see docs/simulator.md)
     connectors_file: Path | None = None
     """TOML file of carrier connectors and messaging routes (see ``network/registry.py``)."""
+    recording_retention_days: float | None = None
+    """Recordings older than this are deleted (files and records); None keeps them until deleted."""
+    recording_reserve_bytes: int = 64 * 1024 * 1024
+    """Disk space the recording store leaves free; a recording that would eat into it is refused."""
     sms_mps: dict[str, float] = field(default_factory=dict)
     outbound_cps: int = 2
     """Outbound API calls started per second per main account (Plivo's default is 2); more wait queued."""

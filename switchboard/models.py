@@ -7,6 +7,7 @@ from switchboard.messaging.models import InboundPart, Media, Message, MessageMed
 from switchboard.network.models import CarrierSegment, ConnectorRow, MessagingRoute
 from switchboard.numbers.models import IncomingCarrier, OutgoingCarrier, RentedNumber
 from switchboard.voice.models import CallRecord
+from switchboard.voice.recording.models import Recording
 from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
 
-__all__ = ["Base", "Account", "Application", "CallRecord", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "RentedNumber", "WebhookAttempt", "WebhookNotification"]
+__all__ = ["Base", "Account", "Application", "CallRecord", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "Recording", "RentedNumber", "WebhookAttempt", "WebhookNotification"]

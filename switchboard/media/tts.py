@@ -25,6 +25,8 @@ import soxr
 from switchboard.media import RATE
 
 ENGINE = "espeak-ng-1"
+WORDS_PER_MINUTE = {"WOMAN": 165.0, "MAN": 155.0}  # ordinary telephone-prompt speaking rates
+POLLY_WORDS_PER_MINUTE = 170.0
 DEFAULT_RATE_WPM = 165
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1
@@ -53,6 +55,11 @@ def set_cache_dir(path: Path) -> None:
     """Where synthesised speech is kept (the server uses ``<data dir>/tts-cache``)."""
     global _cache_dir
     _cache_dir = Path(path)
+
+
+def words_per_minute(voice: str) -> float:
+    """How fast a Plivo voice speaks (the simulated network times speech with it too)."""
+    return POLLY_WORDS_PER_MINUTE if voice.startswith("Polly.") else WORDS_PER_MINUTE.get(voice.upper(), 160.0)
 
 
 def espeak_voice(voice: str, language: str) -> str:

@@ -87,6 +87,37 @@ class Recognition:
 
 
 @dataclass(frozen=True)
+class Tones:
+    """DTMF on the line, as a recorder hears it (sending digits is :meth:`CallLeg.send_digits`)."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Audio as 8 kHz 16-bit mono PCM: what a network carrying real audio, or a mixer, hands to
+    recorders."""
+
+    pcm: bytes
+
+
+@dataclass(frozen=True)
+class MediaEvent:
+    """What a leg carried, for recorders (:meth:`CallLeg.listen`). ``direction`` is "out" (the
+    platform to the far end) or "in" (the far end to the platform); ``at`` is the clock's
+    ``monotonic()`` when it started; ``media`` None means what played in that direction stopped at
+    ``at`` (a prompt cut short)."""
+
+    at: float
+    direction: str
+    media: "Speech | Audio | Silence | Beep | Tones | Frames | None"
+    seconds: float = 0.0
+
+
+MediaListener = Callable[[MediaEvent], None]
+
+
+@dataclass(frozen=True)
 class Ended:
     """Why a leg ended, in the network's terms; the engine maps it to Plivo's hangup causes.
     ``by_far_end`` is True when the remote party hung up or refused the call."""
@@ -145,6 +176,24 @@ class CallLeg(ABC):
         self.early_media: asyncio.Future[None] = loop.create_future()
         self.answered: asyncio.Future[None] = loop.create_future()
         self.ended: asyncio.Future[Ended] = loop.create_future()
+        self.media_listeners: list[MediaListener] = []
+        self.current_media: dict[str, MediaEvent] = {}
+        """The last media event each way (a recorder started mid-prompt hears the rest of it)."""
+
+    def listen(self, listener: MediaListener) -> Callable[[], None]:
+        """Hear every :class:`MediaEvent` of this leg from now on (recording); returns the call
+        that stops it."""
+        self.media_listeners.append(listener)
+        return lambda: self.media_listeners.remove(listener) if listener in self.media_listeners else None
+
+    def emit(self, event: MediaEvent) -> None:
+        """Tell the listeners what the leg carries (networks call this; a bridge or mixer may too)."""
+        if event.media is None:
+            self.current_media.pop(event.direction, None)
+        else:
+            self.current_media[event.direction] = event
+        for listener in list(self.media_listeners):
+            listener(event)
 
     @property
     def is_up(self) -> bool:

@@ -84,11 +84,7 @@ class AudioFetcher:
         self._cache: dict[str, _Cached] = {}
         self._client = httpx.AsyncClient(timeout=httpx.Timeout(120.0, connect=2.0), follow_redirects=True)
 
-    async def seconds(self, url: str) -> float:
-        """The decoded length of the audio at ``url``; :class:`AudioError` says why not."""
-        url = url.split("#", 1)[0]
-        cached = self._cache.get(url)
-        headers = {"If-None-Match": cached.etag} if cached and cached.etag else {}
+    async def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
         last: Exception | None = None
         for _ in range(2):
             try:
@@ -99,12 +95,24 @@ class AudioFetcher:
                 last = exc
         else:
             raise AudioError(f"could not fetch {url}: {last}")
-        if response.status_code == 304 and cached:
-            return cached.seconds
         if response.status_code >= 400:
             raise AudioError(f"{url} answered HTTP {response.status_code}")
         if len(response.content) > MAX_BYTES:
             raise AudioError(f"{url} is larger than 10 MB")
+        return response
+
+    async def content(self, url: str) -> bytes:
+        """The file at ``url`` (a recorder decodes what was played)."""
+        return (await self._get(url.split("#", 1)[0], {})).content
+
+    async def seconds(self, url: str) -> float:
+        """The decoded length of the audio at ``url``; :class:`AudioError` says why not."""
+        url = url.split("#", 1)[0]
+        cached = self._cache.get(url)
+        headers = {"If-None-Match": cached.etag} if cached and cached.etag else {}
+        response = await self._get(url, headers)
+        if response.status_code == 304 and cached:
+            return cached.seconds
         seconds = decode_seconds(response.content, response.headers.get("content-type", ""))
         self._cache[url] = _Cached(response.headers.get("etag", ""), seconds)
         return seconds

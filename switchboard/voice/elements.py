@@ -106,6 +106,16 @@ def finish_key(value: str) -> str:
     raise AttributeError_(f"must be one of 0-9, *, # or none, not {value!r}")
 
 
+def finish_keys(value: str) -> str:
+    """Record's ``finishOnKey``: any of the keys ends the recording (Plivo's old default was
+    ``1234567890*#``); ``""``/``none`` disables it."""
+    if value.lower() in ("", "none"):
+        return ""
+    if all(ch in "0123456789*#" for ch in value):
+        return value
+    raise AttributeError_(f"must be keys from 0-9, * and #, or none, not {value!r}")
+
+
 def valid_digits(value: str) -> str:
     if value and all(ch in "0123456789*#" for ch in value):
         return value
@@ -211,6 +221,7 @@ class Spec:
 
 
 PROMPTS = frozenset({"Speak", "Play", "Wait"})
+MAX_RECORD_SECONDS = 14_400  # a recording of a whole call is bounded like a call (time_limit)
 
 
 def _names(*names: str) -> dict[str, tuple[Check, Any]]:
@@ -272,10 +283,15 @@ SPECS: dict[str, Spec] = {
         "recordWhenAlone": (boolean, False), "transcriptionType": (one_of("auto", "hybrid"), None),
         "transcriptionUrl": (url, None), "transcriptionMethod": (method, "POST"),
     }, text="required", body=conference_name),
-    "Record": Spec(_names("action", "method", "fileFormat", "redirect", "timeout", "maxLength", "playBeep", "finishOnKey",
-                          "recordSession", "startOnDialAnswer", "transcriptionType", "transcriptionUrl",
-                          "transcriptionMethod", "transcriptionReportType", "callbackUrl", "callbackMethod",
-                          "recordChannelType"), supported=False),
+    "Record": Spec({
+        "action": (url, None), "method": (method, "POST"), "fileFormat": (one_of("mp3", "wav"), "mp3"),
+        "redirect": (boolean, True), "timeout": (integer(1, 3600), 15), "maxLength": (integer(1, MAX_RECORD_SECONDS), 60),
+        "playBeep": (boolean, True), "finishOnKey": (finish_keys, "#"), "recordSession": (boolean, False),
+        "startOnDialAnswer": (boolean, False), "transcriptionType": (one_of("auto", "hybrid"), None),
+        "transcriptionUrl": (url, None), "transcriptionMethod": (method, "POST"),
+        "transcriptionReportType": (any_value, None), "callbackUrl": (url, None), "callbackMethod": (method, "POST"),
+        "recordChannelType": (one_of("mono", "stereo"), "stereo"),
+    }),
     "MultiPartyCall": Spec({}, text="required", supported=False, extra={"any_attribute": True}),
     "Stream": Spec({}, text="required", supported=False, extra={"any_attribute": True}),
 }

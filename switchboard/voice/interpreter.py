@@ -205,6 +205,11 @@ class Interpreter:
         if problem:
             self.engine.debug_log(self.call, "", base, "", f"<Message> not sent: {problem}")
 
+    async def do_record(self, node: Node, base: str) -> None:
+        from switchboard.voice.recording.element import record
+
+        await record(self, node, base)
+
     async def do_getdigits(self, node: Node, base: str) -> None:
         from switchboard.voice.input import get_digits
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from switchboard.core.clock import Clock
 from switchboard.core.ids import new_uuid
-from switchboard.network.channel import CallLeg, Network, OriginateRequest, Utterance, wait_any
+from switchboard.network.channel import Beep, CallLeg, Network, OriginateRequest, Speech, Utterance, wait_any
 from switchboard.network.sim.legs import SimLeg
 from switchboard.network.sim.loop import LoopLeg, loop_pair
 from switchboard.network.sim.phones import (
@@ -138,6 +138,7 @@ class SimNetwork(Network):
                 await self._speak(leg, step.greeting, voicemail=True)
                 if leg.is_up:
                     leg.log("beep")
+                    leg.far_end_media(Beep(BEEP_SECONDS, 1000), BEEP_SECONDS)
                     await self.clock.sleep(BEEP_SECONDS)
                     leg.far_end_beeped()
                 return script[index + 1:]
@@ -195,6 +196,7 @@ class SimNetwork(Network):
         results) and then as a whole."""
         seconds = speech_seconds(text, "MAN")
         leg.log("said", text=text, seconds=seconds, language=language, **({"greeting": True} if voicemail else {}))
+        leg.far_end_media(Speech(text, "MAN", language), seconds)
         leg.far_end_starts_speaking()
         words = text.split() or [text]
         for count in range(1, len(words) + 1):

@@ -17,15 +17,17 @@ from switchboard.network.channel import (
     Interrupt,
     LegState,
     Media,
+    MediaEvent,
     Recognition,
     Silence,
     Sound,
     Speech,
+    Tones,
     Utterance,
 )
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sim.recogniser import recognise
-from switchboard.network.sim.speech import dtmf_seconds, speech_seconds
+from switchboard.network.sim.speech import DIGIT_TONE, dtmf_seconds, speech_seconds
 
 
 def media_seconds(media: Media) -> float:
@@ -92,6 +94,7 @@ class SimLeg(CallLeg):
         self._end(Ended(reason, by_far_end=True))
 
     def far_end_digit(self, digit: str) -> None:
+        self.emit(MediaEvent(self.clock.monotonic() - DIGIT_TONE, "in", Tones(digit), DIGIT_TONE))
         self._digits.append(digit)
         self._wake()
         self.transmit(Sound("digits", self.uuid, self.label, digits=digit, at=self.clock.monotonic()))
@@ -130,6 +133,10 @@ class SimLeg(CallLeg):
         elif sound.media is not None:
             kind, detail = _describe(sound.media)
             self.log(kind, seconds=media_seconds(sound.media), mixed=True, **detail)
+
+    def far_end_media(self, media: Media, seconds: float) -> None:
+        """The far end starts sending ``media`` (its speech, a machine's beep), for recorders."""
+        self.emit(MediaEvent(self.clock.monotonic(), "in", media, seconds))
 
     def far_end_beeped(self) -> None:
         _resolve(self._beep)
@@ -183,6 +190,7 @@ class SimLeg(CallLeg):
         seconds = media_seconds(media)
         kind, detail = _describe(media)
         entry = self.log(kind, seconds=seconds, **detail)
+        self.emit(MediaEvent(self.clock.monotonic(), "out", media, seconds))
         watch: list[asyncio.Future[Any]] = [self.ended, self._stop]
         if interrupt.digits:
             if self._digits:
@@ -200,6 +208,7 @@ class SimLeg(CallLeg):
                 self._stop = self._new()
             if not done:
                 entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
+                self.emit(MediaEvent(self.clock.monotonic(), "out", None))
         return done
 
     def stop_media(self) -> None:
@@ -211,6 +220,7 @@ class SimLeg(CallLeg):
                 for item in media:
                     kind, detail = _describe(item)
                     self.log(kind, seconds=media_seconds(item), overlay=True, **detail)
+                    self.emit(MediaEvent(self.clock.monotonic(), "out", item, media_seconds(item)))
                     if await self.clock.wait(self.ended, media_seconds(item)):
                         return
 
@@ -220,6 +230,7 @@ class SimLeg(CallLeg):
         if self.ended.done():
             return
         self.log("received_digits", digits=digits)
+        self.emit(MediaEvent(self.clock.monotonic(), "out", Tones(digits), dtmf_seconds(digits)))
         await self.clock.wait(self.ended, dtmf_seconds(digits))
 
     # --- input -----------------------------------------------------------------------------

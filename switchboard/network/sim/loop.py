@@ -5,7 +5,7 @@ over. No simulated phone is involved, so nothing goes to the phone book."""
 
 from typing import Any
 
-from switchboard.network.channel import NO_INTERRUPT, Interrupt, Media, Speech, Utterance
+from switchboard.network.channel import NO_INTERRUPT, Interrupt, Media, MediaEvent, Speech, Utterance
 from switchboard.network.mixer import Sound
 from switchboard.network.sim.legs import SimLeg, media_seconds
 from switchboard.network.sim.speech import DIGIT_GAP, DIGIT_TONE, PAUSES
@@ -42,9 +42,13 @@ class LoopLeg(SimLeg):
             self.other.far_end_ended("hangup")
 
     async def play(self, media: Media, interrupt: Interrupt = NO_INTERRUPT) -> bool:
+        if self.other.is_up:
+            self.other.far_end_media(media, media_seconds(media))
         if isinstance(media, Speech) and self.other.is_up:
             self.other.far_end_starts_speaking()
         done = await super().play(media, interrupt)
+        if not done and self.other.is_up:
+            self.other.emit(MediaEvent(self.clock.monotonic(), "in", None))  # cut short on the other side too
         if isinstance(media, Speech) and self.other.is_up:
             self.other.far_end_said(Utterance(media.text, 1.0, media_seconds(media), media.language))
         return done

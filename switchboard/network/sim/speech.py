@@ -3,18 +3,13 @@ DTMF tones from their digits. The numbers are those of ordinary telephone speech
 
 import re
 
-WORDS_PER_MINUTE = {"WOMAN": 165.0, "MAN": 155.0}
-POLLY_WORDS_PER_MINUTE = 170.0
+from switchboard.media.tones import DIGIT_GAP, DIGIT_TONE, PAUSES
+from switchboard.media.tts import words_per_minute
+
 SENTENCE_PAUSE = 0.35
 CLAUSE_PAUSE = 0.15
-DIGIT_TONE = 0.1
-DIGIT_GAP = 0.1
-PAUSES = {"w": 0.5, "W": 1.0}
 _WORD = re.compile(r"[^\s]+")
-
-
-def words_per_minute(voice: str) -> float:
-    return POLLY_WORDS_PER_MINUTE if voice.startswith("Polly.") else WORDS_PER_MINUTE.get(voice.upper(), 160.0)
+__all__ = ["DIGIT_GAP", "DIGIT_TONE", "PAUSES", "dtmf_seconds", "speech_seconds", "words_per_minute"]
 
 
 def speech_seconds(text: str, voice: str = "WOMAN", extra_pause: float = 0.0) -> float:

@@ -1,0 +1,45 @@
+"""The recording table: one row per recording (a ``<Record>``, a ``recordSession``, a REST
+recording of a call or conference), with its transcription. The audio itself is a file in the
+recording store (``storage.py``); ``storage_key`` names it."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from switchboard.core.db import Base
+from switchboard.core.validators import URL_LENGTH
+
+
+class Recording(Base):
+    __tablename__ = "recordings"
+
+    recording_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.auth_id", ondelete="CASCADE"), index=True)
+    sub_account_id: Mapped[str | None] = mapped_column(
+        ForeignKey("accounts.auth_id", ondelete="CASCADE"), index=True, default=None
+    )
+    call_uuid: Mapped[str] = mapped_column(String(36), index=True, default="")
+    recording_type: Mapped[str] = mapped_column(String(16), default="call")  # call | conference | mpc
+    conference_name: Mapped[str] = mapped_column(String(256), index=True, default="")
+    conference_uuid: Mapped[str] = mapped_column(String(36), index=True, default="")
+    mpc_name: Mapped[str] = mapped_column(String(256), index=True, default="")
+    mpc_uuid: Mapped[str] = mapped_column(String(36), index=True, default="")
+    from_number: Mapped[str] = mapped_column(String(256), index=True, default="")
+    to_number: Mapped[str] = mapped_column(String(256), index=True, default="")
+    recording_format: Mapped[str] = mapped_column(String(8), default="mp3")
+    channels: Mapped[int] = mapped_column(Integer, default=1)
+    # "recording" while the call is being recorded, "completed" once the file is stored, "failed"
+    # when it could not be (the storage was full): only completed recordings are listed.
+    state: Mapped[str] = mapped_column(String(16), index=True, default="recording")
+    add_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    recording_start_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    recording_end_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    recording_duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    storage_key: Mapped[str] = mapped_column(String(128), default="")
+    file_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    transcription_type: Mapped[str] = mapped_column(String(8), default="")  # "" | auto | hybrid
+    transcription_url: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
+    transcription_method: Mapped[str] = mapped_column(String(8), default="POST")
+    transcription_status: Mapped[str] = mapped_column(String(16), default="")  # "" | in-progress | success | failed
+    transcription: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,21 @@
+"""Building the recording service for the app: the local store under the data directory, the TTS
+cache beside it, and the retention sweep."""
+
+from fastapi import FastAPI
+
+from switchboard.config import Settings
+from switchboard.media import tts
+from switchboard.voice.recording.service import Recordings
+from switchboard.voice.recording.storage import LocalStore
+
+
+def build_recordings(app: FastAPI) -> Recordings:
+    settings: Settings = app.state.settings
+    voice = app.state.voice
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tts.set_cache_dir(settings.data_dir / "tts-cache")
+    store = LocalStore(settings.data_dir / "recordings", settings.recording_reserve_bytes)
+    recordings = Recordings(voice.sessionmaker, voice.clock, voice.webhooks, store, voice.audio,
+                            settings.resolved_public_url, settings.recording_retention_days)
+    recordings.spawn(recordings.run_retention(), "recording-retention")
+    return recordings

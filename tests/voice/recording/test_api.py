@@ -1,0 +1,125 @@
+"""The Record API on a live call, the Recording resource (list filters, get, the file, delete) and
+the Transcription resource, through the official SDK where it has the call. The virtual clock is
+held still (real time flows) so the call stays up while the test acts on it."""
+
+import time
+
+import pytest
+from plivo import exceptions, plivoxml
+
+from tests.helpers import assert_plivo_shape, shape_problems, fixture
+from tests.voice.conftest import Sim
+from tests.voice.customer_app import CustomerApp
+from tests.voice.recording.conftest import decode, level
+from tests.voice.test_live import still_clock, wait_until  # noqa: F401 (fixture)
+
+PHONE = "14155557712"
+
+
+def hold() -> str:
+    return plivoxml.ResponseElement().add_speak("Please hold.").add_wait(length=120).to_string()
+
+
+def test_record_api_and_the_recording_resource(sdk, sim: Sim, customer: CustomerApp, voice_server,
+                                               still_clock: None) -> None:  # noqa: F811
+    customer.route("/answer", hold())
+    for path in ("/hangup", "/recorded", "/transcribed"):
+        customer.route(path, "")
+    sim.phone(PHONE, [{"ring": 0}, {"wait": 3}, {"say": "testing the record api"}, {"wait": 60}])
+    uuid = sdk.calls.create(from_="14155557711", to_=PHONE, answer_url=customer.url("/answer"),
+                            hangup_url=customer.url("/hangup")).request_uuid
+    customer.wait_for("/answer")
+
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.calls.record_stop(uuid)  # nothing is being recorded yet
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.calls.record("00000000-0000-0000-0000-000000000000")
+    with pytest.raises(exceptions.ValidationError):
+        sdk.calls.record(uuid, file_format="ogg")
+    with pytest.raises(exceptions.ValidationError):
+        sdk.calls.record(uuid, time_limit=0)
+
+    sdk.calls.record(uuid, file_format="wav", callback_url=customer.url("/recorded"),
+                     transcription_type="auto", transcription_url=customer.url("/transcribed"))
+    assert sdk.last_status == 202
+    started = sdk.last_json()
+    assert_plivo_shape(started, "liveCallRecordCreateResponse")
+    assert started["message"] == "call recording started" and started["url"].endswith(f"{started['recording_id']}.wav")
+
+    wait_until(lambda: any(e["kind"] == "said" for e in sim.log(PHONE)), timeout=15)
+    time.sleep(1.6)  # the sentence takes about 1.5 s
+    sdk.calls.record_stop(uuid)
+    assert sdk.last_status == 204
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.calls.record_stop(uuid)  # stopping a recording that is not running
+
+    callback = customer.wait_for("/recorded")[0].params
+    assert callback["recording_id"] == started["recording_id"] and callback["call_uuid"] == uuid
+    assert callback["record_url"] == started["url"]
+    assert int(callback["recording_end_ms"]) - int(callback["recording_start_ms"]) == int(callback["recording_duration_ms"])
+    assert int(callback["recording_duration_ms"]) > 1500
+    transcribed = customer.wait_for("/transcribed", timeout=60)[0].params
+    assert transcribed["recording_id"] == started["recording_id"]
+
+    # the Recording resource
+    recording_id = started["recording_id"]
+    found = sdk.recordings.list(call_uuid=uuid)
+    body = sdk.last_json()
+    assert [r.recording_id for r in found] == [recording_id]
+    assert not shape_problems(body["objects"][0], fixture("recordingGetAddedFilterResponse"))
+    assert body["meta"]["total_count"] == 1 and body["objects"][0]["recording_format"] == "wav"
+    assert [r.recording_id for r in sdk.recordings.list(from_number="14155557711", to_number=PHONE)] == [recording_id]
+    assert sdk.recordings.list(call_uuid=uuid, from_number="999") == [] or sdk.last_json()["objects"] == []
+    assert [r.recording_id for r in sdk.recordings.list(call_uuid=uuid, recording_storage_duration=0)] == [recording_id]
+    sdk.recordings.list(call_uuid=uuid, recording_storage_duration__gt=0)
+    assert sdk.last_json()["objects"] == []
+    sdk.recordings.list(call_uuid=uuid, add_time__gt="2099-01-01")
+    assert sdk.last_json()["objects"] == []
+    sdk.recordings.list(call_uuid=uuid, add_time__lt="2099-01-01 00:00")
+    assert len(sdk.last_json()["objects"]) == 1
+    with pytest.raises(exceptions.ValidationError):
+        sdk.recordings.list(add_time__gt="yesterday")
+    sdk.recordings.get(recording_id)
+    assert sdk.last_json()["recording_id"] == recording_id and sdk.last_json()["call_uuid"] == uuid
+
+    samples = decode(sim.http.get(started["url"]).content)
+    assert level(samples, 0.0, len(samples) / 8000) > 3000  # the far end's sentence is in it
+
+    # the Transcription resource
+    auth = sim.account.auth_id
+    got = wait_until(lambda: (r := sim.http.get(f"/v1/Account/{auth}/Transcription/{recording_id}/").json())
+                     .get("status") == "success" and r)
+    assert_plivo_shape(got, "transcriptionGetResponse")
+    assert got["recording_duration_ms"] == int(callback["recording_duration_ms"])
+    created = sim.http.post(f"/v1/Account/{auth}/Transcription/{recording_id}/",
+                            json={"transcription_callback_url": customer.url("/transcribed")})
+    assert created.status_code == 201 and created.json()["message"] == "transcription in progress"
+    customer.wait_for("/transcribed", count=2, timeout=60)
+    deleted = sim.http.delete(f"/v1/Account/{auth}/Transcription/{recording_id}/")
+    assert deleted.status_code == 202 and deleted.json()["message"] == "request accepted"
+    assert sim.http.get(f"/v1/Account/{auth}/Transcription/{recording_id}/").status_code == 404
+
+    # delete: the row and the file go; a second delete is a 404
+    files = list((voice_server.settings.data_dir / "recordings").rglob(f"{recording_id}.wav"))
+    assert len(files) == 1
+    sdk.recordings.delete(recording_id)
+    assert sdk.last_status == 204
+    assert not files[0].exists()
+    assert sim.http.get(started["url"]).status_code == 404
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.recordings.delete(recording_id)
+    with pytest.raises(exceptions.ResourceNotFoundError):
+        sdk.recordings.get(recording_id)
+    sdk.calls.delete(uuid)
+
+
+def test_recording_ids_of_other_accounts_and_junk_are_404(sdk, sim: Sim) -> None:
+    auth = sim.account.auth_id
+    for junk in ("nope", "x" * 300, "nope.mp3", "nope.ogg"):
+        response = sim.http.get(f"/v1/Account/{auth}/Recording/{junk}/")
+        assert response.status_code == 404 and set(response.json()) == {"api_id", "error"}
+    assert sim.http.delete(f"/v1/Account/{auth}/Recording/nope/").status_code == 404
+    assert sim.http.post(f"/v1/Account/{auth}/Transcription/nope/", json={}).status_code == 404
+    for bad in ({"limit": 50}, {"recording_storage_duration__gt": 37_251_827}, {"add_time__gt": "soon"}):
+        listed = sim.http.get(f"/v1/Account/{auth}/Recording/", params=bad)
+        assert listed.status_code == 400 and set(listed.json()) == {"api_id", "error"}
