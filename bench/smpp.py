@@ -7,14 +7,17 @@ callback receiver (bench/messaging.py's) run in this process. Messages are sent 
 to German mobile numbers routed to the connector; senders are not paced. Measured per database:
 - delivered/s: from the first request until every message is `delivered` in the database
   (submit_sm, submit_sm_resp, the receipt deliver_sm, its correlation and the state change);
-- delivered callbacks received/s: until the receiver has every `delivered` callback (callbacks on).
+- delivered callbacks received/s: until the receiver has every `delivered` callback (callbacks on);
+- CPU milliseconds per message of the server and of the SMSC peer (from /proc, over the run), which
+  say more than rates on a machine that other work loads; and the load average before/after.
 
-    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--postgres URL]
+    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL]
 """
 
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -86,6 +89,12 @@ async def run(port: int, messages: int, bulk: int, connections: int, callbacks: 
             "callbacks": dict(receiver.statuses)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=10000)
@@ -93,12 +102,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--binds", type=int, default=2)
     parser.add_argument("--window", type=int, default=100)
+    parser.add_argument("--callbacks", choices=("off", "on", "both"), default="both")
     add_postgres_option(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
     for name, url in backends(args.postgres):
-        for callbacks in (False, True):
+        for callbacks in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]:
             with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
                 smsc = SmscPeer().start()
                 smsc.set(quiet=True)
@@ -107,8 +117,12 @@ def main() -> None:
                 port = free_port()
                 server = start_server(database_url, f"{data_dir}/data", port, "--sms-mps", "longcode=1000000",
                                       "--connectors", str(config))
+                load, server_cpu, smsc_cpu = os.getloadavg()[0], cpu_seconds(server.pid), cpu_seconds(smsc.pid)
                 try:
                     result = asyncio.run(run(port, args.messages, args.bulk, args.connections, callbacks))
+                    result["server_cpu_ms_per_message"] = round(1000 * (cpu_seconds(server.pid) - server_cpu) / result["messages"], 2)
+                    result["smsc_cpu_ms_per_message"] = round(1000 * (cpu_seconds(smsc.pid) - smsc_cpu) / result["messages"], 2)
+                    result["load_average"] = f"{load:.1f}-{os.getloadavg()[0]:.1f}"
                 finally:
                     server.send_signal(signal.SIGINT)
                     server.wait(timeout=60)
@@ -118,12 +132,12 @@ def main() -> None:
                 result["submit_sm_seen_by_smsc"] = submits
                 print(json.dumps({"database": name, **result}), flush=True)
                 rows.append((name, result))
-    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s (SMPP round trip + receipt) | delivered callbacks received/s |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | server CPU ms/message | SMSC CPU ms/message | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         print(f"| {name} | {'on' if r['callbacks_on'] else 'off'} | {r['messages']} | {args.binds} × {args.window} | "
-              f"{r['accepted_per_second']} | {r['delivered_per_second']} | {r['delivered_callbacks_received_per_second'] or '–'} |")
-
+              f"{r['accepted_per_second']} | {r['delivered_per_second']} | {r['delivered_callbacks_received_per_second'] or '–'} | "
+              f"{r.get('server_cpu_ms_per_message', '?')} | {r.get('smsc_cpu_ms_per_message', '?')} | {r.get('load_average', '?')} |")
 
 if __name__ == "__main__":
     main()

@@ -265,6 +265,8 @@ class Pipeline:
         if result.accepted:
             row.carrier_message_id = result.carrier_message_id
             self._transition(row, "sent", now, callbacks)
+            if result.receipt is not None and result.receipt.state != "sent":
+                self._apply_receipt(row, result.receipt, now, callbacks)
         else:
             self._transition(row, "failed", now, callbacks, result.error_code or 1000)
 
@@ -314,11 +316,14 @@ class Pipeline:
                 if row is None:  # the receipt overtook the commit of its submit: try again shortly
                     self._early.append((time.monotonic() + EARLY_RECEIPT_SECONDS, connector, receipt))
                     continue
-                if row.message_state != "sent" or receipt.state == "sent":
-                    continue  # a duplicate, or a regression: states only move forward
-                self._transition(row, receipt.state, now, callbacks, receipt.error_code if receipt.state != "delivered" else None)
+                self._apply_receipt(row, receipt, now, callbacks)
             async with self.write_lock:
                 await self._finish(session, callbacks)
+
+    def _apply_receipt(self, row: Message, receipt: DeliveryReceipt, now: datetime, callbacks: list[dict[str, Any]]) -> None:
+        if row.message_state != "sent" or receipt.state == "sent":
+            return  # a duplicate, or a regression: states only move forward
+        self._transition(row, receipt.state, now, callbacks, receipt.error_code if receipt.state != "delivered" else None)
 
     def _retry_early(self, delay: float = 0.2) -> None:
         if not self._early:

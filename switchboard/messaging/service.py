@@ -87,6 +87,8 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
         await session.commit()
     uuids = prepared.uuids
     messaging.pipeline.wake()
+    if prepared.callbacks:  # the queued callbacks go out now, not at the outbox's next poll
+        messaging.pipeline.webhooks.wake()
     return uuids
 
 

@@ -39,6 +39,13 @@ class OutboundMessage:
 
 
 @dataclass(frozen=True)
+class DeliveryReceipt:
+    carrier_message_id: str
+    state: ReceiptState
+    error_code: int | None = None
+
+
+@dataclass(frozen=True)
 class SubmitResult:
     message_uuid: str
     accepted: bool
@@ -47,13 +54,9 @@ class SubmitResult:
     """Plivo's error code when not accepted (40 invalid source, 50 invalid destination …)."""
     retry_after: float | None = None
     """The carrier asked to slow down (throttled, queue full): submit again after this many seconds."""
-
-
-@dataclass(frozen=True)
-class DeliveryReceipt:
-    carrier_message_id: str
-    state: ReceiptState
-    error_code: int | None = None
+    receipt: DeliveryReceipt | None = None
+    """The final receipt, when it came before the submit was done: the pipeline applies it in the
+    transaction that stores the submit (the message's id is not yet committed for a separate report)."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ has stored what it carried."""
 
 import asyncio
 import collections
+import dataclasses
 import itertools
 import logging
 from collections.abc import Sequence
@@ -120,9 +121,9 @@ class SmppConnector:
         except Exception:  # the ids are not stored: the receipts would be lost, so send again
             log.exception("connector %s: storing %d submit ids failed; messages will be submitted again", self.name, len(accepted))
             return [SubmitResult(result.message_uuid, False, retry_after=DOWN_RETRY) for result in results]
-        if early and self._events is not None:
-            self._spawn(self._events.receipts(self.name, early))
-        return results
+        by_id = {receipt.carrier_message_id: receipt for receipt in early}
+        return [dataclasses.replace(result, receipt=by_id[result.carrier_message_id]) if result.carrier_message_id in by_id else result
+                for result in results]
 
     async def _submit_one(self, message: OutboundMessage) -> tuple[SubmitResult, list[str]]:
         segments = concat.segments(message, self.config, next(self._references) & 0xFF)

@@ -9,9 +9,9 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,20 @@ from switchboard.network.models import CarrierSegment
 log = logging.getLogger("switchboard.smpp")
 CHUNK = 500
 UNMATCHED_GRACE = timedelta(seconds=60)
+SEGMENTS = CarrierSegment.__table__
+SEGMENT_COLUMNS = (CarrierSegment.carrier_id, CarrierSegment.message_id, CarrierSegment.total, CarrierSegment.state,
+                   CarrierSegment.error_code)
+
+
+class Segment(NamedTuple):
+    """What the correlation reads of a ``carrier_segments`` row (plain tuples: receipts come in
+    thousands per second, and ORM objects cost more than the queries)."""
+
+    carrier_id: str
+    message_id: str | None
+    total: int
+    state: str | None
+    error_code: int | None
 
 
 class ReceiptCorrelation:
@@ -50,14 +64,13 @@ class ReceiptCorrelation:
                     raise
         return []
 
-    async def _rows(self, session: AsyncSession, ids: Iterable[str]) -> dict[str, CarrierSegment]:
-        found: dict[str, CarrierSegment] = {}
+    async def _rows(self, session: AsyncSession, ids: Iterable[str]) -> dict[str, Segment]:
+        found: dict[str, Segment] = {}
         wanted = list(dict.fromkeys(ids))
         for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            rows = await session.scalars(select(CarrierSegment).where(CarrierSegment.connector == self.connector,
-                                                                      CarrierSegment.carrier_id.in_(chunk)))
-            found.update({row.carrier_id: row for row in rows})
+            rows = await session.execute(select(*SEGMENT_COLUMNS).where(CarrierSegment.connector == self.connector,
+                                                                        CarrierSegment.carrier_id.in_(wanted[start : start + CHUNK])))
+            found.update({row.carrier_id: Segment(*row) for row in rows})
         return found
 
     async def submitted(self, messages: Sequence[Sequence[str]]) -> list[DeliveryReceipt]:
@@ -70,17 +83,19 @@ class ReceiptCorrelation:
         async def work(session: AsyncSession) -> list[DeliveryReceipt]:
             existing = await self._rows(session, (carrier_id for ids in messages for carrier_id in ids))
             early: set[str] = set()
+            inserts: dict[str, dict[str, Any]] = {}
+            updates: list[dict[str, Any]] = []
             for ids in messages:
                 for carrier_id in ids:
                     row = existing.get(carrier_id)
                     if row is None:
-                        row = CarrierSegment(connector=self.connector, carrier_id=carrier_id, created=now)
-                        session.add(row)
-                        existing[carrier_id] = row
-                    elif row.state is not None:
+                        inserts[carrier_id] = {"connector": self.connector, "carrier_id": carrier_id, "message_id": ids[0],
+                                               "total": len(ids), "state": None, "error_code": None, "created": now}
+                        continue
+                    if row.state is not None:
                         early.add(ids[0])
-                    row.message_id, row.total = ids[0], len(ids)
-            await session.flush()
+                    updates.append({"key": carrier_id, "message_id": ids[0], "total": len(ids)})
+            await self._write(session, list(inserts.values()), updates)
             return await self._complete(session, early)
 
         return await self._retrying(work)
@@ -93,21 +108,34 @@ class ReceiptCorrelation:
         async def work(session: AsyncSession) -> list[DeliveryReceipt]:
             existing = await self._rows(session, (carrier_id for carrier_id, _s, _e in receipts))
             touched: set[str] = set()
+            inserts: dict[str, dict[str, Any]] = {}
+            updates: dict[str, dict[str, Any]] = {}
             for carrier_id, state, error_code in receipts:
                 row = existing.get(carrier_id)
                 if row is None:
-                    row = CarrierSegment(connector=self.connector, carrier_id=carrier_id, created=now)
-                    session.add(row)
-                    existing[carrier_id] = row
-                if row.state is None:
-                    row.state, row.error_code = state, error_code
+                    inserts.setdefault(carrier_id, {"connector": self.connector, "carrier_id": carrier_id, "message_id": None,
+                                                    "total": 1, "state": state, "error_code": error_code, "created": now})
+                    continue
+                if row.state is None:  # the first final receipt of a segment counts; repeats change nothing
+                    updates.setdefault(carrier_id, {"key": carrier_id, "state": state, "error_code": error_code})
                 if row.message_id is not None:
                     touched.add(row.message_id)
-            await session.flush()
+            await self._write(session, list(inserts.values()), list(updates.values()))
             return await self._complete(session, touched)
 
         return await self._retrying(work)
 
+    async def _write(self, session: AsyncSession, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
+        """One executemany per kind of change (Core statements: no ORM objects on this hot path).
+        ``updates`` rows all set the same columns, besides ``key`` (the carrier id)."""
+        connection = await session.connection()
+        if inserts:
+            await connection.execute(insert(SEGMENTS), inserts)
+        if updates:
+            columns = [name for name in updates[0] if name != "key"]
+            statement = (update(SEGMENTS).where(SEGMENTS.c.connector == self.connector, SEGMENTS.c.carrier_id == bindparam("key"))
+                         .values({name: bindparam(f"new_{name}") for name in columns}))
+            await connection.execute(statement, [{"key": row["key"], **{f"new_{name}": row[name] for name in columns}} for row in updates])
     async def completed(self, message_ids: Sequence[str]) -> list[DeliveryReceipt]:
         """The final receipts of these messages that are already stored (for a restart)."""
         async with self.sessionmaker() as session:
@@ -116,19 +144,19 @@ class ReceiptCorrelation:
     async def _complete(self, session: AsyncSession, message_ids: set[str]) -> list[DeliveryReceipt]:
         if not message_ids:
             return []
-        siblings: dict[str, list[CarrierSegment]] = {}
+        siblings: dict[str, list[Segment]] = {}
         wanted = sorted(message_ids)
         for start in range(0, len(wanted), CHUNK):
-            rows = await session.scalars(select(CarrierSegment).where(CarrierSegment.connector == self.connector,
-                                                                      CarrierSegment.message_id.in_(wanted[start : start + CHUNK])))
+            rows = await session.execute(select(*SEGMENT_COLUMNS).where(CarrierSegment.connector == self.connector,
+                                                                        CarrierSegment.message_id.in_(wanted[start : start + CHUNK])))
             for row in rows:
-                siblings.setdefault(row.message_id or "", []).append(row)
+                siblings.setdefault(row.message_id or "", []).append(Segment(*row))
         done = []
-        for message_id, rows in siblings.items():
-            failed = next((row for row in rows if row.state == "undelivered"), None)
+        for message_id, segments in siblings.items():
+            failed = next((segment for segment in segments if segment.state == "undelivered"), None)
             if failed is not None:
                 done.append(DeliveryReceipt(message_id, "undelivered", failed.error_code))
-            elif sum(row.state == "delivered" for row in rows) >= rows[0].total:
+            elif sum(segment.state == "delivered" for segment in segments) >= segments[0].total:
                 done.append(DeliveryReceipt(message_id, "delivered"))
         return done
 

@@ -77,6 +77,14 @@ async def connect(database: Database) -> AsyncIterator[Any]:
     async def make(port: int, name: str = "smsc", wait: bool = True, **overrides: Any) -> tuple[SmppConnector, Reported]:
         connector = SmppConnector(name, config(port, **overrides), Clock(), database.sessionmaker)
         reported = Reported()
+        submit = connector.submit
+
+        async def submit_and_record(messages: Any) -> Any:
+            results = await submit(messages)  # a receipt stored before its submit was done comes with the result,
+            reported.received.extend(r.receipt for r in results if r.receipt)  # which the pipeline applies at once
+            return results
+
+        connector.submit = submit_and_record  # type: ignore[method-assign]
         await connector.start(reported)
         started.append(connector)
         if wait:

@@ -39,6 +39,11 @@ class SmscPeer:
                 self.events.append(json.loads(line))
                 self._lock.notify_all()
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def kill(self) -> None:
         """The SMSC dies (every connection drops at once)."""
         if self._process is not None:

@@ -108,6 +108,20 @@ def test_rest_to_smpp_to_receipt_to_status_callback(smsc: SmscPeer, client: Reco
     assert message.message_state == "delivered" and message.units == 2 and message.error_code in ("000", None, 0)
 
 
+def test_receipt_before_the_submit_response_is_applied_with_the_submit(smsc: SmscPeer, client: RecordingClient,
+                                                                       receiver: Receiver) -> None:
+    """The receipt is stored before its submit_sm_resp comes; the submit result carries it and the
+    pipeline commits `sent` and `delivered` together, each with its callback, in order."""
+    src = buy(client)
+    smsc.set(early=True)
+    try:
+        [uuid] = client.messages.create(src=src, dst="4915123450003", text="early", url=receiver.url("/status")).message_uuid
+        eventually(lambda: statuses(receiver, uuid) == ["queued", "sent", "delivered"])
+    finally:
+        smsc.set(early=False)
+    assert client.messages.get(uuid).message_state == "delivered"
+
+
 def test_undelivered_receipt_gives_plivo_error(smsc: SmscPeer, client: RecordingClient, receiver: Receiver) -> None:
     src = buy(client)
     smsc.set(stat="UNDELIV", err="001")
