@@ -47,8 +47,9 @@ async def stop(room: "Room") -> int:
 
 async def joined(room: "Room", member: "RoomMember") -> None:
     """``<Conference record="true">``: remember the member whose attributes the recording takes
-    (the first one that asked), and start it if the room is ready."""
-    if member.node["record"] and room.record_for is None and not room.recordings:
+    (the first one still in the room that asked), and start it if the room is ready."""
+    waiting = room.record_for
+    if member.node["record"] and not room.recordings and (waiting is None or waiting.member_id not in room.members):
         room.record_for = member
     await _maybe_start(room)
 

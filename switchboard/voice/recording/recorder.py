@@ -134,8 +134,10 @@ def sound_event(sound: Sound) -> MediaEvent:
     media: Media | Tones | Frames
     if sound.frames is not None:
         media = Frames(sound.frames)
-    elif sound.kind == "voice":
+    elif sound.kind == "voice":  # a network reports speech once it is over: it began ``seconds`` earlier
         media = Speech(sound.text, "MAN")
+        seconds = sound.seconds or estimated_seconds(media)
+        return MediaEvent(sound.at - seconds, "out", media, seconds)
     elif sound.kind == "digits":
         media = Tones(sound.digits)
         return MediaEvent(sound.at, "out", media, len(tones.dtmf(sound.digits)) / RATE)

@@ -81,4 +81,20 @@ def test_conference_record_attribute(sim: Sim, customer: CustomerApp) -> None:
     assert event["ConferenceName"] == "weekly" and int(event["RecordingDurationMs"]) > 0
     assert action["RecordingID"] == row["recording_id"] and action["RecordUrl"] == row["recording_url"]
     samples = decode(download(sim, row["recording_url"]))
-    assert level(samples, 0.0, len(samples) / 8000) > 3000
+    assert level(samples, 1.5, 5.0) > 3000  # the second caller's sentence (after the enter beep)
+
+
+def test_record_when_alone(sim: Sim, customer: CustomerApp) -> None:
+    """Alone in a room, ``record`` waits for a second member; ``recordWhenAlone`` records at once."""
+    customer.route("/hangup", "")
+    customer.route("/events", "")
+    for name, alone in (("solo-waits", False), ("solo-records", True)):
+        number = number_for(sim, customer, f"/{name}", room_xml(name, record=True, record_when_alone=alone,
+                                                                callback_url=customer.url("/events")))
+        call_in(sim, "14155563121", number, [{"wait": 1}, {"say": SPOKEN}, {"wait": 4}, {"hangup": True}])
+        customer.wait_for("/hangup", 2 if alone else 1)
+    [event] = [hit for hit in events(customer, 5) if hit["ConferenceAction"] == "record"]
+    assert recordings(sim, conference_name="solo-waits") == []
+    [row] = recordings(sim, conference_name="solo-records")
+    assert event["RecordingID"] == row["recording_id"] and event["ConferenceName"] == "solo-records"
+    assert level(decode(download(sim, row["recording_url"])), 0.5, 4.0) > 3000
