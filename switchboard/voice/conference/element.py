@@ -15,6 +15,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from switchboard.network.channel import CallLeg, wait_any
+from switchboard.voice.conference import recording
 from switchboard.voice.conference.room import Room, RoomMember
 from switchboard.voice.document import Node
 from switchboard.voice.prompts import fetch_prompts, media_of, sound_media
@@ -46,6 +47,7 @@ async def conference(interp: "Interpreter", node: Node, base: str) -> dict[str, 
             room.start()
         elif room.started and room.floor is None and not member.muted:
             room.take_floor(member)
+        await recording.joined(room, member)
         if node["enterSound"]:
             room.play(await sound_media(engine, call, node["enterSound"], "POST", "conference.enter_sound"), "enter")
         await room.callback(member, "enter")

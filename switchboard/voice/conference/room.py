@@ -22,6 +22,7 @@ from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.engine import VoiceEngine
+    from switchboard.voice.recording.service import Active
 
 log = logging.getLogger("switchboard.voice.conference")
 
@@ -66,6 +67,11 @@ class Room:
         self.floor: str | None = None
         self._ids = 0
         self.ending = False
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done when the last member left (recordings of the room stop then)."""
+        self.recordings: list["Active"] = []
+        self.record_for: RoomMember | None = None
+        """The member whose ``record="true"`` waits for the room to be ready."""
         self.mixer.subscribe(self._heard)
 
     @property
@@ -164,8 +170,11 @@ class Room:
                                  f"conference.{action}")
 
     def action_params(self, member: RoomMember) -> dict[str, str]:
+        """``RecordUrl``/``RecordingID`` are the room's recording's (the first, when several run)."""
+        active = self.recordings[0] if self.recordings else None
         return {"ConferenceName": self.name, "ConferenceUUID": self.uuid, "ConferenceMemberID": member.member_id,
-                "RecordUrl": "", "RecordingID": ""}
+                "RecordUrl": self.engine.recordings.url(active.target.owner, active.recording_id, active.file_format)
+                if active else "", "RecordingID": active.recording_id if active else ""}
 
     def json(self) -> dict[str, Any]:
         now = self.engine.clock.monotonic()
@@ -194,7 +203,11 @@ class Conferences:
         return room
 
     def close_if_empty(self, room: Room) -> None:
-        if not room.members and self.rooms.get((room.owner, room.name)) is room:
+        if room.members:
+            return
+        if not room.closed.done():
+            room.closed.set_result(None)
+        if self.rooms.get((room.owner, room.name)) is room:
             del self.rooms[(room.owner, room.name)]
 
     def of(self, owner: str) -> list[Room]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, StringConstraints
 
 from switchboard.accounts.auth import AuthContext, authenticate
-from switchboard.core.errors import NotFoundError, ValidationError
+from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
 from switchboard.core.http import API_PREFIX
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
@@ -17,8 +17,12 @@ from switchboard.core.validators import Url
 from switchboard.network.channel import Audio, Media, Speech
 from switchboard.voice import causes
 from switchboard.voice.audio import AudioError
+from switchboard.voice.conference import recording
 from switchboard.voice.conference.room import Room, RoomMember
 from switchboard.voice.elements import AttributeError_, language, voice as check_voice
+from switchboard.voice.recording.schemas import ConferenceRecordStart, RecordingStarted
+from switchboard.voice.recording.service import Callback
+from switchboard.voice.recording.storage import StorageFull
 from switchboard.voice.routes import Engine
 from switchboard.voice.schemas import VoiceParams
 
@@ -211,4 +215,33 @@ async def speak(ctx: Ctx, voice: Engine, conference_name: str, member_id: str,
                summary="Stop speaking to members")
 async def stop_speak(ctx: Ctx, voice: Engine, conference_name: str, member_id: str) -> Response:
     _stop(_members(voice, ctx, conference_name, member_id), "speak")
+    return no_content()
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+@router.post("/Conference/{conference_name}/Record/", status_code=202, response_model=RecordingStarted,
+             summary="Start recording a conference", openapi_extra=openapi_body(ConferenceRecordStart, required=False))
+async def start_recording(ctx: Ctx, voice: Engine, conference_name: str,
+                          params: Annotated[ConferenceRecordStart, Depends(body(ConferenceRecordStart))]) -> Response:
+    room = _room(voice, ctx, conference_name)
+    transcription = ("", "", "POST")
+    if params.transcription_type and params.transcription_url:
+        transcription = (params.transcription_type, params.transcription_url, params.transcription_method)
+    try:
+        active = await recording.record(room, params.file_format,
+                                        Callback(params.callback_url, params.callback_method, "api"),
+                                        transcription)
+    except StorageFull as exc:
+        raise PlivoError(f"recording not started: {exc}", status_code=503) from None
+    return plivo_response({"message": "conference recording started", "recording_id": active.recording_id,
+                           "url": voice.recordings.url(active.target.owner, active.recording_id, params.file_format)},
+                          202)
+
+
+@router.delete("/Conference/{conference_name}/Record/", status_code=204, response_class=Response,
+               summary="Stop recording a conference")
+async def stop_recording(ctx: Ctx, voice: Engine, conference_name: str) -> Response:
+    if not await recording.stop(_room(voice, ctx, conference_name)):
+        raise NotFoundError(f"conference {conference_name!r} is not being recorded")
     return no_content()

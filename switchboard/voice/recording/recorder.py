@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from switchboard.media import RATE, audiofile, tones, tts
-from switchboard.network.channel import Audio, Beep, CallLeg, Frames, MediaEvent, Silence, Speech, Tones
+from switchboard.network.channel import Audio, Beep, CallLeg, Frames, Media, MediaEvent, Silence, Speech, Tones
+from switchboard.network.mixer import Mixer, Sound, estimated_seconds
 
 log = logging.getLogger("switchboard.voice")
 Fetch = Callable[[str], Awaitable[bytes]]
@@ -52,6 +53,11 @@ class Recorder:
             if event.at + event.seconds > now:
                 self.hear(event)
         self._detach.append(leg.listen(self.hear))
+
+    def attach_mixer(self, mixer: Mixer) -> None:
+        """Hear what ``mixer`` carries (a conference room: voices, relayed digits, media played into it)
+        from now on, as what the platform sent ("out")."""
+        self._detach.append(mixer.subscribe(lambda sound: self.hear(sound_event(sound))))
 
     def start(self, at: float) -> None:
         self.started = at
@@ -120,6 +126,24 @@ class Recorder:
         else:
             mixed = sum(tracks.values(), np.zeros(length, dtype=np.int32))
         return np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+
+
+def sound_event(sound: Sound) -> MediaEvent:
+    """A mixer's :class:`Sound` as a recorder's media event: real audio frames when the network
+    carries them, else what was said (simulated phones speak as MAN), pressed or played."""
+    media: Media | Tones | Frames
+    if sound.frames is not None:
+        media = Frames(sound.frames)
+    elif sound.kind == "voice":  # a network reports speech once it is over: it began ``seconds`` earlier
+        media = Speech(sound.text, "MAN")
+        seconds = sound.seconds or estimated_seconds(media)
+        return MediaEvent(sound.at - seconds, "out", media, seconds)
+    elif sound.kind == "digits":
+        media = Tones(sound.digits)
+        return MediaEvent(sound.at, "out", media, len(tones.dtmf(sound.digits)) / RATE)
+    else:
+        media = sound.media if sound.media is not None else Silence(0.0)
+    return MediaEvent(sound.at, "out", media, sound.seconds or estimated_seconds(media))
 
 
 def _sound(media: object, files: dict[str, np.ndarray]) -> np.ndarray:

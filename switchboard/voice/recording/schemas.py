@@ -15,15 +15,18 @@ OPS = ("", "gt", "gte", "lt", "lte")
 MAX_DAYS = 36_500  # a century: further back than any date the database can compare with
 
 
-class CallRecordStart(VoiceParams):
-    time_limit: int = Field(60, ge=1, le=MAX_RECORD_SECONDS, description="Seconds after which recording stops.")
+class ConferenceRecordStart(VoiceParams):
     file_format: Literal["mp3", "wav"] = "mp3"
     transcription_type: Literal["auto", "hybrid"] | None = None
     transcription_url: Url = ""
     transcription_method: HttpMethod = "POST"
-    transcription_report_type: str | None = Field(None, max_length=32)
     callback_url: Url = ""
     callback_method: HttpMethod = "POST"
+
+
+class CallRecordStart(ConferenceRecordStart):
+    time_limit: int = Field(60, ge=1, le=MAX_RECORD_SECONDS, description="Seconds after which recording stops.")
+    transcription_report_type: str | None = Field(None, max_length=32)
     record_channel_type: Literal["mono", "stereo"] = "mono"
 
 

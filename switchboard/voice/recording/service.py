@@ -297,7 +297,9 @@ def result_params(recordings: Recordings, row: Recording, style: str, digits: st
     url = recordings.url(row.sub_account_id or row.account_id, row.recording_id, row.recording_format)
     duration_ms = row.recording_duration_ms
     if style == "api":
-        return {"record_url": url, "recording_id": row.recording_id, "call_uuid": row.call_uuid,
+        what = ({"conference_name": row.conference_name} if row.recording_type == "conference"
+                else {"call_uuid": row.call_uuid})
+        return {"record_url": url, "recording_id": row.recording_id, **what,
                 "recording_duration": str(math.ceil(duration_ms / 1000)), "recording_duration_ms": str(duration_ms),
                 "recording_start_ms": str(row.recording_start_ms), "recording_end_ms": str(row.recording_end_ms)}
     params = {"RecordUrl": url, "RecordingID": row.recording_id, "RecordingDuration": str(math.ceil(duration_ms / 1000)),
