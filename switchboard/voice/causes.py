@@ -21,6 +21,7 @@ CANCELED = Cause(1000, "Canceled", "ORIGINATOR_CANCEL", "cancel")
 NO_ANSWER = Cause(3000, "No Answer", "NO_ANSWER", "no-answer")
 BUSY = Cause(3010, "Busy Line", "USER_BUSY", "busy")
 REJECTED = Cause(3020, "Rejected", "CALL_REJECTED", "failed")
+REQUEST_TIMEOUT = Cause(3070, "Request timeout", "RECOVERY_ON_TIMER_EXPIRE", "timeout")  # carrier: no final answer (408)
 UNALLOCATED = Cause(3050, "Unallocated number", "UNALLOCATED_NUMBER", "failed")
 INVALID_DESTINATION = Cause(2000, "Invalid Destination Address", "INVALID_NUMBER_FORMAT", "failed")
 NETWORK_ERROR = Cause(5000, "Network Error", "NETWORK_OUT_OF_ORDER", "failed")
@@ -58,6 +59,7 @@ FAR_END = {
     "hangup": NORMAL_HANGUP,
     "busy": BUSY,
     "rejected": REJECTED,
+    "timeout": REQUEST_TIMEOUT,
     "no-answer": NO_ANSWER,
     "unreachable": NETWORK_ERROR,
     "media-timeout": MEDIA_TIMEOUT,

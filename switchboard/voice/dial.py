@@ -63,6 +63,8 @@ def dial_status(cause: Cause | None) -> str:
         return "no-answer"
     if cause.code == causes.BUSY.code:
         return "busy"
+    if cause.code == causes.REQUEST_TIMEOUT.code:
+        return "timeout"
     if cause.code in (causes.CANCELED.code, causes.LOST_RACE.code):
         return "cancel"
     return "failed"
@@ -356,7 +358,7 @@ class Dial:
         else:
             ended = [attempt.call.cause for attempt in attempts]
             statuses = [dial_status(c) for c in ended]
-            status = next((s for s in ("no-answer", "busy", "failed", "cancel") if s in statuses), "failed")
+            status = next((s for s in ("no-answer", "timeout", "busy", "failed", "cancel") if s in statuses), "failed")
             cause = next((c for c, s in zip(ended, statuses) if s == status), None)
             b_uuid = ""
         return {

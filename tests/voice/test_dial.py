@@ -88,6 +88,7 @@ def test_first_to_answer_wins_and_the_two_hear_each_other(sim: Sim, customer: Cu
     ([{"reject": "busy"}], "busy", "USER_BUSY"),
     ([{"reject": "no-answer"}], "no-answer", "NO_ANSWER"),
     ([{"reject": "rejected"}], "failed", "CALL_REJECTED"),
+    ([{"ring": 2}, {"reject": "timeout"}], "timeout", "RECOVERY_ON_TIMER_EXPIRE"),
 ])
 def test_nobody_answers_dial_status(sim: Sim, customer: CustomerApp, script: list[dict[str, Any]], status: str,
                                     cause: str) -> None:

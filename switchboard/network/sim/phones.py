@@ -36,9 +36,10 @@ class EarlyMedia(_Step):
 
 
 class Reject(_Step):
-    """Do not answer: ``busy``, ``no-answer`` (ring until the caller gives up) or ``rejected``."""
+    """Do not answer: ``busy``, ``no-answer`` (ring until the caller gives up), ``rejected``, or
+    ``timeout`` (the network never gives a final answer: a carrier's 408 Request Timeout)."""
 
-    reject: Literal["busy", "no-answer", "rejected"]
+    reject: Literal["busy", "no-answer", "rejected", "timeout"]
 
 
 class Machine(_Step):
