@@ -34,6 +34,7 @@ def sdk(voice_server: LiveServer, voice_account: MainAccount) -> RecordingClient
 
 @pytest.fixture
 def customer() -> Iterator[CustomerApp]:
+    """A local customer application serving XML and recording every request (also used by the SIP tests)."""
     app = CustomerApp()
     try:
         yield app

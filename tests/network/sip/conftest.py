@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import _new_database, running_server
 from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
+from tests.voice.conftest import customer  # noqa: F401  (the customer-app fixture, shared with the voice tests)
 from tests.voice.customer_app import CustomerApp
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -54,13 +55,6 @@ def sip_sdk(sip_server: LiveServer, sip_account: MainAccount) -> RecordingClient
     return RecordingClient(sip_server.base_url, sip_account.auth_id, sip_account.auth_token)
 
 
-@pytest.fixture
-def customer() -> Iterator[CustomerApp]:
-    app = CustomerApp()
-    try:
-        yield app
-    finally:
-        app.stop()
 
 
 @dataclass
