@@ -5,7 +5,7 @@ them with Plivo's causes, callbacks and call records. It drives legs only throug
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pydantic
@@ -30,6 +30,7 @@ from switchboard.voice.routing import route_inbound
 from switchboard.webhooks.service import Webhooks
 
 log = logging.getLogger("switchboard.voice")
+RECORD_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30, 30, 30)  # seconds between attempts to store a call's end
 
 
 class VoiceEngine:
@@ -285,13 +286,26 @@ class VoiceEngine:
         self.spawn(self._record_end(call, duration, bill_duration, billed), f"cdr-{call.call_uuid}")
 
     async def _record_end(self, call: LiveCall, duration: int, bill_duration: int, billed: int) -> None:
-        try:
-            await complete_record(self.sessionmaker, call, duration, bill_duration, billed)
-            if call.urls.hangup_url:
-                await self.webhooks.notify(call.urls.hangup_url, call.hangup_params(duration, bill_duration, billed),
-                                           account=call.owner, method=call.urls.hangup_method, event="call.hangup")
-        except Exception:
-            log.exception("recording the end of call %s failed", call.call_uuid)
+        await self._retrying(f"completing the call record of {call.call_uuid}",
+                             lambda: complete_record(self.sessionmaker, call, duration, bill_duration, billed))
+        if call.urls.hangup_url:
+            params = call.hangup_params(duration, bill_duration, billed)
+            await self._retrying(f"storing the hangup callback of {call.call_uuid}", lambda: self.webhooks.notify(
+                call.urls.hangup_url, params, account=call.owner, method=call.urls.hangup_method, event="call.hangup"))
+
+    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``attempt`` until it succeeds, backing off: a database that is busy for a while (a
+        locked SQLite file, an exhausted pool) must not leave a call record open or lose a callback."""
+        for delay in (*RECORD_RETRY_DELAYS, None):
+            try:
+                await attempt()
+                return
+            except Exception:
+                if delay is None:
+                    log.exception("%s failed; giving up after %d attempts", what, len(RECORD_RETRY_DELAYS) + 1)
+                    return
+                log.warning("%s failed; trying again in %g s", what, delay, exc_info=True)
+                await self.clock.sleep(delay)
 
     # --- other areas ---------------------------------------------------------------------------
 
