@@ -95,3 +95,23 @@ def test_record_session_hears_the_b_party_of_a_later_dial(sim: Sim, customer: Cu
     callee_spoke = level(samples, 2.8, 4.5)
     caller_spoke = level(samples, 7.2, 8.5)
     assert callee_spoke > 1000 and caller_spoke > 1000, (callee_spoke, caller_spoke, np.flatnonzero(loud)[:5] / 8000)
+
+
+def test_start_on_dial_answer_without_an_answer_records_nothing(sim: Sim, customer: CustomerApp) -> None:
+    busy = "14155562301"
+    sim.phone(busy, [{"reject": "busy"}])
+    response = plivoxml.ResponseElement()
+    response.add_record(action=customer.url("/record-started"), start_on_dial_answer=True, redirect=False,
+                        callback_url=customer.url("/record-done"))
+    dial = plivoxml.DialElement(action=customer.url("/dialled"), redirect=False)
+    dial.add_number(busy)
+    response.add(dial)
+    customer.route("/record-started", "")
+    customer.route("/dialled", "")
+    customer.route("/record-done", "")
+    call_uuid = inbound(sim, customer, "14155562300", response.to_string(), [{"wait": 10}])
+    assert customer.wait_for("/record-started")[0].params["RecordingDuration"] == "-1"
+    assert customer.wait_for("/dialled")[0].params["DialStatus"] == "busy"
+    customer.wait_for("/hangup")
+    assert recordings(sim, call_uuid=call_uuid) == []
+    assert customer.requests_to("/record-done") == []
