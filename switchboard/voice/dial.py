@@ -25,6 +25,8 @@ from switchboard.voice.call import CallOptions, CallUrls, LiveCall
 from switchboard.voice.causes import Cause
 from switchboard.voice.document import Node
 from switchboard.voice.prompts import fetch_prompts, media_of
+from switchboard.voice.recording.bridge import bridged, unbridged
+from switchboard.voice.recording.service import Active
 from switchboard.voice.records import insert_record
 
 if TYPE_CHECKING:
@@ -256,6 +258,7 @@ class Dial:
         star: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         watchers: list[asyncio.Task[None]] = []
         mixer = None
+        recorded: list[Active] = []
         time_up = False
         try:
             if not a.answered and a_leg.is_up:
@@ -263,6 +266,7 @@ class Dial:
             await self._callback("answer", winner)
             a_leg.flush_digits()
             mixer = await a_leg.bridge(b_leg)
+            recorded = await bridged(self.engine.recordings, a, mixer)
             await self._callback("connected", winner)
             watchers = [asyncio.create_task(self._watch(a_leg, self.node["digitsMatch"], "ALeg", winner, star)),
                         asyncio.create_task(self._watch(b_leg, self.node["digitsMatchBLeg"], "BLeg", winner, None))]
@@ -271,6 +275,7 @@ class Dial:
         finally:
             for watcher in watchers:
                 watcher.cancel()
+            unbridged(self.engine.recordings, recorded)
             for leg in (a_leg, b_leg):
                 if mixer is not None and leg.mixer is mixer:
                     leg.leave()

@@ -4,9 +4,10 @@ hangup, then request ``action`` with ``RecordUrl``, ``RecordingID``, the duratio
 With ``recordSession`` the whole call is recorded in the background (both directions; stereo by
 ``recordChannelType``, caller on the left): the element does not block, ``action`` is requested at
 once with the durations ``-1`` and the real values go to ``callbackUrl`` when the file is ready.
-``startOnDialAnswer`` behaves the same way but waits for a ``<Dial>`` B-leg to answer, which
-Switchboard cannot do until Dial is built: the element is then accepted, its action called, and
-nothing recorded (a debug-log entry says so).
+A session recording also hears the call's ``<Dial>`` bridges (the B-party goes with the platform
+side). ``startOnDialAnswer`` behaves the same way but starts when the call's next ``<Dial>`` is
+answered and records that bridge only (``recording/bridge.py``); its id is not known when the
+action is requested, so ``RecordUrl`` and ``RecordingID`` are empty there.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from switchboard.media.tones import DIGIT_TONE
 from switchboard.network.channel import Beep, CallLeg
 from switchboard.voice.document import Node
+from switchboard.voice.recording.bridge import OnDialAnswer, wait_for_dial_answer
 from switchboard.voice.recording.service import Active, Callback, result_params
 from switchboard.voice.recording.storage import StorageFull
 from switchboard.webhooks.urls import resolve_url
@@ -43,8 +45,8 @@ async def record(interp: "Interpreter", node: Node, base: str) -> None:
     if node["recordSession"] or node["startOnDialAnswer"]:
         params = dict(SESSION_PENDING)
         if node["startOnDialAnswer"]:
-            interp.engine.debug_log(call, "", base, "", "<Record startOnDialAnswer> waits for <Dial>, which is not yet "
-                                                        "supported by Switchboard; nothing is recorded")
+            wait_for_dial_answer(recordings, call, OnDialAnswer(node["fileFormat"], node["recordChannelType"] == "stereo",
+                                                                float(node["maxLength"]), **_options(node, base)))
         else:
             try:
                 active = await recordings.begin(call, node["fileFormat"], stereo=node["recordChannelType"] == "stereo",

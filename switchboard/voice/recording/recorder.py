@@ -54,10 +54,15 @@ class Recorder:
                 self.hear(event)
         self._detach.append(leg.listen(self.hear))
 
-    def attach_mixer(self, mixer: Mixer) -> None:
-        """Hear what ``mixer`` carries (a conference room: voices, relayed digits, media played into it)
-        from now on, as what the platform sent ("out")."""
-        self._detach.append(mixer.subscribe(lambda sound: self.hear(sound_event(sound))))
+    def attach_mixer(self, mixer: Mixer, exclude: str = "") -> None:
+        """Hear what ``mixer`` carries (a conference room or a Dial bridge: voices, relayed digits,
+        media played into it) from now on, as what the platform sent ("out"). Sounds sent by the
+        leg ``exclude`` are left out (a call's own leg, already heard as "in" through :meth:`attach`)."""
+        def hear(sound: Sound) -> None:
+            if not exclude or sound.speaker != exclude:
+                self.hear(sound_event(sound))
+
+        self._detach.append(mixer.subscribe(hear))
 
     def start(self, at: float) -> None:
         self.started = at

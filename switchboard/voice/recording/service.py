@@ -97,6 +97,8 @@ class Recordings:
         self.sessionmaker, self.clock, self.webhooks, self.store = sessionmaker, clock, webhooks, store
         self.audio, self.public_url, self.retention_days = audio, public_url.rstrip("/"), retention_days
         self.active: dict[str, Active] = {}
+        self.on_dial_answer: dict[str, list[Any]] = {}
+        """``startOnDialAnswer`` recordings waiting, by call uuid (``recording/bridge.py``)."""
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coroutine: Any, name: str) -> "asyncio.Task[Any]":
