@@ -1,6 +1,8 @@
 """The public helpers other areas use: a notification stored in the caller's own transaction
 (``enqueue`` + ``notification_row``), and a problem entry in the debug log (``record_problem``)."""
 
+import asyncio
+
 from plivo.utils import validate_v3_signature
 from sqlalchemy import select
 
@@ -31,7 +33,12 @@ async def test_enqueued_in_a_committed_transaction_is_delivered_signed_with_its_
     h = request.headers
     assert validate_v3_signature("POST", request.url, h["X-Plivo-Signature-V3-Nonce"], account.auth_token,
                                  h["X-Plivo-Signature-V3"], request.form)
-    await webhooks.flush()
+    for _ in range(100):  # the outcome is written after the receiver answered: wait for it, up to 10 s
+        await webhooks.flush()
+        async with stack.db.session() as session:
+            if await session.get(WebhookNotification, row["notification_id"]) is None:
+                break
+        await asyncio.sleep(0.1)
     async with stack.db.session() as session:
         assert await session.get(WebhookNotification, row["notification_id"]) is None, "delivered rows leave the outbox"
         [entry] = (await session.scalars(select(WebhookAttempt).where(WebhookAttempt.request_id == row["notification_id"]))).all()
