@@ -30,9 +30,18 @@ class MainAccount:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free for both UDP and TCP on 127.0.0.1: SIP peers listen on both, and the server's
+    RTP sockets hold ephemeral UDP ports that a TCP-only check would not see."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket() as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
 
 
 class _Server(uvicorn.Server):

@@ -21,8 +21,8 @@ def registered_phone(sdk: RecordingClient, server: LiveServer, directory: Path, 
     created = sdk.endpoints.create(username="softphone", password=PASSWORD, alias="baresip", **kwargs)
     phone = Baresip(directory, server.sip_port, created.username, PASSWORD)  # type: ignore[attr-defined]
     if not wait_until(lambda: sdk.endpoints.get(created.endpoint_id).sip_registered == "true"):
-        phone.stop()
-        raise AssertionError("baresip did not register")
+        output = phone.stop()
+        raise AssertionError(f"baresip did not register; it printed:\n{output[-3000:]}")
     return phone, created.endpoint_id, created.username
 
 
