@@ -2,6 +2,7 @@
 client for the registrar's bad-input cases (malformed or hostile requests no real phone sends)."""
 
 import glob
+import io
 import json
 import os
 import re
@@ -11,19 +12,22 @@ import time
 import wave
 from pathlib import Path
 
+import numpy as np
+
 from switchboard.endpoints.digest import expected_response
 from tests.helpers import free_port
 from tests.network.sip.conftest import need
 
 
 class Baresip:
-    """baresip 1.0, headless: registers ``username`` at the server, auto-answers, sends a 440 Hz
-    tone as its microphone, dumps what it hears to WAV, and takes commands on ctrl_tcp."""
+    """baresip 1.0, headless: registers ``username`` at the server, auto-answers, sends a tone
+    (440 Hz unless told) as its microphone, dumps what it hears to WAV, and takes commands on ctrl_tcp."""
 
-    def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60):
+    def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60,
+                 frequency: float = 440):
         self.directory, self.ctrl_port = directory, free_port()
         directory.mkdir(parents=True, exist_ok=True)
-        write_tone(directory / "tone.wav", 440, 120.0)  # its microphone: baresip hangs up when the file ends
+        write_tone(directory / "tone.wav", frequency, 120.0)  # its microphone: baresip hangs up when the file ends
         (directory / "config").write_text("\n".join([
             f"sip_listen 127.0.0.1:{free_port()}",
             "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", f"audio_source aufile,{directory / 'tone.wav'}",
@@ -80,6 +84,32 @@ def wav_rms(path: Path) -> float:
     with wave.open(str(path)) as reader:
         frames = reader.readframes(reader.getnframes())
         return audioop.rms(frames, reader.getsampwidth()) if frames else 0.0
+
+
+def wav_samples(path: Path | bytes) -> tuple[np.ndarray, int]:
+    """A mono 16-bit WAV file (a path, or its bytes) as samples and its rate."""
+    with wave.open(str(path) if isinstance(path, Path) else io.BytesIO(path)) as reader:
+        data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+        return data.reshape(-1, reader.getnchannels()).mean(axis=1), reader.getframerate()
+
+
+def tone_seconds(path: Path | bytes, frequency: float, share: float = 0.5, window: float = 0.1) -> float:
+    """How long ``frequency`` (within 25 Hz) carries more than ``share`` of the power of an audible
+    signal, counted in ``window``-second slices: tells which tone a peer heard, not only that it
+    heard something."""
+    samples, rate = wav_samples(path)
+    size = int(rate * window)
+    freqs = np.fft.rfftfreq(size, 1 / rate)
+    band = np.abs(freqs - frequency) <= 25
+    count = 0
+    for start in range(0, len(samples) - size + 1, size):
+        chunk = samples[start:start + size]
+        if np.sqrt(np.mean(chunk ** 2)) < 100:
+            continue
+        power = np.abs(np.fft.rfft(chunk * np.hanning(size))) ** 2
+        if power[band].sum() > share * power.sum():
+            count += 1
+    return count * window
 
 
 class RawClient:

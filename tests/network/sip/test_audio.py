@@ -1,0 +1,159 @@
+"""Real audio through bridges, rooms and recorders on SIP legs: baresip phones, each sending a tone
+of its own frequency, talk through ``<Dial>`` and ``<Conference>``, and are recorded. The checks
+look at which frequencies each side heard (and for how long), not only at whether audio flowed."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import LiveServer, MainAccount, RecordingClient
+from tests.network.sip.peers import Baresip, tone_seconds, wav_samples
+from tests.network.sip.test_registrar import PASSWORD, wait_until
+from tests.voice.customer_app import CustomerApp
+
+BEEP = 700  # the conference's beep:1 (voice/prompts.py)
+
+
+class Phones:
+    """Registered baresip endpoints, stopped at the end of the test."""
+
+    def __init__(self, server: LiveServer, sdk: RecordingClient, directory: Path):
+        self.server, self.sdk, self.directory = server, sdk, directory
+        self.started: list[Baresip] = []
+
+    def add(self, name: str, frequency: float, app_id: str | None = None) -> tuple[Baresip, str]:
+        created = self.sdk.endpoints.create(username=name, password=PASSWORD, alias=name,
+                                            **({"app_id": app_id} if app_id else {}))
+        phone = Baresip(self.directory / name, self.server.sip_port, created.username, PASSWORD,  # type: ignore[attr-defined]
+                        frequency=frequency)
+        self.started.append(phone)
+        assert wait_until(lambda: self.sdk.endpoints.get(created.endpoint_id).sip_registered == "true"), \
+            f"{name} did not register"
+        return phone, created.username
+
+    def stop(self) -> None:
+        for phone in self.started:
+            phone.stop()
+
+
+@pytest.fixture
+def phones(sip_server: LiveServer, sip_sdk: RecordingClient, tmp_path: Path) -> Iterator[Phones]:
+    group = Phones(sip_server, sip_sdk, tmp_path)
+    try:
+        yield group
+    finally:
+        group.stop()
+
+
+def heard(phone: Baresip) -> Path:
+    dumps = phone.heard()
+    assert dumps, "baresip dumped no received audio"
+    return max(dumps, key=lambda path: path.stat().st_size)
+
+
+def download(server: LiveServer, account: MainAccount, url: str) -> bytes:
+    with server.http(account) as http:
+        response = http.get(url)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_dial_bridges_two_softphones_and_each_hears_the_others_tone(
+    sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, phones: Phones
+) -> None:
+    app = sip_sdk.applications.create(app_name="desk", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    caller, _ = phones.add("alice", 500, app.app_id)
+    callee, callee_user = phones.add("bob", 1000)
+    customer.route("/answer", f'<Response><Dial timeLimit="4"><User>sip:{callee_user}@127.0.0.1</User></Dial></Response>')
+    customer.route("/hangup", "")
+    caller.command("dial", f"sip:14155550123@127.0.0.1:{sip_server.sip_port}")  # type: ignore[attr-defined]
+    hangup = customer.wait_for("/hangup", timeout=30)[0].params
+    assert hangup["HangupCause"] == "NORMAL_CLEARING" and int(hangup["Duration"]) >= 4
+    time.sleep(1.0)
+    phones.stop()
+    to_caller, to_callee = heard(caller), heard(callee)
+    assert tone_seconds(to_caller, 1000) >= 2.5, "the caller did not hear the callee's tone"
+    assert tone_seconds(to_callee, 500) >= 2.5, "the callee did not hear the caller's tone"
+    assert tone_seconds(to_caller, 500, share=0.1) == 0.0, "the caller heard its own tone back"
+    assert tone_seconds(to_callee, 1000, share=0.1) == 0.0, "the callee heard its own tone back"
+
+
+def test_a_conference_mixes_the_others_leaves_out_a_muted_member_and_plays_the_enter_beep(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    room = '<Response><Conference enterSound="beep:1" record="true" recordFileFormat="wav" callbackUrl="{cb}"{extra}>audio</Conference></Response>'
+    customer.route("/speaker", room.format(cb=customer.url("/room"), extra=""))
+    customer.route("/muted", room.format(cb=customer.url("/room"), extra=' muted="true"'))
+    customer.route("/room", "")
+    customer.route("/hangup", "")
+    members = [("ann", 500, "/speaker"), ("ben", 1000, "/speaker"), ("cat", 1500, "/muted")]
+    calls = []
+    for name, frequency, path in members:
+        phone, user = phones.add(name, frequency)
+        calls.append((phone, sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
+                                                  answer_url=customer.url(path), hangup_url=customer.url("/hangup"))))
+        customer.wait_for("/room", count=len(calls), timeout=20)  # entered (one at a time: the beeps stay apart)
+    time.sleep(4.0)
+    for _, created in calls:
+        sip_sdk.calls.delete(created.request_uuid)
+    customer.wait_for("/hangup", count=3, timeout=20)
+    time.sleep(1.0)
+    phones.stop()
+    ann, ben, cat = (heard(phone) for phone, _ in calls)
+    assert tone_seconds(ann, 1000, share=0.3) >= 3.0 and tone_seconds(ben, 500, share=0.3) >= 3.0
+    assert tone_seconds(cat, 500, share=0.3) >= 3.0 and tone_seconds(cat, 1000, share=0.3) >= 3.0
+    for dump in (ann, ben, cat):
+        assert tone_seconds(dump, 1500, share=0.05) == 0.0, "the muted member was heard"
+    assert tone_seconds(ann, BEEP, share=0.2) >= 0.1, "the first member did not hear the others enter"
+    assert tone_seconds(ann, 500, share=0.05) == 0.0 and tone_seconds(ben, 1000, share=0.05) == 0.0
+    recorded = wait_until(lambda: [hit.params for hit in customer.requests_to("/room")
+                                   if hit.params.get("ConferenceAction") == "record"])
+    assert recorded, "the room's recording was not reported"
+    audio = download(sip_server, sip_account, recorded[0]["RecordUrl"])
+    assert tone_seconds(audio, 500, share=0.2) >= 2.0 and tone_seconds(audio, 1000, share=0.2) >= 2.0
+    assert tone_seconds(audio, 1500, share=0.05) == 0.0
+
+
+def test_record_on_a_sip_call_writes_the_callers_tone_for_max_length(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    phone, user = phones.add("dan", 600)
+    customer.route("/answer", f'<Response><Record maxLength="3" playBeep="false" fileFormat="wav" '
+                              f'action="{customer.url("/recorded")}"/></Response>')
+    customer.route("/recorded", "")
+    customer.route("/hangup", "")
+    sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1", answer_url=customer.url("/answer"),
+                         hangup_url=customer.url("/hangup"))
+    action = customer.wait_for("/recorded", timeout=30)[0].params
+    data = download(sip_server, sip_account, action["RecordUrl"])
+    samples, rate = wav_samples(data)
+    assert rate == 8000 and abs(len(samples) / rate - 3.0) < 0.1
+    assert tone_seconds(data, 600) >= 2.7, "the recording does not carry the caller's tone throughout"
+
+
+def test_a_softphone_bridged_to_a_simulated_phone_hears_its_speech_and_relays_its_keys(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    number = "14155550177"
+    script = [{"ring": 0.5}, {"wait": 1.0}, {"say": "hello from the simulated network, can you hear me"}, {"wait": 6.0}]
+    with sip_server.http(sip_account) as http:
+        assert http.post("/_sim/phones", json={"number": number, "script": script}).status_code == 201
+    app = sip_sdk.applications.create(app_name="desk", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    caller, _ = phones.add("eve", 500, app.app_id)
+    customer.route("/answer", f'<Response><Dial timeLimit="6"><Number>{number}</Number></Dial></Response>')
+    customer.route("/hangup", "")
+    caller.command("dial", f"sip:14155550124@127.0.0.1:{sip_server.sip_port}")  # type: ignore[attr-defined]
+    time.sleep(4.0)
+    caller.command("sndcode", "7")
+    customer.wait_for("/hangup", timeout=30)
+    time.sleep(1.0)
+    phones.stop()
+    with sip_server.http(sip_account) as http:
+        log = http.get(f"/_sim/phones/{number}").json()["log"]
+    assert [e["digits"] for e in log if e["kind"] == "heard_digits"] == ["7"]
+    samples, rate = wav_samples(heard(caller))
+    speech = [samples[i:i + rate // 10] for i in range(0, len(samples) - rate // 10, rate // 10)]
+    loud = sum(1 for chunk in speech if float((chunk ** 2).mean()) ** 0.5 > 300)
+    assert loud >= 10, "the softphone did not hear the simulated phone's speech"
