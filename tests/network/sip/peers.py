@@ -93,11 +93,13 @@ def wav_samples(path: Path | bytes) -> tuple[np.ndarray, int]:
         return data.reshape(-1, reader.getnchannels()).mean(axis=1), reader.getframerate()
 
 
-def tone_seconds(path: Path | bytes, frequency: float, share: float = 0.5, window: float = 0.1) -> float:
+def tone_seconds(path: Path | bytes, frequency: float, share: float = 0.5, window: float = 0.1,
+                 start: float = 0.0, end: float | None = None) -> float:
     """How long ``frequency`` (within 25 Hz) carries more than ``share`` of the power of an audible
     signal, counted in ``window``-second slices: tells which tone a peer heard, not only that it
-    heard something."""
+    heard something. ``start``/``end`` (seconds; negative counts from the end) pick a part."""
     samples, rate = wav_samples(path)
+    samples = samples[int(start * rate):None if end is None else int(end * rate)]
     size = int(rate * window)
     freqs = np.fft.rfftfreq(size, 1 / rate)
     band = np.abs(freqs - frequency) <= 25

@@ -2,10 +2,13 @@
 of its own frequency, talk through ``<Dial>`` and ``<Conference>``, and are recorded. The checks
 look at which frequencies each side heard (and for how long), not only at whether audio flowed."""
 
+import io
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.helpers import LiveServer, MainAccount, RecordingClient
@@ -157,3 +160,68 @@ def test_a_softphone_bridged_to_a_simulated_phone_hears_its_speech_and_relays_it
     speech = [samples[i:i + rate // 10] for i in range(0, len(samples) - rate // 10, rate // 10)]
     loud = sum(1 for chunk in speech if float((chunk ** 2).mean()) ** 0.5 > 300)
     assert loud >= 10, "the softphone did not hear the simulated phone's speech"
+
+
+def test_a_deafened_member_stops_hearing_the_room_but_is_still_heard(
+    sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, phones: Phones
+) -> None:
+    customer.route("/room", '<Response><Conference callbackUrl="{cb}">deaf</Conference></Response>'.replace(
+        "{cb}", customer.url("/events")))
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    calls = []
+    for name, frequency in (("fay", 500), ("gus", 1000)):
+        phone, user = phones.add(name, frequency)
+        calls.append((phone, sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
+                                                  answer_url=customer.url("/room"), hangup_url=customer.url("/hangup"))))
+        customer.wait_for("/events", count=len(calls), timeout=20)
+    time.sleep(2.0)
+    gus_member = [hit.params for hit in customer.requests_to("/events")][1]["ConferenceMemberID"]
+    sip_sdk.conferences.member_deaf("deaf", gus_member)
+    time.sleep(3.0)
+    for _, created in calls:
+        sip_sdk.calls.delete(created.request_uuid)
+    customer.wait_for("/hangup", count=2, timeout=20)
+    time.sleep(1.0)
+    phones.stop()
+    fay, gus = (heard(phone) for phone, _ in calls)
+    assert tone_seconds(gus, 500, end=-3.0) >= 1.0, "before deafness the member heard the room"
+    assert tone_seconds(gus, 500, share=0.05, start=-2.5) == 0.0, "the deaf member still hears the room"
+    assert tone_seconds(fay, 1000, start=-2.5) >= 2.0, "the deaf member is no longer heard"
+
+
+def channel(data: bytes, index: int) -> bytes:
+    """One channel of a stereo WAV file, as a mono WAV file."""
+    with wave.open(io.BytesIO(data)) as reader:
+        assert reader.getnchannels() == 2
+        frames = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")[index::2]
+        rate = reader.getframerate()
+    out = io.BytesIO()
+    with wave.open(out, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(frames.tobytes())
+    return out.getvalue()
+
+
+def test_record_session_across_a_dial_puts_the_caller_left_and_the_callee_right(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    app = sip_sdk.applications.create(app_name="desk", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    caller, _ = phones.add("hal", 500, app.app_id)
+    _, callee_user = phones.add("ida", 1000)
+    customer.route("/answer", f'<Response><Record recordSession="true" recordChannelType="stereo" fileFormat="wav" '
+                              f'redirect="false" action="{customer.url("/started")}" callbackUrl="{customer.url("/done")}"/>'
+                              f'<Dial timeLimit="4"><User>sip:{callee_user}@127.0.0.1</User></Dial></Response>')
+    for path in ("/started", "/done", "/hangup"):
+        customer.route(path, "")
+    caller.command("dial", f"sip:14155550125@127.0.0.1:{sip_server.sip_port}")  # type: ignore[attr-defined]
+    done = customer.wait_for("/done", timeout=40)[0].params
+    data = download(sip_server, sip_account, done["RecordUrl"])
+    left, right = channel(data, 0), channel(data, 1)
+    assert tone_seconds(left, 500) >= 3.0 and tone_seconds(left, 1000, share=0.05) == 0.0
+    assert tone_seconds(right, 1000) >= 3.0 and tone_seconds(right, 500, share=0.05) == 0.0
+    samples, rate = wav_samples(right)
+    loudest = max(float(np.sqrt(np.mean(samples[i:i + rate // 2] ** 2))) for i in range(0, len(samples) - rate // 2, rate // 2))
+    assert loudest < 7000, "the callee is in the recording twice (through the leg and the bridge)"
