@@ -16,7 +16,7 @@ import numpy as np
 
 from switchboard.endpoints.digest import expected_response
 from tests.helpers import free_port
-from tests.network.sip.conftest import need
+from tests.network.sip.conftest import SCENARIOS, need
 
 
 class Baresip:
@@ -66,6 +66,14 @@ class Baresip:
                 os.kill(self.process.pid, 9)
                 self.process.wait()
         return self.process.stdout.read() if self.process.stdout else ""
+
+
+def echo_trunk(port: int) -> "subprocess.Popen[str]":
+    """A sipp UAS on ``port`` that answers one call and echoes its RTP back (``uas_echo.xml``)."""
+    command = [need("sipp"), "-sf", str(SCENARIOS / "uas_echo.xml"), "-i", "127.0.0.1", "-p", str(port),
+               "-mi", "127.0.0.1", "-mp", str(free_port() & ~1), "-rtp_echo", "-m", "1", "-nostdin",
+               "-timeout", "40s", "-timeout_error"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def write_tone(path: Path, frequency: float, seconds: float) -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import LiveServer, MainAccount, RecordingClient
-from tests.network.sip.peers import Baresip, tone_seconds, wav_samples
+from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
+from tests.network.sip.conftest import finished
+from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_samples
 from tests.network.sip.test_registrar import PASSWORD, wait_until
 from tests.voice.customer_app import CustomerApp
 
@@ -225,3 +226,25 @@ def test_record_session_across_a_dial_puts_the_caller_left_and_the_callee_right(
     samples, rate = wav_samples(right)
     loudest = max(float(np.sqrt(np.mean(samples[i:i + rate // 2] ** 2))) for i in range(0, len(samples) - rate // 2, rate // 2))
     assert loudest < 7000, "the callee is in the recording twice (through the leg and the bridge)"
+
+
+def test_dial_through_a_carrier_trunk_carries_audio_both_ways(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    port = free_port()
+    trunk = echo_trunk(port)
+    time.sleep(0.5)
+    with sip_server.http(sip_account) as http:
+        assert http.post(f"/v1/Account/{sip_account.auth_id}/OutgoingCarrier/",
+                         json={"name": "echo", "address": f"127.0.0.1:{port}"}).status_code == 201
+    app = sip_sdk.applications.create(app_name="desk", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    caller, _ = phones.add("jon", 500, app.app_id)
+    customer.route("/answer", '<Response><Dial timeLimit="5"><Number>442071234567</Number></Dial></Response>')
+    customer.route("/hangup", "")
+    caller.command("dial", f"sip:14155550126@127.0.0.1:{sip_server.sip_port}")  # type: ignore[attr-defined]
+    customer.wait_for("/hangup", timeout=30)
+    code, output = finished(trunk)
+    assert code == 0, output
+    time.sleep(1.0)
+    phones.stop()
+    assert tone_seconds(heard(caller), 500) >= 3.5, "the caller's audio did not go to the trunk and back"
