@@ -248,3 +248,35 @@ def test_dial_through_a_carrier_trunk_carries_audio_both_ways(
     time.sleep(1.0)
     phones.stop()
     assert tone_seconds(heard(caller), 500) >= 3.5, "the caller's audio did not go to the trunk and back"
+
+
+def test_the_record_api_on_a_sip_call_keeps_the_caller_left_and_the_prompt_right(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    _, user = phones.add("kim", 600)
+    customer.route("/answer", '<Response><Wait length="1"/><Speak>This prompt is recorded on the platform side of '
+                              'the call, while the phone keeps sending its tone.</Speak><Wait length="10"/></Response>')
+    customer.route("/hangup", "")
+    sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1", answer_url=customer.url("/answer"),
+                         hangup_url=customer.url("/hangup"))
+    call_uuid = customer.wait_for("/answer", timeout=20)[0].params["CallUUID"]
+    started = sip_sdk.calls.record(call_uuid, file_format="wav", record_channel_type="stereo")
+    time.sleep(5.0)
+    sip_sdk.calls.record_stop(call_uuid)
+    sip_sdk.calls.delete(call_uuid)
+    customer.wait_for("/hangup", timeout=20)
+    data = wait_until(lambda: _fetch(sip_server, sip_account, started.url))
+    assert data, "the recording was not stored"
+    left, right = channel(data, 0), channel(data, 1)
+    assert tone_seconds(left, 600) >= 4.0, "the caller's tone is not on the left"
+    assert tone_seconds(right, 600) == 0.0, "the caller leaked onto the platform's channel"
+    samples, rate = wav_samples(right)
+    spoken = sum(1 for i in range(0, len(samples) - rate // 10, rate // 10)
+                 if float(np.sqrt(np.mean(samples[i:i + rate // 10] ** 2))) > 300)
+    assert spoken >= 15, "the prompt the platform played is not on the right"
+
+
+def _fetch(server: LiveServer, account: MainAccount, url: str) -> bytes | None:
+    with server.http(account) as http:
+        response = http.get(url)
+    return response.content if response.status_code == 200 else None
