@@ -135,8 +135,12 @@ class RtpSession(asyncio.DatagramProtocol):
         if self.jitter is not None:
             self.jitter.put(rtp.sequence, pcm)
             for frame in self.jitter.pop():
-                for listener in self.frame_listeners:
-                    listener(frame)
+                for listener in list(self.frame_listeners):
+                    try:
+                        listener(frame)
+                    except Exception:  # a consumer's bug must not take the call's media down with it
+                        log.exception("RTP frame consumer failed; it hears no more of this stream")
+                        self.frame_listeners.remove(listener)
         if self.on_audio is not None:
             self.on_audio(pcm)
 
@@ -199,18 +203,28 @@ class RtpSession(asyncio.DatagramProtocol):
             self.timestamp += codec.FRAME_SAMPLES
         else:
             frame = self._next_frame()
-            if self.on_sent is not None:
-                self.on_sent(frame)
-            if self.mixdown is not None:
-                mixed = self.mixdown.take()
-                if mixed is not None:
-                    frame = codec.audioop.add(frame, mixed, 2)
+            if self.on_sent is not None or self.mixdown is not None:
+                frame = self._with_others(frame)
             data = packet.build(self.payload_type, self.sequence, self.timestamp, self.ssrc,
                                 codec.encode(self.payload_type, frame))
             self.timestamp += codec.FRAME_SAMPLES
         self.sequence = (self.sequence + 1) & 0xFFFF
         self.packets_out += 1
         self.transport.sendto(data, self.remote)
+
+    def _with_others(self, frame: bytes) -> bytes:
+        """Report ``frame`` (what the platform sends) and add the mixer's audio to it. A failure
+        here is logged and the mix dropped, so the stream itself keeps going (the pacer would
+        otherwise stop sending it)."""
+        try:
+            if self.on_sent is not None:
+                self.on_sent(frame)
+            mixed = self.mixdown.take() if self.mixdown is not None else None
+            return frame if mixed is None else codec.audioop.add(frame, mixed, 2)
+        except Exception:
+            log.exception("RTP mix or report failed; the stream goes on without them")
+            self.on_sent = self.mixdown = None
+            return frame
 
     def _next_frame(self) -> bytes:
         frame = None

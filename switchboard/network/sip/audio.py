@@ -35,6 +35,7 @@ class LegAudio:
         self.leg = leg
         self.incoming, self.outgoing = Timeline(), Timeline()
         self.tasks: set[asyncio.Task[None]] = set()
+        self._partial = bytearray()
 
     @property
     def label(self) -> str:
@@ -60,6 +61,18 @@ class LegAudio:
         self.leg.rtp.mixdown = None
 
     def _received(self, pcm: bytes) -> None:
+        """A packet's audio, in order; cut into 20 ms frames when the peer packs 10 or 30 ms (the
+        mixdown adds frames of one size, and the recorder's timeline steps by 20 ms)."""
+        if len(pcm) == codec.FRAME_BYTES and not self._partial:
+            self._frame(pcm)
+            return
+        self._partial += pcm
+        while len(self._partial) >= codec.FRAME_BYTES:
+            frame = bytes(self._partial[:codec.FRAME_BYTES])
+            del self._partial[:codec.FRAME_BYTES]
+            self._frame(frame)
+
+    def _frame(self, pcm: bytes) -> None:
         leg = self.leg
         jitter = leg.rtp.jitter
         delay = (jitter.depth - 1) * FRAME_SECONDS if jitter is not None else 0.0

@@ -76,6 +76,27 @@ def echo_trunk(port: int) -> "subprocess.Popen[str]":
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def write_rtp_pcap(path: Path, frequency: float, seconds: float, ptime_ms: int) -> None:
+    """A capture of one PCMU stream of a tone in ``ptime_ms`` packets, for sipp's
+    ``play_pcap_audio`` (Ethernet, IPv4, UDP, RTP; sipp re-addresses it)."""
+    import struct
+
+    from switchboard.network.rtp import codec, packet
+
+    samples = 8 * ptime_ms
+    pcm = codec.tone(frequency, seconds)
+    records = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for index, offset in enumerate(range(0, len(pcm) - 2 * samples + 1, 2 * samples)):
+        rtp = packet.build(codec.PCMU, index, index * samples, 0x5EED, codec.encode(codec.PCMU, pcm[offset:offset + 2 * samples]))
+        udp = struct.pack("!HHHH", 6000, 6002, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        frame = bytes(12) + b"\x08\x00" + ip
+        at = index * ptime_ms * 1000
+        records.append(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(frame), len(frame)) + frame)
+    path.write_bytes(b"".join(records))
+
+
 def write_tone(path: Path, frequency: float, seconds: float) -> None:
     from switchboard.network.rtp.codec import tone
 

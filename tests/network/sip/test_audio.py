@@ -3,6 +3,7 @@ of its own frequency, talk through ``<Dial>`` and ``<Conference>``, and are reco
 look at which frequencies each side heard (and for how long), not only at whether audio flowed."""
 
 import io
+import subprocess
 import time
 import wave
 from collections.abc import Iterator
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
-from tests.network.sip.conftest import finished
-from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_samples
+from tests.network.sip.conftest import finished, sipp_uas
+from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_samples, write_rtp_pcap
 from tests.network.sip.test_registrar import PASSWORD, wait_until
 from tests.voice.customer_app import CustomerApp
 
@@ -228,15 +229,13 @@ def test_record_session_across_a_dial_puts_the_caller_left_and_the_callee_right(
     assert loudest < 7000, "the callee is in the recording twice (through the leg and the bridge)"
 
 
-def test_dial_through_a_carrier_trunk_carries_audio_both_ways(
-    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
-) -> None:
-    port = free_port()
-    trunk = echo_trunk(port)
-    time.sleep(0.5)
+def dial_through_trunk(sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount,
+                       customer: CustomerApp, phones: Phones, trunk: "subprocess.Popen[str]", port: int) -> Path:
+    """A softphone (500 Hz) calls in and is dialled out for 5 s through the outgoing carrier at
+    ``port`` (``trunk``, a sipp UAS); what the softphone heard."""
     with sip_server.http(sip_account) as http:
         assert http.post(f"/v1/Account/{sip_account.auth_id}/OutgoingCarrier/",
-                         json={"name": "echo", "address": f"127.0.0.1:{port}"}).status_code == 201
+                         json={"name": "trunk", "address": f"127.0.0.1:{port}"}).status_code == 201
     app = sip_sdk.applications.create(app_name="desk", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
     caller, _ = phones.add("jon", 500, app.app_id)
     customer.route("/answer", '<Response><Dial timeLimit="5"><Number>442071234567</Number></Dial></Response>')
@@ -247,7 +246,17 @@ def test_dial_through_a_carrier_trunk_carries_audio_both_ways(
     assert code == 0, output
     time.sleep(1.0)
     phones.stop()
-    assert tone_seconds(heard(caller), 500) >= 3.5, "the caller's audio did not go to the trunk and back"
+    return heard(caller)
+
+
+def test_dial_through_a_carrier_trunk_carries_audio_both_ways(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones
+) -> None:
+    port = free_port()
+    trunk = echo_trunk(port)
+    time.sleep(0.5)
+    dump = dial_through_trunk(sip_server, sip_sdk, sip_account, customer, phones, trunk, port)
+    assert tone_seconds(dump, 500) >= 3.5, "the caller's audio did not go to the trunk and back"
 
 
 def test_the_record_api_on_a_sip_call_keeps_the_caller_left_and_the_prompt_right(
@@ -280,3 +289,18 @@ def _fetch(server: LiveServer, account: MainAccount, url: str) -> bytes | None:
     with server.http(account) as http:
         response = http.get(url)
     return response.content if response.status_code == 200 else None
+
+
+def test_a_trunk_sending_30_ms_packets_is_heard_whole_through_a_dial(
+    sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp, phones: Phones,
+    tmp_path: Path
+) -> None:
+    """The carrier packs 30 ms per packet (our SDP asks for 20): its audio is cut into 20 ms frames
+    before it is mixed, not dropped and not a broken mix."""
+    capture = tmp_path / "tone30.pcap"
+    write_rtp_pcap(capture, 1000, 8.0, 30)
+    port = free_port()
+    trunk = sipp_uas("uas_play.xml", port, pcap=str(capture))
+    time.sleep(0.5)
+    dump = dial_through_trunk(sip_server, sip_sdk, sip_account, customer, phones, trunk, port)
+    assert tone_seconds(dump, 1000, share=0.9) >= 3.5, "the trunk's 30 ms packets were not heard whole"

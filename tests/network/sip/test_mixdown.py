@@ -5,10 +5,11 @@ import asyncio
 import struct
 
 from switchboard.network.channel import Frames, MediaEvent
-from switchboard.network.rtp.codec import FRAME_BYTES, SILENCE
+from switchboard.network.rtp import packet
+from switchboard.network.rtp.codec import FRAME_BYTES, PCMU, SILENCE, encode
 from switchboard.network.rtp.jitter import JitterBuffer
 from switchboard.network.rtp.mixdown import DEPTH, Mixdown, Timeline
-from switchboard.network.rtp.session import Playout
+from switchboard.network.rtp.session import Playout, RtpSession
 from switchboard.voice.recording.recorder import Recorder
 
 
@@ -105,3 +106,25 @@ def test_the_recorder_joins_frames_into_runs_and_places_them_in_time() -> None:
     assert len(samples) == 16000
     assert samples[int(0.2 * 8000)] == -3000 and samples[int(0.25 * 8000)] == 0
     assert samples[int(0.5 * 8000)] == 1000 and samples[int(1.49 * 8000)] == 1000 and samples[int(1.6 * 8000)] == 0
+
+
+def test_a_failing_frame_consumer_is_dropped_and_the_stream_goes_on() -> None:
+    async def run() -> tuple[int, int, int]:
+        session = RtpSession(lambda digit: None)
+        await session.open("127.0.0.1")
+        session.configure("127.0.0.1", 9, PCMU, None)
+        session.jitter = JitterBuffer()
+        heard: list[bytes] = []
+
+        def broken(pcm: bytes) -> None:
+            raise ValueError("a consumer's bug")
+
+        session.frame_listeners += [broken, heard.append]
+        payload = encode(PCMU, frame(1000))
+        for sequence in range(10):
+            session.datagram_received(packet.build(PCMU, sequence, sequence * 160, 1, payload), ("127.0.0.1", 9))
+        session.close()
+        return session.packets_in, len(heard), len(session.frame_listeners)
+
+    packets_in, frames, listeners = asyncio.run(run())
+    assert (packets_in, frames, listeners) == (10, 8, 1)
