@@ -304,3 +304,34 @@ def test_a_trunk_sending_30_ms_packets_is_heard_whole_through_a_dial(
     time.sleep(0.5)
     dump = dial_through_trunk(sip_server, sip_sdk, sip_account, customer, phones, trunk, port)
     assert tone_seconds(dump, 1000, share=0.9) >= 3.5, "the trunk's 30 ms packets were not heard whole"
+
+
+def test_speak_to_one_conference_member_is_heard_by_that_member_only(
+    sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, phones: Phones
+) -> None:
+    customer.route("/room", f'<Response><Conference callbackUrl="{customer.url("/events")}">speak</Conference></Response>')
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    calls = []
+    for name, frequency in (("max", 500), ("ned", 1000)):
+        phone, user = phones.add(name, frequency)
+        calls.append((phone, sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
+                                                  answer_url=customer.url("/room"), hangup_url=customer.url("/hangup"))))
+        customer.wait_for("/events", count=len(calls), timeout=20)
+    max_member = customer.requests_to("/events")[0].params["ConferenceMemberID"]
+    time.sleep(1.0)
+    sip_sdk.conferences.member_speak("speak", max_member, "This announcement is for the first member of the room only.")
+    time.sleep(5.0)
+    for _, created in calls:
+        sip_sdk.calls.delete(created.request_uuid)
+    customer.wait_for("/hangup", count=2, timeout=20)
+    time.sleep(1.0)
+    phones.stop()
+    max_heard, ned_heard = (heard(phone) for phone, _ in calls)
+
+    def not_the_tone(dump: Path, tone: float) -> float:
+        """Seconds of audible sound that is not the pure ``tone`` (speech mixed over it)."""
+        return tone_seconds(dump, tone, share=0.0) - tone_seconds(dump, tone, share=0.95)
+
+    assert not_the_tone(max_heard, 1000) >= 1.5, "the member did not hear the speech over the room"
+    assert not_the_tone(ned_heard, 500) <= 0.2, "the other member heard speech meant for one member"
