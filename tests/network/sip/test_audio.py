@@ -34,13 +34,34 @@ class Phones:
         phone = Baresip(self.directory / name, self.server.sip_port, created.username, PASSWORD,  # type: ignore[attr-defined]
                         frequency=frequency)
         self.started.append(phone)
-        assert wait_until(lambda: self.sdk.endpoints.get(created.endpoint_id).sip_registered == "true"), \
-            f"{name} did not register"
+        if not wait_until(lambda: self.sdk.endpoints.get(created.endpoint_id).sip_registered == "true"):
+            raise AssertionError(f"{name} did not register; baresip said: {phone.stop()[-2000:]}")
         return phone, created.username
 
     def stop(self) -> None:
         for phone in self.started:
             phone.stop()
+
+    def join(self, customer: CustomerApp, members: list[tuple[str, float, str]], entered: str) -> list[tuple[Baresip, str]]:
+        """API calls to new phones (name, tone, answer path), one after the other once the last one
+        entered (its ``entered`` callback came): the phones and their call uuids."""
+        calls = []
+        for name, frequency, path in members:
+            phone, user = self.add(name, frequency)
+            created = self.sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
+                                            answer_url=customer.url(path), hangup_url=customer.url("/hangup"))
+            calls.append((phone, created.request_uuid))
+            customer.wait_for(entered, count=len(calls), timeout=20)
+        return calls
+
+    def hang_up(self, customer: CustomerApp, calls: list[tuple[Baresip, str]]) -> list[Path]:
+        """End the calls and the phones: what each phone heard."""
+        for _, call_uuid in calls:
+            self.sdk.calls.delete(call_uuid)
+        customer.wait_for("/hangup", count=len(calls), timeout=20)
+        time.sleep(1.0)
+        self.stop()
+        return [heard(phone) for phone, _ in calls]
 
 
 @pytest.fixture
@@ -94,19 +115,9 @@ def test_a_conference_mixes_the_others_leaves_out_a_muted_member_and_plays_the_e
     customer.route("/room", "")
     customer.route("/hangup", "")
     members = [("ann", 500, "/speaker"), ("ben", 1000, "/speaker"), ("cat", 1500, "/muted")]
-    calls = []
-    for name, frequency, path in members:
-        phone, user = phones.add(name, frequency)
-        calls.append((phone, sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
-                                                  answer_url=customer.url(path), hangup_url=customer.url("/hangup"))))
-        customer.wait_for("/room", count=len(calls), timeout=20)  # entered (one at a time: the beeps stay apart)
+    calls = phones.join(customer, members, "/room")  # one at a time: the enter beeps stay apart
     time.sleep(4.0)
-    for _, created in calls:
-        sip_sdk.calls.delete(created.request_uuid)
-    customer.wait_for("/hangup", count=3, timeout=20)
-    time.sleep(1.0)
-    phones.stop()
-    ann, ben, cat = (heard(phone) for phone, _ in calls)
+    ann, ben, cat = phones.hang_up(customer, calls)
     assert tone_seconds(ann, 1000, share=0.3) >= 3.0 and tone_seconds(ben, 500, share=0.3) >= 3.0
     assert tone_seconds(cat, 500, share=0.3) >= 3.0 and tone_seconds(cat, 1000, share=0.3) >= 3.0
     for dump in (ann, ben, cat):
@@ -171,22 +182,12 @@ def test_a_deafened_member_stops_hearing_the_room_but_is_still_heard(
         "{cb}", customer.url("/events")))
     customer.route("/events", "")
     customer.route("/hangup", "")
-    calls = []
-    for name, frequency in (("fay", 500), ("gus", 1000)):
-        phone, user = phones.add(name, frequency)
-        calls.append((phone, sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
-                                                  answer_url=customer.url("/room"), hangup_url=customer.url("/hangup"))))
-        customer.wait_for("/events", count=len(calls), timeout=20)
+    calls = phones.join(customer, [("fay", 500, "/room"), ("gus", 1000, "/room")], "/events")
     time.sleep(2.0)
     gus_member = [hit.params for hit in customer.requests_to("/events")][1]["ConferenceMemberID"]
     sip_sdk.conferences.member_deaf("deaf", gus_member)
     time.sleep(3.0)
-    for _, created in calls:
-        sip_sdk.calls.delete(created.request_uuid)
-    customer.wait_for("/hangup", count=2, timeout=20)
-    time.sleep(1.0)
-    phones.stop()
-    fay, gus = (heard(phone) for phone, _ in calls)
+    fay, gus = phones.hang_up(customer, calls)
     assert tone_seconds(gus, 500, end=-3.0) >= 1.0, "before deafness the member heard the room"
     assert tone_seconds(gus, 500, share=0.05, start=-2.5) == 0.0, "the deaf member still hears the room"
     assert tone_seconds(fay, 1000, start=-2.5) >= 2.0, "the deaf member is no longer heard"
@@ -312,22 +313,12 @@ def test_speak_to_one_conference_member_is_heard_by_that_member_only(
     customer.route("/room", f'<Response><Conference callbackUrl="{customer.url("/events")}">speak</Conference></Response>')
     customer.route("/events", "")
     customer.route("/hangup", "")
-    calls = []
-    for name, frequency in (("max", 500), ("ned", 1000)):
-        phone, user = phones.add(name, frequency)
-        calls.append((phone, sip_sdk.calls.create(from_="14155550100", to_=f"sip:{user}@127.0.0.1",
-                                                  answer_url=customer.url("/room"), hangup_url=customer.url("/hangup"))))
-        customer.wait_for("/events", count=len(calls), timeout=20)
+    calls = phones.join(customer, [("max", 500, "/room"), ("ned", 1000, "/room")], "/events")
     max_member = customer.requests_to("/events")[0].params["ConferenceMemberID"]
     time.sleep(1.0)
     sip_sdk.conferences.member_speak("speak", max_member, "This announcement is for the first member of the room only.")
     time.sleep(5.0)
-    for _, created in calls:
-        sip_sdk.calls.delete(created.request_uuid)
-    customer.wait_for("/hangup", count=2, timeout=20)
-    time.sleep(1.0)
-    phones.stop()
-    max_heard, ned_heard = (heard(phone) for phone, _ in calls)
+    max_heard, ned_heard = phones.hang_up(customer, calls)
 
     def not_the_tone(dump: Path, tone: float) -> float:
         """Seconds of audible sound that is not the pure ``tone`` (speech mixed over it)."""
