@@ -25,21 +25,44 @@ class Baresip:
 
     def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60,
                  frequency: float = 440):
-        self.directory, self.ctrl_port = directory, free_port()
+        self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         write_tone(directory / "tone.wav", frequency, 120.0)  # its microphone: baresip hangs up when the file ends
-        (directory / "config").write_text("\n".join([
-            f"sip_listen 127.0.0.1:{free_port()}",
-            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", f"audio_source aufile,{directory / 'tone.wav'}",
-            "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
-            "module sndfile.so", f"snd_path {directory}", "module_tmp uuid.so", "module_tmp account.so",
-            "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
-        ]))
         (directory / "accounts").write_text(
             f"<sip:{username}@127.0.0.1:{sip_port}>;auth_pass={password};answermode=auto;"
             f"audio_codecs=PCMU,PCMA;regint={regint}\n")
-        self.process = subprocess.Popen([need("baresip"), "-f", str(directory), "-4"], stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        said = ""
+        for _ in range(5):  # a free port can be taken by another process before baresip binds it
+            self.process = self._start()
+            if self._ready():
+                return
+            said = self.stop()
+        raise RuntimeError(f"baresip did not start: {said[-2000:]}")
+
+    def _start(self) -> "subprocess.Popen[str]":
+        """baresip on fresh ports (it binds ``sip_listen`` for UDP and TCP and the next port for TLS)."""
+        self.ctrl_port = free_port()
+        (self.directory / "config").write_text("\n".join([
+            f"sip_listen 127.0.0.1:{free_port()}",
+            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null",
+            f"audio_source aufile,{self.directory / 'tone.wav'}",
+            "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
+            "module sndfile.so", f"snd_path {self.directory}", "module_tmp uuid.so", "module_tmp account.so",
+            "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
+        ]))
+        return subprocess.Popen([need("baresip"), "-f", str(self.directory), "-4"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+
+    def _ready(self, seconds: float = 10.0) -> bool:
+        """Whether baresip came up: its ctrl_tcp port answers (it exits when it cannot bind SIP)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
 
     def command(self, command: str, params: str = "") -> None:
         payload = json.dumps({"command": command, "params": params, "token": "t"}).encode()
