@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
 from tests.network.sip.conftest import finished, sipp_uas
-from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_samples, write_rtp_pcap
+from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_samples, write_rtp_pcap, write_tone
 from tests.network.sip.test_registrar import PASSWORD, wait_until
 from tests.voice.customer_app import CustomerApp
 
@@ -307,22 +307,20 @@ def test_a_trunk_sending_30_ms_packets_is_heard_whole_through_a_dial(
     assert tone_seconds(dump, 1000, share=0.9) >= 3.5, "the trunk's 30 ms packets were not heard whole"
 
 
-def test_speak_to_one_conference_member_is_heard_by_that_member_only(
-    sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, phones: Phones
+def test_play_to_one_conference_member_is_heard_by_that_member_only(
+    sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, phones: Phones, tmp_path: Path
 ) -> None:
-    customer.route("/room", f'<Response><Conference callbackUrl="{customer.url("/events")}">speak</Conference></Response>')
+    write_tone(tmp_path / "notice.wav", 2000, 3.0)
+    customer.route("/notice.wav", (tmp_path / "notice.wav").read_bytes())
+    customer.route("/room", f'<Response><Conference callbackUrl="{customer.url("/events")}">play</Conference></Response>')
     customer.route("/events", "")
     customer.route("/hangup", "")
     calls = phones.join(customer, [("max", 500, "/room"), ("ned", 1000, "/room")], "/events")
     max_member = customer.requests_to("/events")[0].params["ConferenceMemberID"]
     time.sleep(1.0)
-    sip_sdk.conferences.member_speak("speak", max_member, "This announcement is for the first member of the room only.")
-    time.sleep(5.0)
+    sip_sdk.conferences.member_play("play", max_member, customer.url("/notice.wav"))
+    time.sleep(4.0)
     max_heard, ned_heard = phones.hang_up(customer, calls)
-
-    def not_the_tone(dump: Path, tone: float) -> float:
-        """Seconds of audible sound that is not the pure ``tone`` (speech mixed over it)."""
-        return tone_seconds(dump, tone, share=0.0) - tone_seconds(dump, tone, share=0.95)
-
-    assert not_the_tone(max_heard, 1000) >= 1.5, "the member did not hear the speech over the room"
-    assert not_the_tone(ned_heard, 500) <= 0.2, "the other member heard speech meant for one member"
+    assert tone_seconds(max_heard, 2000, share=0.3) >= 2.5, "the member did not hear the file over the room"
+    assert tone_seconds(max_heard, 1000, share=0.3) >= 4.0, "the file drowned the room"
+    assert tone_seconds(ned_heard, 2000, share=0.05) == 0.0, "the other member heard a file meant for one member"
