@@ -36,7 +36,7 @@ class Mixdown:
     def __init__(self) -> None:
         self.speakers: dict[str, _Speaker] = {}
         self.prompts: list[_Prompt] = []
-        self.dropped = 0
+        self.dropped = self.underruns = 0
 
     def put(self, speaker: str, pcm: bytes) -> None:
         """One frame ``speaker`` sent."""
@@ -66,6 +66,7 @@ class Mixdown:
                 speaker.playing = True
             if not frames:
                 del self.speakers[key]  # ran dry (or left): it primes again when it sends
+                self.underruns += 1
                 continue
             frame = frames.popleft()
             mixed = frame if mixed is None else codec.audioop.add(mixed, frame, 2)

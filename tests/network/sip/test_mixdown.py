@@ -57,7 +57,7 @@ def test_the_mixdown_waits_for_two_frames_sums_speakers_and_saturates() -> None:
     assert level(mix.take() or b"") == -2000
     assert level(mix.take() or b"") == 32767  # 20000 + 30000 overflows: clipped
     assert mix.take() is None  # both ran dry: they prime again
-    assert mix.speakers == {}
+    assert mix.speakers == {} and mix.underruns == 2
 
 
 def test_the_mixdown_keeps_its_delay_bounded_and_forgets_a_speaker() -> None:
