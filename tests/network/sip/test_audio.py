@@ -56,9 +56,10 @@ class Phones:
 
     def hang_up(self, customer: CustomerApp, calls: list[tuple[Baresip, str]]) -> list[Path]:
         """End the calls and the phones: what each phone heard."""
+        ended = len(customer.requests_to("/hangup"))
         for _, call_uuid in calls:
             self.sdk.calls.delete(call_uuid)
-        customer.wait_for("/hangup", count=len(calls), timeout=20)
+        customer.wait_for("/hangup", count=ended + len(calls), timeout=20)
         time.sleep(1.0)
         self.stop()
         return [heard(phone) for phone, _ in calls]
@@ -324,3 +325,22 @@ def test_play_to_one_conference_member_is_heard_by_that_member_only(
     assert tone_seconds(max_heard, 2000, share=0.3) >= 2.5, "the member did not hear the file over the room"
     assert tone_seconds(max_heard, 1000, share=0.3) >= 4.0, "the file drowned the room"
     assert tone_seconds(ned_heard, 2000, share=0.05) == 0.0, "the other member heard a file meant for one member"
+
+
+def test_a_member_whose_phone_vanishes_leaves_the_room_and_the_others_keep_talking(
+    sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, phones: Phones
+) -> None:
+    customer.route("/room", f'<Response><Conference callbackUrl="{customer.url("/events")}">vanish</Conference></Response>')
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    calls = phones.join(customer, [("oli", 500, "/room"), ("pam", 1000, "/room"), ("quin", 1500, "/room")], "/events")
+    time.sleep(2.0)
+    gone, _ = calls[2]
+    gone.process.kill()  # no BYE: its RTP just stops
+    hangup = customer.wait_for("/hangup", timeout=20)[0].params
+    assert hangup["HangupCause"] == "MEDIA_TIMEOUT" and hangup["To"].startswith("sip:quin")
+    assert wait_until(lambda: any(hit.params.get("ConferenceAction") == "exit" for hit in customer.requests_to("/events")))
+    time.sleep(3.0)
+    oli, pam = phones.hang_up(customer, calls[:2])
+    assert tone_seconds(oli, 1000, share=0.3, start=-3.0) >= 2.5 and tone_seconds(pam, 500, share=0.3, start=-3.0) >= 2.5
+    assert tone_seconds(oli, 1500, share=0.05, start=-3.0) == 0.0
