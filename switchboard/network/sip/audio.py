@@ -118,7 +118,11 @@ class LegAudio:
         task.add_done_callback(self.tasks.discard)
 
     async def _render(self, media: Media) -> None:
-        pcm = await self.leg.stack.media.render(media)
+        try:
+            pcm = await self.leg.stack.media.render(media)
+        except Exception:  # the room's sound is lost for this member; the call goes on
+            log.exception("call %s: media for the room could not be rendered", self.leg.uuid)
+            return
         mixdown = self.leg.rtp.mixdown
         if mixdown is not None and self.leg.is_up:
             mixdown.add(Playout(pcm))
