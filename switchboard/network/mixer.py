@@ -4,7 +4,7 @@ The mixer is transport-neutral: it knows its members (legs, each with ``muted``/
 ``relay_dtmf``), routes every :class:`Sound` a member sends to the other members that can hear
 it, and lets anyone :meth:`Mixer.subscribe` to what the room carries (a recorder, a stream). A
 network delivers a sound to its far end in :meth:`CallLeg.hear`; the simulated network writes it to
-the phone's log, a SIP/RTP network will mix the audio frames that come with it.
+the phone's log, the SIP/RTP network sums the audio frames that come with it into what it sends.
 """
 
 from collections.abc import Callable
@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 class Sound:
     """One thing a mixer carries.
 
-    ``kind`` is ``voice`` (a member's far end spoke: ``text``, ``seconds``), ``digits`` (DTMF a
-    member's far end pressed) or ``media`` (the platform played ``media`` into the room: enter and
-    exit sounds, conference Play/Speak). ``speaker`` is the sending leg's uuid ("" for the
-    platform) and ``label`` says who that is (the phone number or endpoint). ``at`` is the clock's
-    monotonic time. ``frames`` is where a network that carries real audio puts it.
+    ``kind`` is ``voice`` (a member's far end spoke: ``text``, ``seconds``), ``audio`` (20 ms of
+    what a member's far end sent on a network that carries real audio: PCM in ``frames``, ``loud``
+    when it carries speech), ``digits`` (DTMF a member's far end pressed) or ``media`` (the
+    platform played ``media`` into the room: enter and exit sounds, conference Play/Speak).
+    ``speaker`` is the sending leg's uuid ("" for the platform) and ``label`` says who that is
+    (the phone number or endpoint). ``at`` is the clock's monotonic time.
     """
 
     kind: str
@@ -35,6 +36,7 @@ class Sound:
     media: "Media | None" = None
     at: float = 0.0
     frames: Any = None
+    loud: bool = False
 
 
 Listener = Callable[[Sound], None]
@@ -84,7 +86,7 @@ class Mixer:
         member = self.members.get(source.uuid)
         if member is None:
             return
-        if sound.kind == "voice" and member.muted:
+        if sound.kind in ("voice", "audio") and member.muted:
             return
         if sound.kind == "digits" and not member.relay_dtmf:
             return

@@ -16,6 +16,8 @@ SAMPLE_RATE = 8000
 FRAME_SAMPLES = 160  # 20 ms
 FRAME_BYTES = 2 * FRAME_SAMPLES
 SILENCE = bytes(FRAME_BYTES)
+SPEECH_RMS = 300
+"""The RMS above which a 20 ms frame counts as speech (not line noise)."""
 
 
 def encode(payload_type: int, pcm: bytes) -> bytes:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from switchboard.network.rtp import codec, dtmf, packet
 from switchboard.network.rtp.jitter import JitterBuffer
+from switchboard.network.rtp.mixdown import Mixdown
 
 log = logging.getLogger("switchboard.rtp")
 PROBATION = 3
@@ -70,6 +71,12 @@ class RtpSession(asyncio.DatagramProtocol):
         self.decoder = dtmf.EventDecoder()
         self.jitter: JitterBuffer | None = None
         self.on_audio: Callable[[bytes], None] | None = None
+        self.frame_listeners: list[Callable[[bytes], None]] = []
+        """Consumers of the received audio in order, a 20 ms frame at a time (after :attr:`jitter`)."""
+        self.on_sent: Callable[[bytes], None] | None = None
+        """Told each frame the platform itself sends (prompts, overlays; not :attr:`mixdown`)."""
+        self.mixdown: Mixdown | None = None
+        """The other members' audio while the leg is in a mixer, added to what is sent."""
         self.packets_in = self.packets_out = self.wrong_source = self.loud_frames = 0
         self.last_rx = asyncio.get_running_loop().time()
 
@@ -123,10 +130,17 @@ class RtpSession(asyncio.DatagramProtocol):
         if rtp.payload_type not in (0, 8):
             return
         pcm = codec.decode(rtp.payload_type, rtp.payload)
-        if codec.rms(pcm) > 300:
+        if codec.rms(pcm) > codec.SPEECH_RMS:
             self.loud_frames += 1
         if self.jitter is not None:
             self.jitter.put(rtp.sequence, pcm)
+            for frame in self.jitter.pop():
+                for listener in list(self.frame_listeners):
+                    try:
+                        listener(frame)
+                    except Exception:  # a consumer's bug must not take the call's media down with it
+                        log.exception("RTP frame consumer failed; it hears no more of this stream")
+                        self.frame_listeners.remove(listener)
         if self.on_audio is not None:
             self.on_audio(pcm)
 
@@ -189,12 +203,28 @@ class RtpSession(asyncio.DatagramProtocol):
             self.timestamp += codec.FRAME_SAMPLES
         else:
             frame = self._next_frame()
+            if self.on_sent is not None or self.mixdown is not None:
+                frame = self._with_others(frame)
             data = packet.build(self.payload_type, self.sequence, self.timestamp, self.ssrc,
                                 codec.encode(self.payload_type, frame))
             self.timestamp += codec.FRAME_SAMPLES
         self.sequence = (self.sequence + 1) & 0xFFFF
         self.packets_out += 1
         self.transport.sendto(data, self.remote)
+
+    def _with_others(self, frame: bytes) -> bytes:
+        """Report ``frame`` (what the platform sends) and add the mixer's audio to it. A failure
+        here is logged and the mix dropped, so the stream itself keeps going (the pacer would
+        otherwise stop sending it)."""
+        try:
+            if self.on_sent is not None:
+                self.on_sent(frame)
+            mixed = self.mixdown.take() if self.mixdown is not None else None
+            return frame if mixed is None else codec.audioop.add(frame, mixed, 2)
+        except Exception:
+            log.exception("RTP mix or report failed; the stream goes on without them")
+            self.on_sent = self.mixdown = None
+            return frame
 
     def _next_frame(self) -> bytes:
         frame = None

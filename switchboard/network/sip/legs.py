@@ -10,6 +10,7 @@ energy (silence, first speech); speech recognition over RTP is not built yet.
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from switchboard.network.channel import (
@@ -19,12 +20,15 @@ from switchboard.network.channel import (
     Interrupt,
     LegState,
     Media,
+    MediaListener,
     Utterance,
     wait_any,
 )
+from switchboard.network.mixer import Mixer, Sound
 from switchboard.network.rtp import codec
 from switchboard.network.rtp.session import RtpSession
 from switchboard.network.sip import sdp
+from switchboard.network.sip.audio import LegAudio
 from switchboard.network.sip.dialog import Dialog
 from switchboard.network.sip.message import Request, Response, response_to
 from switchboard.network.sip.transaction import ClientTransaction, ServerTransaction
@@ -58,6 +62,7 @@ class SipLeg(CallLeg):
         self.silent_since = self.stack.clock.monotonic()
         rtp.on_digit = self.far_end_digit
         rtp.on_audio = self._heard
+        self.audio = LegAudio(self)
 
     def _new(self) -> "asyncio.Future[None]":
         return asyncio.get_running_loop().create_future()
@@ -69,6 +74,8 @@ class SipLeg(CallLeg):
         self._digits.append(digit)
         _resolve(self._arrival)
         self._arrival = self._new()
+        self.audio.digit("in", digit)
+        self.transmit(Sound("digits", self.uuid, self.audio.label, digits=digit, at=self.stack.clock.monotonic()))
 
     def _heard(self, pcm: bytes) -> None:
         now = self.stack.clock.monotonic()
@@ -91,6 +98,7 @@ class SipLeg(CallLeg):
         self.ended.set_result(ended)
         for future in (self._arrival, self._stop):
             _resolve(future)
+        self.audio.close()
         self.rtp.close()
         self.stack.forget(self)
 
@@ -272,7 +280,25 @@ class SipLeg(CallLeg):
             if digit in "wW":
                 await self.stack.clock.wait(self.ended, 0.5 if digit == "w" else 1.0)
             elif digit.upper() in "0123456789*#ABCD":
+                self.audio.digit("out", digit.upper())
                 await wait_any(self.stack.clock, (self.rtp.send_digit(digit), self.ended), None)
+
+    # --- recorders and mixers (network/sip/audio.py) -----------------------------------------
+
+    def listen(self, listener: MediaListener) -> Callable[[], None]:
+        self.audio.capture()
+        return super().listen(listener)
+
+    async def join(self, mixer: Mixer, muted: bool = False, deaf: bool = False, relay_dtmf: bool = True) -> None:
+        await super().join(mixer, muted, deaf, relay_dtmf)
+        self.audio.joined()
+
+    def leave(self) -> None:
+        super().leave()
+        self.audio.left()
+
+    def hear(self, sound: Sound) -> None:
+        self.audio.hear(sound)
 
     # --- media in --------------------------------------------------------------------------------
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from switchboard.voice.recording.service import Active
 
 log = logging.getLogger("switchboard.voice.conference")
+FLOOR_HOLD = 1.0
+"""On a network with real audio, the floor moves to another speaker only once the member holding
+it has been quiet this long (else two talkers would trade it every 20 ms frame)."""
 
 
 @dataclass
@@ -72,6 +75,8 @@ class Room:
         self.recordings: list["Active"] = []
         self.record_for: RoomMember | None = None
         """The member whose ``record="true"`` waits for the room to be ready."""
+        self.loud_at: dict[str, float] = {}
+        """When each leg last sent a loud audio frame (the floor on real audio)."""
         self.mixer.subscribe(self._heard)
 
     @property
@@ -87,6 +92,8 @@ class Room:
 
     def remove(self, member: RoomMember) -> None:
         self.members.pop(member.member_id, None)
+        if member.call.leg is not None:
+            self.loud_at.pop(member.call.leg.uuid, None)
         if self.floor == member.member_id:
             self.floor = None
         for task in member.overlays.values():
@@ -144,7 +151,16 @@ class Room:
     # --- the floor -----------------------------------------------------------------------------
 
     def _heard(self, sound: Sound) -> None:
-        if sound.kind != "voice" or not sound.speaker:
+        if sound.kind == "audio":
+            if not sound.loud:
+                return
+            self.loud_at[sound.speaker] = sound.at
+            holder = self.members.get(self.floor or "")
+            holder_leg = holder.call.leg if holder is not None else None
+            if holder_leg is not None and (holder_leg.uuid == sound.speaker or
+                                           sound.at - self.loud_at.get(holder_leg.uuid, float("-inf")) < FLOOR_HOLD):
+                return
+        elif sound.kind != "voice" or not sound.speaker:
             return
         speaker = next((m for m in self.members.values()
                         if m.call.leg is not None and m.call.leg.uuid == sound.speaker), None)

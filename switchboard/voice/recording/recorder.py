@@ -26,6 +26,7 @@ from switchboard.network.mixer import Mixer, Sound, estimated_seconds
 log = logging.getLogger("switchboard.voice")
 Fetch = Callable[[str], Awaitable[bytes]]
 DIRECTIONS = ("in", "out")
+SEAM = 0.002  # frames this close to the end of a run continue it
 
 
 @dataclass
@@ -75,9 +76,11 @@ class Recorder:
             for segment in segments:
                 segment.end = min(segment.end, max(segment.start, event.at))
             return
-        seconds = event.seconds or (len(event.media.pcm) / 2 / RATE if isinstance(event.media, Frames) else 0.0)
+        if isinstance(event.media, Frames):
+            _append_frames(segments, event.at, event.media.pcm)
+            return
         if not isinstance(event.media, Silence):
-            segments.append(_Segment(event.at, event.at + seconds, event.media))
+            segments.append(_Segment(event.at, event.at + event.seconds, event.media))
 
     def stop(self, at: float) -> None:
         if self.stopped is None:
@@ -133,6 +136,18 @@ class Recorder:
         return np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
 
 
+def _append_frames(segments: list[_Segment], at: float, pcm: bytes) -> None:
+    """Audio frames extend the run of frames that ends where they start (a network sends 50 a
+    second per speaker; a run per frame would make long recordings slow to render)."""
+    seconds = len(pcm) / 2 / RATE
+    for segment in reversed(segments[-4:]):
+        if isinstance(segment.media, bytearray) and abs(segment.end - at) < SEAM:
+            segment.media += pcm
+            segment.end += seconds
+            return
+    segments.append(_Segment(at, at + seconds, bytearray(pcm)))
+
+
 def sound_event(sound: Sound) -> MediaEvent:
     """A mixer's :class:`Sound` as a recorder's media event: real audio frames when the network
     carries them, else what was said (simulated phones speak as MAN), pressed or played."""
@@ -162,6 +177,6 @@ def _sound(media: object, files: dict[str, np.ndarray]) -> np.ndarray:
         return tones.beep(media.seconds, media.frequency)
     if isinstance(media, Tones):
         return tones.dtmf(media.digits)
-    if isinstance(media, Frames):
-        return np.frombuffer(media.pcm, dtype=np.int16)
+    if isinstance(media, bytearray):
+        return np.frombuffer(bytes(media), dtype=np.int16)
     return tones.silence(0)

@@ -2,6 +2,7 @@
 client for the registrar's bad-input cases (malformed or hostile requests no real phone sends)."""
 
 import glob
+import io
 import json
 import os
 import re
@@ -11,31 +12,57 @@ import time
 import wave
 from pathlib import Path
 
+import numpy as np
+
 from switchboard.endpoints.digest import expected_response
 from tests.helpers import free_port
-from tests.network.sip.conftest import need
+from tests.network.sip.conftest import SCENARIOS, need
 
 
 class Baresip:
-    """baresip 1.0, headless: registers ``username`` at the server, auto-answers, sends a 440 Hz
-    tone as its microphone, dumps what it hears to WAV, and takes commands on ctrl_tcp."""
+    """baresip 1.0, headless: registers ``username`` at the server, auto-answers, sends a tone
+    (440 Hz unless told) as its microphone, dumps what it hears to WAV, and takes commands on ctrl_tcp."""
 
-    def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60):
-        self.directory, self.ctrl_port = directory, free_port()
+    def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60,
+                 frequency: float = 440):
+        self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        write_tone(directory / "tone.wav", 440, 120.0)  # its microphone: baresip hangs up when the file ends
-        (directory / "config").write_text("\n".join([
-            f"sip_listen 127.0.0.1:{free_port()}",
-            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", f"audio_source aufile,{directory / 'tone.wav'}",
-            "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
-            "module sndfile.so", f"snd_path {directory}", "module_tmp uuid.so", "module_tmp account.so",
-            "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
-        ]))
+        write_tone(directory / "tone.wav", frequency, 120.0)  # its microphone: baresip hangs up when the file ends
         (directory / "accounts").write_text(
             f"<sip:{username}@127.0.0.1:{sip_port}>;auth_pass={password};answermode=auto;"
             f"audio_codecs=PCMU,PCMA;regint={regint}\n")
-        self.process = subprocess.Popen([need("baresip"), "-f", str(directory), "-4"], stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        said = ""
+        for _ in range(5):  # a free port can be taken by another process before baresip binds it
+            self.process = self._start()
+            if self._ready():
+                return
+            said = self.stop()
+        raise RuntimeError(f"baresip did not start: {said[-2000:]}")
+
+    def _start(self) -> "subprocess.Popen[str]":
+        """baresip on fresh ports (it binds ``sip_listen`` for UDP and TCP and the next port for TLS)."""
+        self.ctrl_port = free_port()
+        (self.directory / "config").write_text("\n".join([
+            f"sip_listen 127.0.0.1:{free_port()}",
+            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null",
+            f"audio_source aufile,{self.directory / 'tone.wav'}",
+            "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
+            "module sndfile.so", f"snd_path {self.directory}", "module_tmp uuid.so", "module_tmp account.so",
+            "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
+        ]))
+        return subprocess.Popen([need("baresip"), "-f", str(self.directory), "-4"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+
+    def _ready(self, seconds: float = 10.0) -> bool:
+        """Whether baresip came up: its ctrl_tcp port answers (it exits when it cannot bind SIP)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
 
     def command(self, command: str, params: str = "") -> None:
         payload = json.dumps({"command": command, "params": params, "token": "t"}).encode()
@@ -64,6 +91,35 @@ class Baresip:
         return self.process.stdout.read() if self.process.stdout else ""
 
 
+def echo_trunk(port: int) -> "subprocess.Popen[str]":
+    """A sipp UAS on ``port`` that answers one call and echoes its RTP back (``uas_echo.xml``)."""
+    command = [need("sipp"), "-sf", str(SCENARIOS / "uas_echo.xml"), "-i", "127.0.0.1", "-p", str(port),
+               "-mi", "127.0.0.1", "-mp", str(free_port() & ~1), "-rtp_echo", "-m", "1", "-nostdin",
+               "-timeout", "40s", "-timeout_error"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def write_rtp_pcap(path: Path, frequency: float, seconds: float, ptime_ms: int) -> None:
+    """A capture of one PCMU stream of a tone in ``ptime_ms`` packets, for sipp's
+    ``play_pcap_audio`` (Ethernet, IPv4, UDP, RTP; sipp re-addresses it)."""
+    import struct
+
+    from switchboard.network.rtp import codec, packet
+
+    samples = 8 * ptime_ms
+    pcm = codec.tone(frequency, seconds)
+    records = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for index, offset in enumerate(range(0, len(pcm) - 2 * samples + 1, 2 * samples)):
+        rtp = packet.build(codec.PCMU, index, index * samples, 0x5EED, codec.encode(codec.PCMU, pcm[offset:offset + 2 * samples]))
+        udp = struct.pack("!HHHH", 6000, 6002, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        frame = bytes(12) + b"\x08\x00" + ip
+        at = index * ptime_ms * 1000
+        records.append(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(frame), len(frame)) + frame)
+    path.write_bytes(b"".join(records))
+
+
 def write_tone(path: Path, frequency: float, seconds: float) -> None:
     from switchboard.network.rtp.codec import tone
 
@@ -80,6 +136,34 @@ def wav_rms(path: Path) -> float:
     with wave.open(str(path)) as reader:
         frames = reader.readframes(reader.getnframes())
         return audioop.rms(frames, reader.getsampwidth()) if frames else 0.0
+
+
+def wav_samples(path: Path | bytes) -> tuple[np.ndarray, int]:
+    """A mono 16-bit WAV file (a path, or its bytes) as samples and its rate."""
+    with wave.open(str(path) if isinstance(path, Path) else io.BytesIO(path)) as reader:
+        data = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+        return data.reshape(-1, reader.getnchannels()).mean(axis=1), reader.getframerate()
+
+
+def tone_seconds(path: Path | bytes, frequency: float, share: float = 0.5, window: float = 0.1,
+                 start: float = 0.0, end: float | None = None) -> float:
+    """How long ``frequency`` (within 25 Hz) carries more than ``share`` of the power of an audible
+    signal, counted in ``window``-second slices: tells which tone a peer heard, not only that it
+    heard something. ``start``/``end`` (seconds; negative counts from the end) pick a part."""
+    samples, rate = wav_samples(path)
+    samples = samples[int(start * rate):None if end is None else int(end * rate)]
+    size = int(rate * window)
+    freqs = np.fft.rfftfreq(size, 1 / rate)
+    band = np.abs(freqs - frequency) <= 25
+    count = 0
+    for start in range(0, len(samples) - size + 1, size):
+        chunk = samples[start:start + size]
+        if np.sqrt(np.mean(chunk ** 2)) < 100:
+            continue
+        power = np.abs(np.fft.rfft(chunk * np.hanning(size))) ** 2
+        if power[band].sum() > share * power.sum():
+            count += 1
+    return count * window
 
 
 class RawClient:
