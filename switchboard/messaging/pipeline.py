@@ -24,7 +24,7 @@ from switchboard.messaging.callbacks import outbox_row
 from switchboard.messaging.encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
 from switchboard.messaging.models import InboundPart, Message, MessageMedia
-from switchboard.messaging.ratelimit import SenderSchedule
+from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.messaging.send import INTERNAL, Outgoing, Prepared, prepare_outgoing, sender_number, write_prepared
 from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundSms, OutboundMessage, SubmitResult
 from switchboard.numbers.models import RentedNumber
@@ -70,12 +70,13 @@ class Pipeline:
     async def start(self) -> None:
         async with self.sessionmaker() as session:
             pending = await session.execute(
-                select(Message.from_number, func.max(Message.dispatch_at))
+                select(Message.from_number, func.max(Message.dispatch_at), RentedNumber.number_type)
+                .outerjoin(RentedNumber, RentedNumber.number == Message.from_number)
                 .where(Message.dispatch_at.is_not(None), Message.message_direction == "outbound")
-                .group_by(Message.from_number)
+                .group_by(Message.from_number, RentedNumber.number_type)
             )
-            for src, last in pending.all():
-                self.schedule.restore(src, _aware(last))
+            for src, last, number_type in pending.all():
+                self.schedule.restore(src, _aware(last), sender_kind(src, number_type))
         for connector in self.connectors.connectors.values():
             await connector.start(self)
         await self._resume_connectors()
@@ -136,6 +137,7 @@ class Pipeline:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # before looking for work: a wake while we look must not be lost
             try:
                 worked = await self.dispatch_outbound()
                 worked += await self.dispatch_inbound()
@@ -150,7 +152,6 @@ class Pipeline:
             if wait == LINGER:
                 await asyncio.sleep(LINGER)  # more work is arriving: take it in one batch
             elif wait > 0:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
                     await asyncio.sleep(LINGER)
@@ -203,8 +204,24 @@ class Pipeline:
             internal = [row for row in rows if row.connector == INTERNAL]
             if internal:  # internal delivery reads and writes as it goes: alone under the writer lock (the rest
                 async with self.write_lock:  # next round, as connectors take that lock to store carrier ids)
-                    return await self._dispatch(session, internal, now, self._no_lock)
-            return await self._dispatch(session, rows, now, self.write_lock)
+                    return await self._dispatch(session, self._paced(internal, now), now, self._no_lock)
+            ready = self._paced(rows, now)
+            if not ready:  # all held back to their sender's pace: store their new times
+                async with self.write_lock:
+                    await session.commit()
+                return 0
+            return await self._dispatch(session, ready, now, self.write_lock)
+
+    def _paced(self, rows: list[Message], now: datetime) -> list[Message]:
+        """The rows that may leave now at their sender's pace; the others get a later ``dispatch_at``."""
+        verdicts = self.schedule.pace([(row.from_number, row.units, _aware(row.dispatch_at)) for row in rows], now)
+        ready = []
+        for row, later in zip(rows, verdicts):
+            if later is None:
+                ready.append(row)
+            else:
+                row.dispatch_at = later
+        return ready
 
     async def _dispatch(self, session: AsyncSession, rows: list[Message], now: datetime, lock: Any) -> int:
         media = await self._media_of(session, [row.message_uuid for row in rows if row.message_type == "mms"])
