@@ -310,10 +310,10 @@ class Pipeline:
         return received
 
     async def _finish(self, session: AsyncSession, callbacks: list[dict[str, Any]]) -> None:
+        leased = self.webhooks.lease(callbacks)
         await enqueue(session, callbacks)
         await session.commit()
-        if callbacks:
-            self.webhooks.wake()
+        self.webhooks.hand_over(leased)
 
     # --- receipts (ConnectorEvents) --------------------------------------------------------------
 
