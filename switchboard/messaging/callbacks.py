@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from switchboard.messaging.models import Message
+from switchboard.messaging.rows import MessageRow
 from switchboard.pricing.table import format_rate
 from switchboard.webhooks import notification_row
 
@@ -18,7 +19,7 @@ def callback_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else ""
 
 
-def status_params(message: Message) -> dict[str, Any]:
+def status_params(message: Message | MessageRow) -> dict[str, Any]:
     """The parameters of a status callback for the message's current state (``Sequence`` is the
     message's ``sequence``, which the caller has already advanced)."""
     params: dict[str, Any] = {
@@ -47,7 +48,7 @@ def status_params(message: Message) -> dict[str, Any]:
     return params
 
 
-def outbox_row(message: Message, now: datetime) -> dict[str, Any] | None:
+def outbox_row(message: Message | MessageRow, now: datetime) -> dict[str, Any] | None:
     """An outbox row for the message's current state, or None when it has no callback URL.
     The URL was checked when the message was accepted."""
     if not message.url:

@@ -24,7 +24,8 @@ from switchboard.messaging.callbacks import outbox_row
 from switchboard.messaging.encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
 from switchboard.messaging.models import InboundPart, Message, MessageMedia
-from switchboard.messaging.ratelimit import SenderSchedule
+from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
+from switchboard.messaging.rows import MESSAGES, MessageRow, load_rows, select_rows, store_rows
 from switchboard.messaging.send import INTERNAL, Outgoing, Prepared, prepare_outgoing, sender_number, write_prepared
 from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundSms, OutboundMessage, SubmitResult
 from switchboard.numbers.models import RentedNumber
@@ -70,12 +71,13 @@ class Pipeline:
     async def start(self) -> None:
         async with self.sessionmaker() as session:
             pending = await session.execute(
-                select(Message.from_number, func.max(Message.dispatch_at))
+                select(Message.from_number, func.max(Message.dispatch_at), RentedNumber.number_type)
+                .outerjoin(RentedNumber, RentedNumber.number == Message.from_number)
                 .where(Message.dispatch_at.is_not(None), Message.message_direction == "outbound")
-                .group_by(Message.from_number)
+                .group_by(Message.from_number, RentedNumber.number_type)
             )
-            for src, last in pending.all():
-                self.schedule.restore(src, _aware(last))
+            for src, last, number_type in pending.all():
+                self.schedule.restore(src, _aware(last), sender_kind(src, number_type))
         for connector in self.connectors.connectors.values():
             await connector.start(self)
         await self._resume_connectors()
@@ -136,6 +138,7 @@ class Pipeline:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # before looking for work: a wake while we look must not be lost
             try:
                 worked = await self.dispatch_outbound()
                 worked += await self.dispatch_inbound()
@@ -150,7 +153,6 @@ class Pipeline:
             if wait == LINGER:
                 await asyncio.sleep(LINGER)  # more work is arriving: take it in one batch
             elif wait > 0:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
                     await asyncio.sleep(LINGER)
@@ -182,7 +184,7 @@ class Pipeline:
     def _media_urls(self, media_ids: list[str]) -> tuple[str, ...]:
         return tuple(f"{self.public_url}/media/{media_id}" for media_id in media_ids)
 
-    def _outbound(self, row: Message, media_ids: list[str]) -> OutboundMessage:
+    def _outbound(self, row: Message | MessageRow, media_ids: list[str]) -> OutboundMessage:
         segmented = segment(row.text)
         return OutboundMessage(
             message_uuid=row.message_uuid, account_id=row.account_id, src=row.from_number, dst=row.to_number,
@@ -193,11 +195,9 @@ class Pipeline:
     async def dispatch_outbound(self) -> int:
         now = self.clock.now()
         async with self.sessionmaker() as session:
-            rows = list((await session.scalars(
-                select(Message)
-                .where(Message.dispatch_at <= now, Message.message_direction == "outbound")
-                .order_by(Message.dispatch_at).limit(BATCH).with_for_update(skip_locked=True)
-            )).all())
+            rows = await load_rows(session, select_rows().where(
+                MESSAGES.c.dispatch_at <= now, MESSAGES.c.message_direction == "outbound")
+                .order_by(MESSAGES.c.dispatch_at).limit(BATCH).with_for_update(skip_locked=True))
             if not rows:
                 return 0
             internal = [row for row in rows if row.connector == INTERNAL]
@@ -206,11 +206,25 @@ class Pipeline:
                     return await self._dispatch(session, internal, now, self._no_lock)
             return await self._dispatch(session, rows, now, self.write_lock)
 
-    async def _dispatch(self, session: AsyncSession, rows: list[Message], now: datetime, lock: Any) -> int:
+    def _paced(self, rows: list[MessageRow], now: datetime) -> list[MessageRow]:
+        """The rows that may leave now at their sender's pace; the others get a later ``dispatch_at``."""
+        verdicts = self.schedule.pace([(row.from_number, row.units, _aware(row.dispatch_at)) for row in rows], now)
+        ready = []
+        for row, later in zip(rows, verdicts):
+            if later is None:
+                ready.append(row)
+            else:
+                row.dispatch_at = later
+        return ready
+
+    async def _dispatch(self, session: AsyncSession, claimed: list[MessageRow], now: datetime, lock: Any) -> int:
+        """Submit the claimed rows that may leave now; all of them are written back (the others with
+        their later ``dispatch_at``)."""
+        rows = self._paced(claimed, now)
         media = await self._media_of(session, [row.message_uuid for row in rows if row.message_type == "mms"])
         callbacks: list[dict[str, Any]] = []
         inbound: list[Message] = []
-        groups: dict[str, list[Message]] = defaultdict(list)
+        groups: dict[str, list[MessageRow]] = defaultdict(list)
         for row in rows:
             groups[row.connector].append(row)
         for name, group in groups.items():
@@ -224,7 +238,7 @@ class Pipeline:
             for row, result in zip(group, results):
                 self._apply_submit(row, result, now, callbacks)
         async with lock:
-            await self._finish(session, callbacks)
+            await self._finish(session, callbacks, claimed)
         if self._early:  # receipts that overtook these submits can be applied now
             self._retry_early(delay=0.0)
         for message in inbound:
@@ -240,7 +254,7 @@ class Pipeline:
                 found[uuid].append(media_id)
         return found
 
-    def _transition(self, row: Message, state: str, now: datetime, callbacks: list[dict[str, Any]], error_code: int | None = None) -> None:
+    def _transition(self, row: MessageRow, state: str, now: datetime, callbacks: list[dict[str, Any]], error_code: int | None = None) -> None:
         row.message_state = state
         row.updated_time = now
         if state == "sent":
@@ -256,7 +270,7 @@ class Pipeline:
         if callback is not None:
             callbacks.append(callback)
 
-    def _apply_submit(self, row: Message, result: SubmitResult, now: datetime, callbacks: list[dict[str, Any]]) -> None:
+    def _apply_submit(self, row: MessageRow, result: SubmitResult, now: datetime, callbacks: list[dict[str, Any]]) -> None:
         row.attempts += 1
         if result.retry_after is not None:
             row.dispatch_at = now + timedelta(seconds=result.retry_after)
@@ -270,7 +284,7 @@ class Pipeline:
         else:
             self._transition(row, "failed", now, callbacks, result.error_code or 1000)
 
-    async def _deliver_internally(self, session: AsyncSession, rows: list[Message], now: datetime,
+    async def _deliver_internally(self, session: AsyncSession, rows: list[MessageRow], now: datetime,
                                   callbacks: list[dict[str, Any]]) -> list[Message]:
         """A message between two Switchboard numbers: sent and delivered at once, and received."""
         received = []
@@ -292,11 +306,12 @@ class Pipeline:
                 received.append(stored.message)
         return received
 
-    async def _finish(self, session: AsyncSession, callbacks: list[dict[str, Any]]) -> None:
+    async def _finish(self, session: AsyncSession, callbacks: list[dict[str, Any]], rows: Sequence[MessageRow]) -> None:
+        leased = self.webhooks.lease(callbacks)
+        await store_rows(session, rows)
         await enqueue(session, callbacks)
         await session.commit()
-        if callbacks:
-            self.webhooks.wake()
+        self.webhooks.hand_over(leased)
 
     # --- receipts (ConnectorEvents) --------------------------------------------------------------
 
@@ -304,26 +319,30 @@ class Pipeline:
         now = self.clock.now()
         callbacks: list[dict[str, Any]] = []
         async with self.sessionmaker() as session:
-            by_id: dict[str, Message] = {}
+            by_id: dict[str, MessageRow] = {}
             ids = [receipt.carrier_message_id for receipt in receipts]
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
-                for row in (await session.scalars(select(Message).where(  # ids are unique per connector only
-                        Message.carrier_message_id.in_(chunk), Message.connector == connector))).all():
+                for row in await load_rows(session, select_rows().where(  # ids are unique per connector only
+                        MESSAGES.c.carrier_message_id.in_(chunk), MESSAGES.c.connector == connector)):
                     by_id[row.carrier_message_id or ""] = row
+            changed: dict[str, MessageRow] = {}
             for receipt in receipts:
                 row = by_id.get(receipt.carrier_message_id)
                 if row is None:  # the receipt overtook the commit of its submit: try again shortly
                     self._early.append((time.monotonic() + EARLY_RECEIPT_SECONDS, connector, receipt))
                     continue
-                self._apply_receipt(row, receipt, now, callbacks)
+                if self._apply_receipt(row, receipt, now, callbacks):
+                    changed[row.message_uuid] = row
             async with self.write_lock:
-                await self._finish(session, callbacks)
+                await self._finish(session, callbacks, list(changed.values()))
 
-    def _apply_receipt(self, row: Message, receipt: DeliveryReceipt, now: datetime, callbacks: list[dict[str, Any]]) -> None:
+    def _apply_receipt(self, row: MessageRow, receipt: DeliveryReceipt, now: datetime, callbacks: list[dict[str, Any]]) -> bool:
+        """Whether the receipt moved the message on."""
         if row.message_state != "sent" or receipt.state == "sent":
-            return  # a duplicate, or a regression: states only move forward
+            return False  # a duplicate, or a regression: states only move forward
         self._transition(row, receipt.state, now, callbacks, receipt.error_code if receipt.state != "delivered" else None)
+        return True
 
     def _retry_early(self, delay: float = 0.2) -> None:
         if not self._early:

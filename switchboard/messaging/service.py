@@ -82,14 +82,13 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
                    message_type=params.type, url=params.url, method=params.method, log=params.log,
                    media_ids=media_ids, requester_ip=requester_ip, sender=sender)
     prepared = await messaging.pipeline.prepare(session, [out], clock.now())
+    leased = messaging.pipeline.webhooks.lease(prepared.callbacks)  # the queued callbacks go out at once
     async with messaging.pipeline.write_lock:
         await write_prepared(session, prepared)
         await session.commit()
-    uuids = prepared.uuids
     messaging.pipeline.wake()
-    if prepared.callbacks:  # the queued callbacks go out now, not at the outbox's next poll
-        messaging.pipeline.webhooks.wake()
-    return uuids
+    messaging.pipeline.webhooks.hand_over(leased)
+    return prepared.uuids
 
 
 async def _collect_media(session: AsyncSession, clock: Clock, messaging: Messaging, owner: Owner, params: MessageSend) -> list[str]:

@@ -5,7 +5,11 @@ must be committed together (a message's new state and its status callback: a cra
 neither lose the callback nor send one for a change that did not happen) builds the row with
 :func:`notification_row`, adds it to its open transaction with :func:`enqueue`, commits, and then
 calls ``webhooks.wake()``. Such rows carry no lease: any node's poller claims them (at once after
-``wake()``, otherwise within ``poll_seconds``), and they are delivered like any other.
+``wake()``, otherwise within ``poll_seconds``), and they are delivered like any other. Hot paths
+pass the rows through ``webhooks.lease()`` first and call ``webhooks.hand_over()`` after the
+commit instead: the rows are stored with this node's lease and delivered from memory, with no
+poll and no claim (a read and an update per row saved); rows whose host has no room are left
+without a lease for the poller.
 """
 
 from collections.abc import Mapping, Sequence

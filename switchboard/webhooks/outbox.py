@@ -18,8 +18,8 @@ has room, even on a full node.
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,8 @@ from switchboard.webhooks.models import WebhookNotification
 from switchboard.webhooks.urls import safe_host_key
 
 log = logging.getLogger("switchboard.webhooks")
+_JOB_COLUMNS = [WebhookNotification.__table__.c[name] for name in
+                ("notification_id", "account_id", "owner_auth_id", "event", "url", "method", "params", "attempts")]
 
 
 @dataclass
@@ -60,6 +62,16 @@ class Job:
 
 
 Deliver = Callable[[Job], Awaitable[None]]
+
+
+@dataclass
+class Leased:
+    """Outbox rows given this node's lease before they are inserted (:meth:`Outbox.take`); once
+    their transaction is committed, :meth:`Outbox.hand_over` delivers them from memory."""
+
+    jobs: list[Job] = field(default_factory=list)
+    unleased: bool = False
+    """Some rows found no room and were left for the poller."""
 
 
 class Outbox:
@@ -158,6 +170,33 @@ class Outbox:
 
     # --- dispatch --------------------------------------------------------------------------
 
+    def take(self, rows: Sequence[dict[str, Any]], payloads: Sequence[dict[str, list[str]]] | None = None) -> Leased:
+        """Lease rows about to be stored (rows of ``notification_row``) to this node where their
+        host has room, so that they need no poll and no claim; the others are left to the poller.
+        ``payloads`` are the rows' parameters when the caller has them decoded already."""
+        leased = Leased()
+        taken: dict[str, int] = {}
+        until = self.lease_until()
+        for index, row in enumerate(rows):
+            host = row["host"]
+            if not self.has_room(host, taken.get(host, 0) + 1):
+                self.left_in_database(host)
+                leased.unleased = True
+                continue
+            taken[host] = taken.get(host, 0) + 1
+            row["lease_owner"], row["lease_until"] = self.node_id, until
+            params = payloads[index] if payloads is not None else orjson.loads(row["params"])
+            leased.jobs.append(Job(row["notification_id"], row["account_id"], row["owner_auth_id"], row["event"],
+                                   row["url"], row["method"], params, row["attempts"]))
+        return leased
+
+    def hand_over(self, leased: Leased) -> None:
+        """The rows of :meth:`take` are committed: deliver them."""
+        for job in leased.jobs:
+            self.submit(job)
+        if leased.unleased:
+            self.wake()
+
     def submit(self, job: Job) -> None:
         """Deliver ``job`` (whose row this node has leased) as soon as its host has a free slot."""
         if self._stopping or job.notification_id in self._known:
@@ -252,11 +291,11 @@ class Outbox:
         now = self._clock.now()
         table = WebhookNotification
         full = [host for host in self._held if not self.has_room(host)]
-        statement = select(table).where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
+        statement = select(*_JOB_COLUMNS).where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
         if full:
             statement = statement.where(table.host.not_in(full))
         async with self._sessionmaker() as session:
-            rows = (await session.scalars(statement.order_by(table.next_attempt_at).limit(1000).with_for_update(skip_locked=True))).all()
+            rows = (await session.execute(statement.order_by(table.next_attempt_at).limit(1000).with_for_update(skip_locked=True))).all()
             taken: dict[str, int] = {}
             jobs = []
             for row in rows:

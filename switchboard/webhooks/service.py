@@ -16,7 +16,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from switchboard.webhooks.config import WebhookConfig
 from switchboard.webhooks.enqueue import notification_row
 from switchboard.webhooks.journal import Journal
 from switchboard.webhooks.models import WebhookAttempt
-from switchboard.webhooks.outbox import Job, Outbox
+from switchboard.webhooks.outbox import Job, Leased, Outbox
 from switchboard.webhooks.signing import signature_headers
 from switchboard.webhooks.transport import Attempt, Failure, Transport, encode_form
 from switchboard.webhooks.urls import InvalidUrl, RetryPolicy, Target, host_key, normalize_params, request_url, target
@@ -194,9 +194,7 @@ class Webhooks:
         owner = await self._account(account)
         now = self._clock.now()
         event = event[:64]
-        rows, leased, ids = [], [], []
-        unleased = False
-        taken: dict[str, int] = {}
+        rows, payloads, ids = [], [], []
         for url, params in items:
             notification_id = new_uuid()
             ids.append(notification_id)
@@ -211,25 +209,26 @@ class Webhooks:
                                    method=found.method, params=payload, event=event, now=now)
             row["notification_id"] = notification_id
             rows.append(row)
-            host = row["host"]
-            if self.outbox.has_room(host, taken.get(host, 0) + 1):  # deliver from memory at once
-                taken[host] = taken.get(host, 0) + 1
-                row["lease_owner"], row["lease_until"] = self.outbox.node_id, self.outbox.lease_until()
-                leased.append(Job(notification_id, row["account_id"], row["owner_auth_id"], event, row["url"], row["method"], payload, 0))
-            else:  # the poller claims it once its host (or the node) has room
-                self.outbox.left_in_database(host)
-                unleased = True
+            payloads.append(payload)
+        leased = self.outbox.take(rows, payloads)
         if rows:
             await self.journal.insert_notifications(rows)
-        for job in leased:
-            self.outbox.submit(job)
-        if unleased:
-            self.outbox.wake()
+        self.outbox.hand_over(leased)
         return ids
 
     def wake(self) -> None:
         """Rows were committed with :func:`enqueue`: claim and deliver them now (not at the next poll)."""
         self.outbox.wake()
+
+    def lease(self, rows: Sequence[dict[str, Any]]) -> Leased:
+        """Rows about to go into the caller's transaction with :func:`enqueue`: where their host has
+        room, this node leases them and, after the commit, :meth:`hand_over` delivers them from
+        memory (no poll, no claim); rows without room wait for the poller."""
+        return self.outbox.take(rows)
+
+    def hand_over(self, leased: Leased) -> None:
+        """The rows of :meth:`lease` are committed: deliver them."""
+        self.outbox.hand_over(leased)
 
     def record_problem(self, *, account_id: str, owner_auth_id: str, kind: str, event: str, request_id: str | None,
                        url: str, method: str, params: Mapping[str, Any] | None, error: str) -> None:

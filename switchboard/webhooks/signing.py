@@ -20,7 +20,7 @@ receiver that validates with the URL it was called on gets the same base string.
 import base64
 import hashlib
 import hmac
-import secrets
+import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
@@ -87,9 +87,31 @@ def signature_v3(method: str, url: str, params: Params, nonce: str, token: str) 
     return _hmac(token, f"{v3_base(method, url, params)}.{nonce}")
 
 
+class _Nonces:
+    """Random bytes from the OS in blocks: one system call per 455 nonces instead of one each."""
+
+    def __init__(self) -> None:
+        self.block = b""
+        self.offset = 0
+        os.register_at_fork(after_in_child=self.clear)  # a child must not repeat its parent's nonces
+
+    def clear(self) -> None:
+        self.block, self.offset = b"", 0
+
+    def next(self) -> str:
+        if self.offset + 9 > len(self.block):
+            self.block, self.offset = os.urandom(4095), 0
+        value = int.from_bytes(self.block[self.offset : self.offset + 9], "big")  # 72 bits, reduced to 20 digits
+        self.offset += 9
+        return f"{value % 10**20:020d}"
+
+
+_NONCES = _Nonces()
+
+
 def new_nonce() -> str:
     """A fresh nonce: 20 random decimal digits, as Plivo sends."""
-    return f"{secrets.randbelow(10**20):020d}"
+    return _NONCES.next()
 
 
 def signature_headers(method: str, url: str, params: Params, token: str, main_token: str) -> dict[str, str]:

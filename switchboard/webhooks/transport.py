@@ -11,6 +11,7 @@ costs at most ``cap`` bytes of memory. Failures are never raised: each becomes a
 """
 
 import asyncio
+import re
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -18,7 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import aiohttp
 import certifi
@@ -29,6 +30,7 @@ from switchboard.webhooks.urls import RetryPolicy
 
 USER_AGENT = f"Switchboard/{__version__} (Plivo-compatible webhooks)"
 _FORM = "application/x-www-form-urlencoded"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 class Failure(str, Enum):
@@ -107,8 +109,14 @@ def _status_failure(response: aiohttp.ClientResponse) -> tuple[Failure, str] | N
     return Failure.SERVER_ERROR, f"unexpected {phrase}"
 
 
+def _form_quote(text: str) -> str:
+    """``quote_plus``, skipped for the (common) text with nothing to quote: ids, numbers, times."""
+    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+
+
 def encode_form(params: Mapping[str, list[str]]) -> bytes:
-    return urlencode([(key, value) for key, values in params.items() for value in values]).encode("ascii")
+    """The form body, byte for byte what ``urlencode`` makes, at a fraction of its cost."""
+    return "&".join([f"{_form_quote(key)}={_form_quote(value)}" for key, values in params.items() for value in values]).encode("ascii")
 
 
 def default_tls() -> ssl.SSLContext:

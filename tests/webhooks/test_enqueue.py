@@ -76,3 +76,19 @@ async def test_record_problem_is_a_failed_debug_log_entry(stack: Stack) -> None:
         [entry] = (await session.scalars(select(WebhookAttempt).where(WebhookAttempt.kind == "xml"))).all()
     assert (entry.outcome, entry.error, entry.url, entry.event) == ("failed", "<Speak> needs text", "https://example.com/answer", "call.xml")
     assert entry.params == '{"CallUUID":["c-1"]}' and len(entry.request_id) == 36 and entry.status_code is None
+
+
+async def test_leased_rows_are_delivered_from_memory_and_rows_without_room_wait_for_the_poller(stack: Stack) -> None:
+    webhooks = await stack.service(poll_seconds=30, host_limit=2, host_backlog=2)  # no poll within the test
+    with Receiver() as receiver:
+        rows = [notification_row(account_id=stack.auth_id, owner_auth_id=stack.auth_id, url=receiver.url("/ok"),
+                                 method="POST", params={"Status": str(i)}, event="message status", now=stack.clock.now())
+                for i in range(3)]
+        leased = webhooks.lease(rows)
+        assert [row["lease_owner"] is not None for row in rows] == [True, True, False]  # the host has room for two
+        async with stack.db.session() as session:
+            await enqueue(session, rows)
+            await session.commit()
+        webhooks.hand_over(leased)
+        assert await until(lambda: len(receiver.requests) == 3), "the third is claimed once the host has room again"
+    assert sorted(r.form["Status"][0] for r in receiver.requests) == ["0", "1", "2"]

@@ -7,6 +7,7 @@ enquire_link, a desynchronised stream), every outstanding request fails with
 :class:`SessionClosed` and :attr:`closed` is set; ``bind.py`` decides what to do next."""
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import logging
@@ -21,6 +22,7 @@ log = logging.getLogger("switchboard.smpp")
 BindType = Literal["transceiver", "transmitter", "receiver"]
 INTERFACE_VERSION = 0x34
 UNBIND_GRACE = 5.0
+ANSWERED_KEPT = 1024
 DeliverHandler = Callable[["Session", Any], Awaitable[None]]
 """Called with each deliver_sm; it must answer it (``respond``) once the content is stored."""
 
@@ -52,6 +54,9 @@ class Session:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._answered: collections.OrderedDict[int, str] = collections.OrderedDict()
+        """The last responses sent (sequence → command), so that a generic_nack of one of them is
+        told from a stream out of step."""
         self._window = asyncio.Semaphore(config.window)
         self._sequence = itertools.count(1)
         self._tasks: list[asyncio.Task[None]] = []
@@ -137,6 +142,9 @@ class Session:
     def respond(self, command: str, sequence: int, status: int = pdu.ROK, **fields: Any) -> None:
         if self._writer is not None and not self.closed.is_set():
             self._writer.write(pdu.make(command, sequence, status, **fields))
+            self._answered[sequence] = command
+            if len(self._answered) > ANSWERED_KEPT:
+                self._answered.popitem(last=False)
 
     @property
     def outstanding(self) -> int:
@@ -182,6 +190,10 @@ class Session:
         if future is not None and not future.done():
             log.warning("%s: generic_nack 0x%02X for request #%d", self.label, status, sequence)
             future.set_exception(pdu.PduError(f"generic_nack 0x{status:02X}"))
+            return
+        answered = self._answered.get(sequence)
+        if answered is not None:  # the SMSC refused one of our responses: it will send its request again
+            log.warning("%s: the SMSC refused our %s #%d with generic_nack 0x%02X", self.label, answered, sequence, status)
             return
         log.warning("%s: generic_nack for unknown sequence %d: the stream is out of step", self.label, sequence)
         self.abort("generic_nack for an unknown request")

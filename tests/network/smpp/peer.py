@@ -88,8 +88,9 @@ class SmscPeer:
 
 class ScriptedSmsc:
     """An asyncio TCP server playing one misbehaving SMSC: ``refuse`` binds with a status,
-    ``silent`` (accepts the connection, never answers), or ``garbage`` (answers binds, then sends
-    bytes that are no PDU)."""
+    ``silent`` (accepts the connection, never answers), ``garbage`` (answers binds, then sends
+    bytes that are no PDU), or ``nack`` (answers binds, then a generic_nack for a sequence the
+    ESME never used)."""
 
     def __init__(self, behaviour: str, status: int = 0x0E):
         self.behaviour = behaviour
@@ -121,6 +122,10 @@ class ScriptedSmsc:
             writer.write(response.generate())
             if self.behaviour == "garbage":
                 writer.write(b"\xff\xff\xff\xffHELLO this is not SMPP" * 4)
+            if self.behaviour == "nack":
+                nack = smpp.make_pdu("generic_nack", client=_Client())
+                nack.sequence, nack.status = 4242, 0x03
+                writer.write(nack.generate())
             await writer.drain()
             await reader.read()
         except (asyncio.IncompleteReadError, ConnectionError):

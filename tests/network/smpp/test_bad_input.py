@@ -60,6 +60,15 @@ async def test_garbage_bytes_on_the_socket(connect: Any) -> None:
         await eventually(lambda: smsc.connections >= 2)  # it reconnects
 
 
+async def test_generic_nack_for_a_request_never_sent_ends_the_session(connect: Any) -> None:
+    """Unlike a nack of one of our responses (test_esme: the receiver of a pair), a nack that
+    matches nothing sent means the PDU stream is out of step: the session is dropped and bound again."""
+    async with ScriptedSmsc("nack") as smsc:
+        connector, _ = await connect(smsc.port, wait=False)
+        await eventually(lambda: "generic_nack for an unknown request" in events(connector))
+        await eventually(lambda: smsc.connections >= 2)
+
+
 async def test_receipt_for_an_unknown_id(peer: SmscPeer, connect: Any) -> None:
     connector, reported = await connect(peer.port)
     await peer.until("bound")

@@ -149,14 +149,30 @@ async def test_graceful_unbind_on_stop(peer: SmscPeer, connect: Any) -> None:
 
 
 async def test_several_binds_and_transmitter_receiver_pairs(peer: SmscPeer, connect: Any) -> None:
-    """Pair mode binds a transmitter and a receiver per bind. (smpp34 1.5.0 answers a receiver
-    session's deliver_sm_resp with generic_nack, so receipts over receivers are not checked here.)"""
+    """Pair mode binds a transmitter and a receiver per bind (receipts over the receivers: the next test)."""
     connector, _ = await connect(peer.port, binds=2, bind_mode="pair")
     bound = await peer.until("bound", 4)
     assert sorted(event["can_receive"] for event in bound) == [False, False, True, True]
     results = await connector.submit([message(f"n{i}", uuid=f"p{i}", dst=f"491512000{i:04d}") for i in range(20)])
     assert all(r.accepted for r in results)
     assert len(connector.status()["binds"]) == 2 and connector.status()["binds"][1]["sessions"][0]["bind_type"] == "transmitter"
+
+
+async def test_receipts_over_the_receiver_of_a_transmitter_receiver_pair(peer: SmscPeer, connect: Any) -> None:
+    """Receipts come in on the receiver sessions of pair binds and complete their messages.
+    smpp34 1.5.0 answers every deliver_sm_resp on a receiver session with generic_nack
+    ESME_RINVCMDID (a peer bug: SMPP 3.4 allows deliver_sm_resp in BOUND_RX; a hand-built
+    deliver_sm_resp gets the same nack there and is accepted on a transceiver session): the
+    connector must shrug that off and keep the binds up."""
+    connector, reported = await connect(peer.port, binds=1, bind_mode="pair")
+    await peer.until("bound", 2)
+    first = await connector.submit([message(f"pair {i}", uuid=f"r{i}", dst=f"491512100{i:04d}") for i in range(5)])
+    assert all(r.accepted for r in first)
+    receipts = await eventually(lambda: len(reported.received) >= 5 and reported.received)
+    assert {(r.carrier_message_id, r.state) for r in receipts} == {(r.carrier_message_id, "delivered") for r in first}
+    [later] = await connector.submit([message("after the nacks", uuid="r9", dst="4915121009999")])
+    assert later.accepted and connector.status()["state"] == "up"
+    await eventually(lambda: any(r.carrier_message_id == later.carrier_message_id for r in reported.received))
 
 
 async def test_receipts_stored_before_a_restart_are_reported_by_resume(connect: Any) -> None:
