@@ -139,7 +139,7 @@ class Dial:
         await wait_any(self.clock, (leg.answered, leg.ended), max(0.0, deadline - self.clock.monotonic()))
         if not leg.answered.done() or leg.ended.done():
             if leg.ended.done():
-                await engine.finish(b, causes.FAR_END.get(leg.ended.result().reason, causes.NORMAL_HANGUP), causes.CALLEE)
+                await engine.finish(b, *causes.far_end(leg.ended.result().reason, causes.CALLEE))
             else:
                 await engine.finish(b, causes.RING_TIMEOUT, causes.PLIVO)
             return
@@ -290,7 +290,7 @@ class Dial:
                     if not a_leg.is_up or star.done():
                         cause, source = causes.NORMAL_HANGUP, causes.CALLER
                     elif b_leg.ended.done():
-                        cause, source = causes.FAR_END.get(b_leg.ended.result().reason, causes.NORMAL_HANGUP), causes.CALLEE
+                        cause, source = causes.far_end(b_leg.ended.result().reason, causes.CALLEE)
                     elif time_up:
                         cause, source = causes.SCHEDULED_HANGUP, causes.PLIVO
                     else:  # the A-leg was transferred away, or the server is stopping

@@ -1,7 +1,7 @@
 """Writing call records: inserted when a call starts (before ``POST Call/`` answers), completed
 when it ends."""
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.voice.call import LiveCall
@@ -10,17 +10,20 @@ from switchboard.voice.models import CallRecord
 
 async def insert_record(sessionmaker: async_sessionmaker[AsyncSession], calls: list[LiveCall]) -> None:
     async with sessionmaker() as session:
-        session.add_all([
-            CallRecord(
-                call_uuid=call.call_uuid, request_uuid=call.request_uuid, account_id=call.account_id,
-                sub_account_id=call.sub_account_id, direction=call.direction, from_number=call.from_,
-                to_number=call.to, caller_name=call.caller_name, status=call.status,
-                parent_call_uuid=call.parent_call_uuid, answer_url=call.urls.answer_url,
-                initiation_time=call.initiation_time, total_rate=call.bill_rate,
-            )
-            for call in calls
-        ])
+        await add_records(session, calls)
         await session.commit()
+
+
+async def add_records(session: AsyncSession, calls: list[LiveCall]) -> None:
+    """The records of new calls, in ``session``'s transaction (a Core insert: no unit of work)."""
+    await session.execute(insert(CallRecord), [
+        dict(call_uuid=call.call_uuid, request_uuid=call.request_uuid, account_id=call.account_id,
+             sub_account_id=call.sub_account_id, direction=call.direction, from_number=call.from_,
+             to_number=call.to, caller_name=call.caller_name, status=call.status,
+             parent_call_uuid=call.parent_call_uuid, answer_url=call.urls.answer_url,
+             initiation_time=call.initiation_time, total_rate=call.bill_rate)
+        for call in calls
+    ])
 
 
 async def complete_record(sessionmaker: async_sessionmaker[AsyncSession], call: LiveCall, duration: int,
