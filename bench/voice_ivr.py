@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import AUTH_ID, AUTH_TOKEN, free_port, machine, start_server  # noqa: E402
+from sip_calls import cpu_seconds  # noqa: E402
 
 MENU = ("Welcome to Acme. For sales press 1. For support press 2. For billing press 3. "
         "To hear these options again, stay on the line. ")
@@ -182,7 +184,10 @@ def main() -> None:
         threading.Thread(target=drain, args=(server, output), daemon=True).start()
         try:
             time.sleep(0.5)
+            cpu_before, load_before = cpu_seconds(server.pid), os.getloadavg()[0]
             result = asyncio.run(generate(args, port, app_port))
+            result["server_cpu_ms_per_call"] = round(1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, result["completed"]), 1)
+            result["load_average"] = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
         finally:
             server.terminate()
             app_process.terminate()

@@ -27,7 +27,6 @@ from switchboard.voice.document import Node
 from switchboard.voice.prompts import fetch_prompts, media_of
 from switchboard.voice.recording.bridge import bridged, unbridged
 from switchboard.voice.recording.service import Active
-from switchboard.voice.records import insert_record
 
 if TYPE_CHECKING:
     from switchboard.voice.interpreter import Interpreter
@@ -115,7 +114,7 @@ class Dial:
                          self.clock, self.clock.now(), rate, parent_call_uuid=a.call_uuid)
             made.append((Attempt(b, child, position), problem))
         with self.clock.busy():
-            await insert_record(self.engine.sessionmaker, [attempt.call for attempt, _ in made])
+            await self.engine.records.insert([attempt.call for attempt, _ in made])
         return made
 
     async def _ring(self, attempt: Attempt) -> None:

@@ -24,7 +24,7 @@ from switchboard.voice.conference.room import Conferences
 from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
 from switchboard.voice.pace import DEFAULT_OUTBOUND_CPS, OutboundPace
-from switchboard.voice.records import add_records, complete_record, insert_record
+from switchboard.voice.records import RecordWriter
 from switchboard.numbers.service import number_for_routing
 from switchboard.voice.routing import route_inbound
 from switchboard.webhooks.service import Webhooks
@@ -44,6 +44,7 @@ class VoiceEngine:
         self.credentials = credentials
         self.messaging = messaging
         self.audio = AudioFetcher(clock)
+        self.records = RecordWriter(sessionmaker)
         self.live: dict[str, LiveCall] = {}
         self.requests: dict[str, LiveCall] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -80,7 +81,7 @@ class VoiceEngine:
     async def originate(self, calls: list[LiveCall]) -> None:
         """Record ``calls`` (durably, before the API answers) and start placing them, each when the
         account's calls-per-second limit lets it (until then it is ``queued``)."""
-        await insert_record(self.sessionmaker, calls)
+        await self.records.insert(calls)
         for call in calls:
             self._register(call)
             call.starts_at, call.queued_for = self.pace.reserve(call.account_id)
@@ -215,24 +216,17 @@ class VoiceEngine:
                 await leg.hangup("platform")
 
     async def _accept(self, leg: CallLeg) -> tuple[LiveCall | None, Cause | None]:
-        """Route the call and write its record, in one transaction; (None, None): nobody owns it."""
+        """Route the call and write its record; (None, None): nobody here owns it."""
         with self.clock.busy():
             async with self.sessionmaker() as session:
                 route = await route_inbound(session, leg.from_, leg.to)
-                if route is None:
-                    return None, None
-                app = route.application
-                urls = CallUrls(
-                    answer_url=app.answer_url, answer_method=app.answer_method, fallback_url=app.fallback_answer_url,
-                    fallback_method=app.fallback_method, hangup_url=app.hangup_url, hangup_method=app.hangup_method,
-                ) if app else CallUrls()
-                call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
-                                leg.caller_name, urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
-                                self.clock.now(), route.bill_rate,
-                                status="ringing", leg=leg, forwarded_from=leg.forwarded_from,
-                                stir_attestation=leg.stir_attestation)
-                await add_records(session, [call])
-                await session.commit()
+            if route is None:
+                return None, None
+            call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
+                            leg.caller_name, route.urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
+                            self.clock.now(), route.bill_rate, status="ringing", leg=leg,
+                            forwarded_from=leg.forwarded_from, stir_attestation=leg.stir_attestation)
+            await self.records.insert([call])
         return call, route.refusal
 
     async def answer(self, call: LiveCall) -> None:
@@ -307,7 +301,7 @@ class VoiceEngine:
 
     async def _record_end(self, call: LiveCall, duration: int, bill_duration: int, billed: int) -> None:
         await self._retrying(f"completing the call record of {call.call_uuid}",
-                             lambda: complete_record(self.sessionmaker, call, duration, bill_duration, billed))
+                             lambda: self.records.complete(call, duration, bill_duration, billed))
         if call.urls.hangup_url:
             params = call.hangup_params(duration, bill_duration, billed)
             await self._retrying(f"storing the hangup callback of {call.call_uuid}", lambda: self.webhooks.notify(
