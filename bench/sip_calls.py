@@ -16,6 +16,7 @@ of the 20 ms RTP ticker.
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import re
@@ -140,6 +141,27 @@ class SlowCallbacks(logging.Handler):
             self.worst[what] = max(self.worst.get(what, 0.0), float(found.group(2)))
 
 
+class GcPauses:
+    """How long the garbage collector stopped the process, by generation (a full collection of a
+    heap with thousands of live calls holds the event loop like any slow callback)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+        gc.callbacks.append(self._event)
+
+    def _event(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._started) * 1000)
+
+    def report(self) -> str:
+        gc.callbacks.remove(self._event)
+        return ", ".join(f"gen{generation} x{len(times)} max {max(times, default=0):.0f} ms"
+                         for generation, times in self.pauses.items())
+
+
 def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
     """One sipp run against a server in this process, with the server's own counters."""
     import sys
@@ -176,8 +198,9 @@ def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
                 logging.getLogger("asyncio").addHandler(slow)
                 live.call(debug)
             threading.Thread(target=sample, daemon=True).start()
-            load_before = os.getloadavg()[0]
+            load_before, gc_pauses = os.getloadavg()[0], GcPauses()
             ok, failed, err = run_sipp(sip_port, rate, calls, hold * 1000, calls + 10)
+            collector = gc_pauses.report()
             done.set()
 
             async def counters(server_app: object) -> tuple[dict[str, int], list[float], list[float]]:
@@ -191,7 +214,7 @@ def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
           f"digits decoded by the server {stats.get('digits_in', 0)}, reaching the action URL {app.digits.get('1', 0)}; "
           f"RTP ticker lateness p50 {late[len(late) // 2]:.1f} / p99 {late[int(len(late) * 0.99)]:.1f} ms, "
           f"tick duration p50 {ticks[len(ticks) // 2]:.1f} / p99 {ticks[int(len(ticks) * 0.99)]:.1f} ms; "
-          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after {err}")
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; garbage collector: {collector} {err}")
     for what, count in slow.seen.most_common(12):
         print(f"  slow callback x{count} (worst {slow.worst[what] * 1000:.0f} ms): {what}")
 

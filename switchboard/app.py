@@ -17,6 +17,7 @@ from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
 from switchboard.config import Settings
+from switchboard.core.collector import freeze_startup_heap
 from switchboard.core.clock import Clock, VirtualClock
 from switchboard.core.db import Database
 from switchboard.core.errors import PlivoError
@@ -120,6 +121,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
                                   outbound_cps=settings.outbound_cps)
     app.state.voice.recordings = build_recordings(app)
+    freeze_startup_heap()
     try:
         yield
     finally:
