@@ -143,23 +143,26 @@ class SlowCallbacks(logging.Handler):
 
 class GcPauses:
     """How long the garbage collector stopped the process, by generation (a full collection of a
-    heap with thousands of live calls holds the event loop like any slow callback)."""
+    heap with thousands of live calls holds the event loop like any slow callback): the CPU time
+    of each collection (what it costs) and its wall time (what the loop saw, stretched when the
+    process loses its core)."""
 
     def __init__(self) -> None:
-        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-        self._started = 0.0
+        self.pauses: dict[int, list[tuple[float, float]]] = {0: [], 1: [], 2: []}
+        self._started = (0.0, 0.0)
         gc.callbacks.append(self._event)
 
     def _event(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = (time.thread_time(), time.perf_counter())
         else:
-            self.pauses[info["generation"]].append((time.perf_counter() - self._started) * 1000)
+            cpu, wall = self._started
+            self.pauses[info["generation"]].append(((time.thread_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000))
 
     def report(self) -> str:
         gc.callbacks.remove(self._event)
-        return ", ".join(f"gen{generation} x{len(times)} max {max(times, default=0):.0f} ms"
-                         for generation, times in self.pauses.items())
+        return ", ".join(f"gen{generation} x{len(times)} max {max((c for c, _ in times), default=0):.0f} ms CPU / "
+                         f"{max((w for _, w in times), default=0):.0f} ms wall" for generation, times in self.pauses.items())
 
 
 def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:

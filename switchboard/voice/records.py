@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchboard.voice.call import LiveCall
 from switchboard.voice.models import CallRecord
@@ -43,7 +43,7 @@ def completion_row(call: LiveCall, duration: int, bill_duration: int, billed: in
 
 class RecordWriter:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
-        self.sessionmaker = sessionmaker
+        self.engine: AsyncEngine = sessionmaker.kw["bind"]
         self._queue: list[tuple[str, list[dict[str, Any]], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -86,12 +86,11 @@ class RecordWriter:
     async def _write(self, batch: list[tuple[str, list[dict[str, Any]], "asyncio.Future[None]"]]) -> None:
         inserts = [row for kind, rows, _ in batch if kind == "insert" for row in rows]
         completions = [row for kind, rows, _ in batch if kind == "complete" for row in rows]
-        async with self.sessionmaker() as session:
+        async with self.engine.begin() as connection:  # Core: no ORM session (and its reference cycles) per write
             if inserts:
-                await session.execute(insert(CallRecord), inserts)
+                await connection.execute(insert(CALLS), inserts)
             if completions:
-                await session.execute(COMPLETION, completions)
-            await session.commit()
+                await connection.execute(COMPLETION, completions)
 
 
 
