@@ -18,7 +18,7 @@ from switchboard.core.params import describe
 from switchboard.network.channel import CallLeg, Network, OriginateRequest, wait_any
 from switchboard.voice import causes
 from switchboard.voice.audio import AudioFetcher
-from switchboard.voice.call import CallOptions, CallUrls, LiveCall
+from switchboard.voice.call import CallOptions, LiveCall
 from switchboard.voice.causes import Cause
 from switchboard.voice.conference.room import Conferences
 from switchboard.voice.interpreter import Interpreter
