@@ -57,6 +57,7 @@ class RecordWriter:
 
     async def _submit(self, kind: str, rows: list[dict[str, Any]]) -> None:
         done = asyncio.get_running_loop().create_future()
+        done.add_done_callback(lambda future: future.cancelled() or future.exception())  # a cancelled writer's failure is not news
         self._queue.append((kind, rows, done))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="call-records")
