@@ -15,12 +15,16 @@ of the 20 ms RTP ticker.
 """
 
 import argparse
+import asyncio
+import gc
+import logging
 import os
 import re
 import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -64,7 +68,13 @@ class App:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # the default 5 drops SYNs in a burst: 1-3 s connects, 7011 failures
+
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # the server closing an idle keep-alive connection is not news
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -115,7 +125,47 @@ def run_sipp(sip_port: int, rate: float, calls: int, hold_ms: int, limit: int) -
             " | ".join(problems)[-300:])
 
 
-def in_process(calls: int, rate: float, hold: int) -> None:
+class SlowCallbacks(logging.Handler):
+    """Counts asyncio's debug-mode reports of callbacks that held the event loop too long."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: Counter[str] = Counter()
+        self.worst: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = re.match(r"Executing (.*) took ([0-9.]+) seconds", record.getMessage())
+        if found:
+            what = re.sub(r"0x[0-9a-f]+|\d+", "#", found.group(1))[:150]
+            self.seen[what] += 1
+            self.worst[what] = max(self.worst.get(what, 0.0), float(found.group(2)))
+
+
+class GcPauses:
+    """How long the garbage collector stopped the process, by generation (a full collection of a
+    heap with thousands of live calls holds the event loop like any slow callback): the CPU time
+    of each collection (what it costs) and its wall time (what the loop saw, stretched when the
+    process loses its core)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[tuple[float, float]]] = {0: [], 1: [], 2: []}
+        self._started = (0.0, 0.0)
+        gc.callbacks.append(self._event)
+
+    def _event(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = (time.thread_time(), time.perf_counter())
+        else:
+            cpu, wall = self._started
+            self.pauses[info["generation"]].append(((time.thread_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000))
+
+    def report(self) -> str:
+        gc.callbacks.remove(self._event)
+        return ", ".join(f"gen{generation} x{len(times)} max {max((c for c, _ in times), default=0):.0f} ms CPU / "
+                         f"{max((w for _, w in times), default=0):.0f} ms wall" for generation, times in self.pauses.items())
+
+
+def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
     """One sipp run against a server in this process, with the server's own counters."""
     import sys
 
@@ -141,20 +191,35 @@ def in_process(calls: int, rate: float, hold: int) -> None:
                     peak[0] = max(peak[0], live.call(dialogs))
                     time.sleep(0.5)
 
+            slow = SlowCallbacks()
+            if slow_ms:
+                async def debug(server_app: object) -> None:
+                    loop = asyncio.get_running_loop()
+                    loop.set_debug(True)
+                    loop.slow_callback_duration = slow_ms / 1000
+
+                logging.getLogger("asyncio").addHandler(slow)
+                live.call(debug)
             threading.Thread(target=sample, daemon=True).start()
+            load_before, gc_pauses = os.getloadavg()[0], GcPauses()
             ok, failed, err = run_sipp(sip_port, rate, calls, hold * 1000, calls + 10)
+            collector = gc_pauses.report()
             done.set()
 
-            async def counters(server_app: object) -> tuple[dict[str, int], list[float]]:
+            async def counters(server_app: object) -> tuple[dict[str, int], list[float], list[float]]:
                 stack = server_app.state.sip  # type: ignore[attr-defined]
-                return dict(stack.stats), sorted(stack.pacer.late_ms)
+                return dict(stack.stats), sorted(stack.pacer.late_ms), sorted(stack.pacer.tick_ms)
 
-            stats, late = live.call(counters)
+            stats, late, ticks = live.call(counters)
         finally:
             live.stop()
     print(f"{calls} calls at {rate:.0f}/s, held {hold}s: {ok} ok, {failed} failed; peak concurrent {peak[0]}; "
           f"digits decoded by the server {stats.get('digits_in', 0)}, reaching the action URL {app.digits.get('1', 0)}; "
-          f"RTP ticker lateness p50 {late[len(late) // 2]:.1f} / p99 {late[int(len(late) * 0.99)]:.1f} ms {err}")
+          f"RTP ticker lateness p50 {late[len(late) // 2]:.1f} / p99 {late[int(len(late) * 0.99)]:.1f} ms, "
+          f"tick duration p50 {ticks[len(ticks) // 2]:.1f} / p99 {ticks[int(len(ticks) * 0.99)]:.1f} ms; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; garbage collector: {collector} {err}")
+    for what, count in slow.seen.most_common(12):
+        print(f"  slow callback x{count} (worst {slow.worst[what] * 1000:.0f} ms): {what}")
 
 
 def main() -> None:
@@ -165,11 +230,13 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="one run with the server in this process (see above)")
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--rate", type=float, default=15)
+    parser.add_argument("--slow-callbacks", type=float, default=0, metavar="MS",
+                        help="with --in-process: asyncio debug mode, reporting callbacks that held the loop MS ms or more")
     add_postgres_option(parser, default=None)
     args = parser.parse_args()
     print(f"machine: {machine()} (shared with other work: figures are lower bounds)")
     if args.in_process:
-        in_process(args.calls, args.rate, args.hold)
+        in_process(args.calls, args.rate, args.hold, args.slow_callbacks)
         return
     app = App()
     for name, admin in backends(args.postgres):
@@ -179,7 +246,7 @@ def main() -> None:
             try:
                 provision(f"http://127.0.0.1:{port}", app)
                 print(f"\n[{name}] call set-up (each call: answer fetch, prompt, digit, action fetch, BYE)")
-                for rate in [float(r) for r in args.rates.split(",")]:
+                for rate in [float(r) for r in args.rates.split(",") if r]:
                     app.reset()
                     calls = int(rate * 10)
                     before = cpu_seconds(server.pid)
@@ -188,7 +255,7 @@ def main() -> None:
                     print(f"  {rate:6.0f} calls/s: {ok}/{calls} ok, {failed} failed, digits {app.digits}, "
                           f"server CPU {1000 * cpu / max(ok, 1):.1f} ms/call {err.strip()[:200]}")
                 print(f"\n[{name}] concurrent IVR calls (callers stay {args.hold}s after pressing 1)")
-                for target in [int(c) for c in args.concurrent.split(",")]:
+                for target in [int(c) for c in args.concurrent.split(",") if c]:
                     app.reset()
                     rate = max(5.0, target / 20)
                     hold_ms = int(max(args.hold, target / rate + 2) * 1000)

@@ -8,12 +8,20 @@ to sales." after a Redirect, then "Goodbye." and a Hangup. A call whose `Duratio
 callback is longer than its script allows is a missed timer.
 
     .venv/bin/python bench/voice_ivr.py --calls 5000 --rate 120 --hold 45 [--postgres URL]
+
+``--instructions N`` instead counts the server's CPU instructions per call, which the machine's
+load does not change: `switchboard serve` (SQLite, virtual clock) runs under valgrind's callgrind
+with instrumentation off until one warm-up call has ended, then N calls run and the count is read.
+
+    .venv/bin/python bench/voice_ivr.py --instructions 60
 """
 
 import argparse
 import asyncio
 import json
 import math
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +33,7 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import AUTH_ID, AUTH_TOKEN, free_port, machine, start_server  # noqa: E402
+from sip_calls import cpu_seconds  # noqa: E402
 
 MENU = ("Welcome to Acme. For sales press 1. For support press 2. For billing press 3. "
         "To hear these options again, stay on the line. ")
@@ -163,6 +172,64 @@ def drain(process: subprocess.Popen, lines: list[str]) -> None:
         del lines[:-200]
 
 
+async def counted_calls(port: int, app_port: int, calls: int, pid: int) -> dict[str, Any]:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", auth=(AUTH_ID, AUTH_TOKEN), timeout=600) as client, \
+            httpx.AsyncClient(timeout=60) as app_client:
+        number = await setup(client, f"http://127.0.0.1:{app_port}")
+
+        async def call(index: int) -> None:
+            response = await client.post("/_sim/calls", json={"from": f"1415{index:07d}", "to": number,
+                                                               "script": [{"wait": 10}, {"press": "1"}]})
+            assert response.status_code == 201, response.text
+
+        async def ended(count: int) -> dict[str, Any]:
+            while (stats := (await app_client.get(f"http://127.0.0.1:{app_port}/stats")).json())["hangups"] < count:
+                await asyncio.sleep(1)
+            return stats
+
+        await call(0)  # first use: lazy imports, compiled statements, prompt cache
+        await ended(1)
+        subprocess.run(["callgrind_control", "--instr=on", str(pid)], check=True, capture_output=True)
+        await asyncio.gather(*(call(index) for index in range(1, calls + 1)))
+        stats = await ended(calls + 1)
+        subprocess.run(["callgrind_control", "--dump", str(pid)], check=True, capture_output=True)
+        return stats
+
+
+def instructions(calls: int) -> None:
+    """Instructions per call of the server (all its threads), from callgrind's dump."""
+    port, app_port = free_port(), free_port()
+    app_process = subprocess.Popen([sys.executable, __file__, "--serve-app", str(app_port)])
+    with tempfile.TemporaryDirectory() as data_dir:
+        out = Path(data_dir) / "callgrind.out"
+        env = {**os.environ, "SWITCHBOARD_AUTH_ID": AUTH_ID, "SWITCHBOARD_AUTH_TOKEN": AUTH_TOKEN}
+        server = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                                   sys.executable, str(Path(sys.executable).parent / "switchboard"), "serve", "--port",
+                                   str(port), "--data-dir", data_dir, "--log-level", "warning", "--clock", "virtual"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            import httpx
+
+            for _ in range(1800):  # start-up runs on valgrind's slow path: minutes
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}/", auth=(AUTH_ID, AUTH_TOKEN)).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(1)
+            stats = asyncio.run(counted_calls(port, app_port, calls, server.pid))
+        finally:
+            server.terminate()
+            server.wait(timeout=300)
+            app_process.terminate()
+        dump = next(path for path in Path(data_dir).glob("callgrind.out*") if "Trigger: dump" in path.read_text()[:2000])
+        total = int(re.search(r"^summary: (\d+)", dump.read_text(), re.M).group(1))  # type: ignore[union-attr]
+    print(json.dumps({"calls": calls, "causes": stats["causes"], "instructions_per_call": round(total / calls),
+                      "machine": machine()}, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
@@ -170,9 +237,14 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=20.0, help="seconds each caller listens before pressing 1")
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL instead of SQLite")
     parser.add_argument("--serve-app", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="count the server's instructions per call over N calls (valgrind callgrind)")
     args = parser.parse_args()
     if args.serve_app:
         serve_app(args.serve_app)
+        return
+    if args.instructions:
+        instructions(args.instructions)
         return
     port, app_port = free_port(), free_port()
     app_process = subprocess.Popen([sys.executable, __file__, "--serve-app", str(app_port)])
@@ -182,7 +254,10 @@ def main() -> None:
         threading.Thread(target=drain, args=(server, output), daemon=True).start()
         try:
             time.sleep(0.5)
+            cpu_before, load_before = cpu_seconds(server.pid), os.getloadavg()[0]
             result = asyncio.run(generate(args, port, app_port))
+            result["server_cpu_ms_per_call"] = round(1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, result["completed"]), 1)
+            result["load_average"] = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
         finally:
             server.terminate()
             app_process.terminate()

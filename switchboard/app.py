@@ -1,6 +1,5 @@
 """The ASGI application: routes of every area, Plivo-shaped errors, start-up and shut-down."""
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +17,7 @@ from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
 from switchboard.config import Settings
+from switchboard.core.collector import freeze_startup_heap
 from switchboard.core.clock import Clock, VirtualClock
 from switchboard.core.db import Database
 from switchboard.core.errors import PlivoError
@@ -102,16 +102,6 @@ async def bootstrap_main_account(app: FastAPI) -> None:
 
 
 @asynccontextmanager
-def settle_garbage_collector() -> None:
-    """After start-up, move everything loaded so far (modules, number metadata, the ORM's
-    registries) out of the collector's sight and collect young objects less often: with the
-    default thresholds the server spent ~15 % of its CPU in the cycle collector under SMS load,
-    mostly walking objects that live as long as the process (docs/benchmarks.md, SMPP section)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-
-
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if settings.database_url is None:
@@ -131,7 +121,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
                                   outbound_cps=settings.outbound_cps)
     app.state.voice.recordings = build_recordings(app)
-    settle_garbage_collector()
+    freeze_startup_heap()
     try:
         yield
     finally:

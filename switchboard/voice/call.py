@@ -83,6 +83,7 @@ class LiveCall:
     finished: "asyncio.Future[None] | None" = None
     fetches: int = 0
     queued_for: float = 0.0  # seconds the outbound CPS limit held the call back
+    starts_at: float = 0.0  # the clock's monotonic time of its outbound CPS slot
     forwarded_from: str = ""  # inbound: the number the call was diverted from
     stir_attestation: str = ""  # inbound: the caller's STIR/SHAKEN attestation (A/B/C), "" if unsigned
     dial: Any = None  # the voice.dial.Bridge this call is in while a <Dial> connects it

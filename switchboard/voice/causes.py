@@ -67,3 +67,10 @@ FAR_END = {
 
 # Hangup sources, as Plivo spells them.
 CALLER, CALLEE, PLIVO, API_REQUEST, ANSWER_XML, ERROR = "Caller", "Callee", "Plivo", "API Request", "Answer XML", "Error"
+PLATFORM_DETECTED = frozenset({"media-timeout"})
+"""Far-end reasons the platform itself detected (no RTP for 60 s): Plivo hangs up, not the party."""
+
+
+def far_end(reason: str, party: str) -> tuple[Cause, str]:
+    """The cause and hangup source of a leg that ended for ``reason`` on ``party``'s side."""
+    return FAR_END.get(reason, NORMAL_HANGUP), PLIVO if reason in PLATFORM_DETECTED else party

@@ -27,7 +27,6 @@ from switchboard.voice.document import Node
 from switchboard.voice.prompts import fetch_prompts, media_of
 from switchboard.voice.recording.bridge import bridged, unbridged
 from switchboard.voice.recording.service import Active
-from switchboard.voice.records import insert_record
 
 if TYPE_CHECKING:
     from switchboard.voice.interpreter import Interpreter
@@ -115,7 +114,7 @@ class Dial:
                          self.clock, self.clock.now(), rate, parent_call_uuid=a.call_uuid)
             made.append((Attempt(b, child, position), problem))
         with self.clock.busy():
-            await insert_record(self.engine.sessionmaker, [attempt.call for attempt, _ in made])
+            await self.engine.records.insert([attempt.call for attempt, _ in made])
         return made
 
     async def _ring(self, attempt: Attempt) -> None:
@@ -139,7 +138,7 @@ class Dial:
         await wait_any(self.clock, (leg.answered, leg.ended), max(0.0, deadline - self.clock.monotonic()))
         if not leg.answered.done() or leg.ended.done():
             if leg.ended.done():
-                await engine.finish(b, causes.FAR_END.get(leg.ended.result().reason, causes.NORMAL_HANGUP), causes.CALLEE)
+                await engine.finish(b, *causes.far_end(leg.ended.result().reason, causes.CALLEE))
             else:
                 await engine.finish(b, causes.RING_TIMEOUT, causes.PLIVO)
             return
@@ -290,7 +289,7 @@ class Dial:
                     if not a_leg.is_up or star.done():
                         cause, source = causes.NORMAL_HANGUP, causes.CALLER
                     elif b_leg.ended.done():
-                        cause, source = causes.FAR_END.get(b_leg.ended.result().reason, causes.NORMAL_HANGUP), causes.CALLEE
+                        cause, source = causes.far_end(b_leg.ended.result().reason, causes.CALLEE)
                     elif time_up:
                         cause, source = causes.SCHEDULED_HANGUP, causes.PLIVO
                     else:  # the A-leg was transferred away, or the server is stopping

@@ -6,7 +6,7 @@ them with Plivo's causes, callbacks and call records. It drives legs only throug
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,19 +18,21 @@ from switchboard.core.params import describe
 from switchboard.network.channel import CallLeg, Network, OriginateRequest, wait_any
 from switchboard.voice import causes
 from switchboard.voice.audio import AudioFetcher
-from switchboard.voice.call import CallOptions, CallUrls, LiveCall
+from switchboard.voice.call import CallOptions, LiveCall
 from switchboard.voice.causes import Cause
 from switchboard.voice.conference.room import Conferences
 from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
 from switchboard.voice.pace import DEFAULT_OUTBOUND_CPS, OutboundPace
-from switchboard.voice.records import complete_record, insert_record
+from switchboard.voice.records import RecordWriter
 from switchboard.numbers.service import number_for_routing
 from switchboard.voice.routing import route_inbound
 from switchboard.webhooks.service import Webhooks
 
 log = logging.getLogger("switchboard.voice")
 RECORD_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30, 30, 30)  # seconds between attempts to store a call's end
+ACCEPT_RETRY_DELAYS = (0.1, 0.25, 0.5, 1, 2, 4, 8)  # an inbound caller waits ~16 s at most (SIP Timer B: 32 s)
+T = TypeVar("T")
 
 
 class VoiceEngine:
@@ -42,6 +44,7 @@ class VoiceEngine:
         self.credentials = credentials
         self.messaging = messaging
         self.audio = AudioFetcher(clock)
+        self.records = RecordWriter(sessionmaker)
         self.live: dict[str, LiveCall] = {}
         self.requests: dict[str, LiveCall] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -78,10 +81,10 @@ class VoiceEngine:
     async def originate(self, calls: list[LiveCall]) -> None:
         """Record ``calls`` (durably, before the API answers) and start placing them, each when the
         account's calls-per-second limit lets it (until then it is ``queued``)."""
-        await insert_record(self.sessionmaker, calls)
+        await self.records.insert(calls)
         for call in calls:
             self._register(call)
-            call.queued_for = self.pace.delay(call.account_id)
+            call.starts_at, call.queued_for = self.pace.reserve(call.account_id)
             call.task = asyncio.create_task(self._outbound(call), name=f"call-{call.call_uuid}")
 
     def _register(self, call: LiveCall) -> None:
@@ -92,7 +95,8 @@ class VoiceEngine:
     async def _outbound(self, call: LiveCall) -> None:
         assert call.finished is not None
         if call.queued_for > 0 and await self.clock.wait(call.finished, call.queued_for):
-            return  # cancelled while queued
+            self.pace.release(call.account_id, call.starts_at)  # cancelled while queued: its slot is free again
+            return
         call.status = "ringing"  # dispatched: no longer waiting for capacity
         try:
             leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
@@ -146,8 +150,7 @@ class VoiceEngine:
         if leg.answered.done() and not leg.ended.done():
             return True
         if leg.ended.done():
-            cause = causes.FAR_END.get(leg.ended.result().reason, causes.NORMAL_HANGUP)
-            await self.finish(call, cause, causes.CALLEE)
+            await self.finish(call, *causes.far_end(leg.ended.result().reason, causes.CALLEE))
         elif cutoff < deadline:
             await self.finish(call, causes.CANCELED, causes.PLIVO)
         else:
@@ -179,35 +182,29 @@ class VoiceEngine:
     # --- inbound -------------------------------------------------------------------------------
 
     async def incoming(self, leg: CallLeg) -> None:
-        """A call arrives from the network: route it, ring, and run its application."""
+        """A call arrives from the network: route it, ring, and run its application. A database
+        that is busy for a moment (a locked SQLite file, an exhausted pool) is waited out while
+        the caller is still there: a call is never refused for a transient failure."""
         try:
-            with self.clock.busy():
-                async with self.sessionmaker() as session:
-                    route = await route_inbound(session, leg.from_, leg.to)
-            if route is None:
+            accepted = await self._retrying(f"accepting inbound call {leg.uuid}", lambda: self._accept(leg),
+                                            ACCEPT_RETRY_DELAYS, until=lambda: not leg.is_up)
+            if accepted is None:
+                if leg.is_up:
+                    await leg.hangup("platform")
+                return
+            call, refusal = accepted
+            if call is None:
                 log.info("inbound call %s to %s: nobody here owns it", leg.uuid, leg.to)
                 await leg.hangup("unallocated")
                 return
-            app = route.application
-            urls = CallUrls(
-                answer_url=app.answer_url, answer_method=app.answer_method, fallback_url=app.fallback_answer_url,
-                fallback_method=app.fallback_method, hangup_url=app.hangup_url, hangup_method=app.hangup_method,
-            ) if app else CallUrls()
-            call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
-                            leg.caller_name, urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
-                            self.clock.now(), route.bill_rate,
-                            status="ringing", leg=leg, forwarded_from=leg.forwarded_from,
-                            stir_attestation=leg.stir_attestation)
-            with self.clock.busy():
-                await insert_record(self.sessionmaker, [call])
             self._register(call)
             call.task = asyncio.current_task()
-            if route.refusal is not None:
+            if refusal is not None:
                 self.debug_log(call, "", "", "", f"call to {leg.to} refused: no enabled application with an answer URL")
-                await self.finish(call, route.refusal, causes.PLIVO, leg_reason="rejected")
+                await self.finish(call, refusal, causes.PLIVO, leg_reason="rejected")
                 return
             await leg.ring()
-            await self._run_documents(call, urls.answer_url, urls.answer_method, "answer")
+            await self._run_documents(call, call.urls.answer_url, call.urls.answer_method, "answer")
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -216,7 +213,21 @@ class VoiceEngine:
             if call_ is not None:
                 await self.finish(call_, causes.INTERNAL_ERROR, causes.ERROR)
             else:
-                await leg.hangup("rejected")
+                await leg.hangup("platform")
+
+    async def _accept(self, leg: CallLeg) -> tuple[LiveCall | None, Cause | None]:
+        """Route the call and write its record; (None, None): nobody here owns it."""
+        with self.clock.busy():
+            async with self.sessionmaker() as session:
+                route = await route_inbound(session, leg.from_, leg.to)
+            if route is None:
+                return None, None
+            call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
+                            leg.caller_name, route.urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
+                            self.clock.now(), route.bill_rate, status="ringing", leg=leg,
+                            forwarded_from=leg.forwarded_from, stir_attestation=leg.stir_attestation)
+            await self.records.insert([call])
+        return call, route.refusal
 
     async def answer(self, call: LiveCall) -> None:
         if call.leg is not None and not call.answered:
@@ -244,8 +255,8 @@ class VoiceEngine:
                 call.pending_transfer = None
                 target = (transfer_url, transfer_method, "transfer")
             elif leg.ended.done() and call.is_live:
-                source = causes.CALLER if call.direction == "inbound" else causes.CALLEE
-                await self.finish(call, causes.FAR_END.get(leg.ended.result().reason, causes.NORMAL_HANGUP), source)
+                party = causes.CALLER if call.direction == "inbound" else causes.CALLEE
+                await self.finish(call, *causes.far_end(leg.ended.result().reason, party))
         if call.document_task is not None and not call.document_task.done():
             call.document_task.cancel()
             await asyncio.gather(call.document_task, return_exceptions=True)
@@ -271,6 +282,9 @@ class VoiceEngine:
         """End the call once: hang up its leg, then complete its record and send the hangup callback."""
         if not call.is_live:
             return
+        if source == causes.ERROR:
+            log.warning("call %s ends with %d %s (%s)", call.call_uuid, cause.code, cause.name,
+                        "answered" if call.answered else "before answer")
         call.cause, call.hangup_source = cause, source
         duration, bill_duration, billed = call.durations()
         call.end_time = self.clock.now()
@@ -287,25 +301,29 @@ class VoiceEngine:
 
     async def _record_end(self, call: LiveCall, duration: int, bill_duration: int, billed: int) -> None:
         await self._retrying(f"completing the call record of {call.call_uuid}",
-                             lambda: complete_record(self.sessionmaker, call, duration, bill_duration, billed))
+                             lambda: self.records.complete(call, duration, bill_duration, billed))
         if call.urls.hangup_url:
             params = call.hangup_params(duration, bill_duration, billed)
             await self._retrying(f"storing the hangup callback of {call.call_uuid}", lambda: self.webhooks.notify(
                 call.urls.hangup_url, params, account=call.owner, method=call.urls.hangup_method, event="call.hangup"))
 
-    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[Any]]) -> None:
+    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]],
+                        delays: tuple[float, ...] = RECORD_RETRY_DELAYS, until: Callable[[], bool] = lambda: False) -> T | None:
         """Run ``attempt`` until it succeeds, backing off: a database that is busy for a while (a
-        locked SQLite file, an exhausted pool) must not leave a call record open or lose a callback."""
-        for delay in (*RECORD_RETRY_DELAYS, None):
+        locked SQLite file, an exhausted pool) must not leave a call record open, lose a callback
+        or refuse a call. None when it never succeeded (or ``until`` said to stop waiting)."""
+        for delay in (*delays, None):
             try:
-                await attempt()
-                return
+                return await attempt()
             except Exception:
                 if delay is None:
-                    log.exception("%s failed; giving up after %d attempts", what, len(RECORD_RETRY_DELAYS) + 1)
-                    return
+                    log.exception("%s failed; giving up after %d attempts", what, len(delays) + 1)
+                    return None
                 log.warning("%s failed; trying again in %g s", what, delay, exc_info=True)
                 await self.clock.sleep(delay)
+                if until():
+                    return None
+        return None
 
     # --- other areas ---------------------------------------------------------------------------
 

@@ -94,6 +94,8 @@ class Interpreter:
                 cause = causes.XML_ERRORS[target.kind]
             else:
                 cause = causes.URL_ERRORS[target.kind]
+            log.warning("call %s: %s URL %s failed after %d attempt(s): %s; ending it with %d %s", call.call_uuid,
+                        target.kind, result.url, result.attempts, result.error, cause.code, cause.name)
             await self.engine.finish(call, cause, causes.ERROR)
             return None
         try:

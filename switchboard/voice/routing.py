@@ -3,18 +3,22 @@
 A call *from* one of the platform's endpoints runs that endpoint's application (or the owner's
 default endpoint app). Otherwise the destination decides: a number the platform holds runs its
 application (or the owner's default number app); an endpoint's SIP URI runs the endpoint's
-application. Anything else is refused with Plivo's cause.
+application. Anything else is refused with Plivo's cause. A number and its application are read in one query:
+this runs for every inbound call.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.models import Application
 from switchboard.endpoints.service import endpoint_by_username
-from switchboard.numbers.service import default_application, number_for_routing
+from switchboard.numbers.models import RentedNumber
+from switchboard.numbers.service import default_application
 from switchboard.voice import causes
+from switchboard.voice.call import CallUrls
 from switchboard.voice.causes import Cause
 
 
@@ -22,9 +26,20 @@ from switchboard.voice.causes import Cause
 class Route:
     account_id: str
     sub_account_id: str | None
-    application: Application | None
     bill_rate: Decimal
     refusal: Cause | None = None
+    urls: CallUrls = field(default_factory=CallUrls)
+
+
+def _urls(app: Application | None) -> CallUrls:
+    if app is None:
+        return CallUrls()
+    return CallUrls(answer_url=app.answer_url, answer_method=app.answer_method, fallback_url=app.fallback_answer_url,
+                    fallback_method=app.fallback_method, hangup_url=app.hangup_url, hangup_method=app.hangup_method)
+
+
+def _usable(app: Application | None) -> Application | None:
+    return app if app is not None and app.enabled and app.answer_url else None
 
 
 def endpoint_username(address: str) -> str | None:
@@ -37,8 +52,7 @@ def endpoint_username(address: str) -> str | None:
 
 async def _app(session: AsyncSession, app_id: str | None, account_id: str, owner: str | None, flag: str) -> Application | None:
     app_id = app_id or await default_application(session, account_id, owner, flag)
-    app = await session.get(Application, app_id) if app_id else None
-    return app if app is not None and app.enabled and app.answer_url else None
+    return _usable(await session.get(Application, app_id) if app_id else None)
 
 
 async def route_inbound(session: AsyncSession, from_: str, to: str) -> Route | None:
@@ -51,15 +65,20 @@ async def route_inbound(session: AsyncSession, from_: str, to: str) -> Route | N
         if endpoint is None:
             continue
         app = await _app(session, endpoint.app_id, endpoint.account_id, endpoint.sub_account_id, "default_endpoint_app")
-        return Route(endpoint.account_id, endpoint.sub_account_id, app, Decimal("0"),
-                     None if app else causes.ROUTING_ERROR)
+        return Route(endpoint.account_id, endpoint.sub_account_id, Decimal("0"), None if app else causes.ROUTING_ERROR,
+                     _urls(app))
     if endpoint_username(to) is not None:
         return None
-    number = await number_for_routing(session, to)
-    if number is None:
+    found = (await session.execute(select(RentedNumber, Application)
+                                   .outerjoin(Application, Application.app_id == RentedNumber.app_id)
+                                   .where(RentedNumber.number == to.lstrip("+")))).first()
+    if found is None:
         return None
-    app = await _app(session, number.app_id, number.account_id, number.sub_account_id, "default_number_app")
-    rate = number.voice_rate
+    number, app = found
+    if number.app_id is None:
+        app = await _app(session, None, number.account_id, number.sub_account_id, "default_number_app")
+    app = _usable(app)
     if not number.voice_enabled:
-        return Route(number.account_id, number.sub_account_id, None, rate, causes.ROUTING_ERROR)
-    return Route(number.account_id, number.sub_account_id, app, rate, None if app else causes.ROUTING_ERROR)
+        return Route(number.account_id, number.sub_account_id, number.voice_rate, causes.ROUTING_ERROR)
+    return Route(number.account_id, number.sub_account_id, number.voice_rate, None if app else causes.ROUTING_ERROR,
+                 _urls(app))

@@ -66,3 +66,21 @@ def test_queued_calls_start_at_the_cps_pace(sdk, sim: Sim, customer: CustomerApp
     starts = [datetime.strptime(hangups[uuid]["SessionStart"], "%Y-%m-%d %H:%M:%S.%f") for uuid in created.request_uuid]
     offsets = [(start - starts[0]).total_seconds() for start in starts]
     assert [round(offset) for offset in offsets] == [0, 0, 1, 1, 2]  # virtual time: two calls a second
+
+
+def test_a_cancelled_queued_call_gives_its_slot_back(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:
+    customer.route("/answer", hangup_xml())
+    customer.route("/hangup", "")
+    destinations = "<".join(f"1415555{7200 + index}" for index in range(21))  # 2 calls/s: dispatched over 0-10 s
+    created = sdk.calls.create(from_=CALLER, to_=destinations, answer_url=customer.url("/answer"),
+                               hangup_url=customer.url("/hangup"))
+    sdk.calls.cancel(created.request_uuid[16])  # its slot is 8 s from now
+    late = sdk.calls.create(from_=CALLER, to_="14155557299", answer_url=customer.url("/answer"),
+                            hangup_url=customer.url("/hangup")).request_uuid
+    assert sdk.last_json()["message"] == "call queued"
+    clock_auto(sim.server, True)
+    hangups = {hit.params["CallUUID"]: hit.params for hit in customer.wait_for("/hangup", 22)}
+    start = {uuid: datetime.strptime(params["SessionStart"], "%Y-%m-%d %H:%M:%S.%f") for uuid, params in hangups.items()
+             if params["AnswerTime"]}
+    offset = (start[late] - start[created.request_uuid[0]]).total_seconds()
+    assert round(offset) == 8  # the freed slot, not the end of the queue (10 s)

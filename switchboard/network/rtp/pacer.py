@@ -3,7 +3,8 @@
 One ticker with absolute deadlines (``t0 + k·20 ms``) costs far less than a task per stream and
 does not drift (see the shared reference's RTP benchmark). A tick that is badly late (the loop
 was blocked) skips the missed slots instead of sending a burst. ``late_ms`` keeps the lateness
-of recent ticks for the benchmark.
+of recent ticks and ``tick_ms`` how long each took (the pacer's own share of the event loop),
+for the benchmark.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ class Pacer:
         self.sessions: set[RtpSession] = set()
         self.task: asyncio.Task[None] | None = None
         self.late_ms: deque[float] = deque(maxlen=5000)
+        self.tick_ms: deque[float] = deque(maxlen=5000)
 
     def add(self, session: RtpSession) -> None:
         self.sessions.add(session)
@@ -50,5 +52,6 @@ class Pacer:
                 except Exception:
                     log.exception("RTP send failed")
                     self.sessions.discard(session)
+            self.tick_ms.append((loop.time() - now) * 1000)
             deadline += PERIOD
             await asyncio.sleep(max(0.0, deadline - loop.time()))

@@ -175,3 +175,4 @@ def test_a_peer_that_stops_sending_rtp_is_hung_up_with_media_timeout(
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     hangup = customer.wait_for("/hangup")[0].params
     assert hangup["HangupCauseCode"] == "6020" and hangup["HangupCause"] == "MEDIA_TIMEOUT"
+    assert hangup["HangupSource"] == "Plivo"  # the platform detected it, not the caller
