@@ -27,6 +27,7 @@ START_FRAMES, START_WINDOW = 3, 5
 PREROLL = 15  # frames (300 ms) kept before the start of speech
 TAIL = 10  # frames (200 ms) kept after the last loud one
 MAX_UTTERANCE = 30.0  # seconds: an answer is cut here even if the far end keeps talking
+LONGEST_FRAMES = int(MAX_UTTERANCE / FRAME_SECONDS) + PREROLL  # audio kept at most (music on the line)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class Listening:
                 return True
             self._trim(index + 1 - PREROLL - START_WINDOW)
             return False
+        if index + 1 - self.audio_start > LONGEST_FRAMES:  # nobody is taking it: keep the latest only
+            self._trim(index + 1 - LONGEST_FRAMES)
+            self.speech_start = max(self.speech_start, self.audio_start + PREROLL)
         return loud
 
     def silence(self, idle: float = 0.0) -> float:

@@ -5,7 +5,7 @@ import numpy as np
 
 from switchboard.media import tones, tts
 from switchboard.network.rtp import codec
-from switchboard.network.sip.listening import MAX_UTTERANCE, Listening
+from switchboard.network.sip.listening import LONGEST_FRAMES, MAX_UTTERANCE, Listening
 
 
 def feed(listening: Listening, pcm: bytes | np.ndarray) -> None:
@@ -55,6 +55,14 @@ async def test_a_click_is_not_speech_and_a_long_talker_is_cut() -> None:
     feed(listening, tones.tone((300, 500), MAX_UTTERANCE + 0.5))
     heard = listening.take(5.0)
     assert heard is not None and heard.seconds >= MAX_UTTERANCE - 0.1
+
+
+async def test_endless_sound_nobody_listens_to_keeps_a_bounded_buffer() -> None:
+    listening = Listening(lambda digit: None)
+    feed(listening, tones.tone((440,), 3 * MAX_UTTERANCE))
+    assert len(listening.audio) <= LONGEST_FRAMES * codec.FRAME_BYTES
+    heard = listening.take(1.0)
+    assert heard is not None and MAX_UTTERANCE - 0.5 <= heard.seconds <= MAX_UTTERANCE
 
 
 async def test_flush_forgets_a_finished_answer_but_keeps_one_under_way() -> None:

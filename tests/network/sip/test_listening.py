@@ -40,18 +40,27 @@ def call_in(server: LiveServer, number: str, directory: Path, audio: tuple[str, 
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
 
+def expect_input(customer: CustomerApp, element: str, action: str) -> None:
+    """The answer document: ``element`` (its action ``action``), then a redirect to ``/none``
+    (no input); both end the call."""
+    customer.route("/answer", f'<Response>{element}<Redirect>{customer.url("/none")}</Redirect></Response>')
+    for path in (action, "/none"):
+        customer.route(path, "<Response><Hangup/></Response>")
+    customer.route("/hangup", "")
+
+
+def no_input(customer: CustomerApp, action: str) -> bool:
+    return bool(customer.wait_for("/none")) and customer.requests_to(action) == []
+
+
 @pytest.mark.parametrize("said, voice", [("sales", "WOMAN"), ("support", "MAN"), ("support", "WOMAN")])
 def test_getinput_recognises_the_hint_the_caller_says(
     sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp,
     tmp_path: Path, said: str, voice: str,
 ) -> None:
     trunk = trunk_number(sip_server, sip_account, sip_sdk, customer)
-    customer.route("/answer", f'<Response><GetInput action="{customer.url("/input")}" inputType="speech" '
-                              f'hints="sales,support" executionTimeout="15"><Speak>Sales or support?</Speak>'
-                              f'</GetInput><Redirect>{customer.url("/none")}</Redirect></Response>')
-    customer.route("/input", "<Response><Hangup/></Response>")
-    customer.route("/none", "<Response><Hangup/></Response>")
-    customer.route("/hangup", "")
+    expect_input(customer, f'<GetInput action="{customer.url("/input")}" inputType="speech" hints="sales,support" '
+                           f'executionTimeout="15"><Speak>Sales or support?</Speak></GetInput>', "/input")
     speech = capture(tmp_path, "said", tts.synthesize(said, voice))
     call_in(sip_server, trunk.number, tmp_path, speech, capture(tmp_path, "quiet", tones.silence(0.2)))
     heard = customer.wait_for("/input")[0].params
@@ -64,16 +73,11 @@ def test_getinput_speech_in_a_language_the_recogniser_lacks_is_not_understood(
     sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp, tmp_path: Path,
 ) -> None:
     trunk = trunk_number(sip_server, sip_account, sip_sdk, customer)
-    customer.route("/answer", f'<Response><GetInput action="{customer.url("/input")}" inputType="speech" '
-                              f'language="fr-FR" hints="ventes" executionTimeout="5"/>'
-                              f'<Redirect>{customer.url("/none")}</Redirect></Response>')
-    customer.route("/input", "<Response><Hangup/></Response>")
-    customer.route("/none", "<Response><Hangup/></Response>")
-    customer.route("/hangup", "")
+    expect_input(customer, f'<GetInput action="{customer.url("/input")}" inputType="speech" language="fr-FR" '
+                           f'hints="ventes" executionTimeout="5"/>', "/input")
     call_in(sip_server, trunk.number, tmp_path, capture(tmp_path, "said", tts.synthesize("ventes", language="fr-FR")),
             capture(tmp_path, "quiet", tones.silence(0.2)))
-    assert customer.wait_for("/none")
-    assert customer.requests_to("/input") == []
+    assert no_input(customer, "/input")
 
 
 def _set_inband(server: LiveServer, account: MainAccount, carrier_id: str, enabled: bool) -> None:
@@ -90,20 +94,15 @@ def test_inband_dtmf_is_decoded_only_when_the_carrier_asks_for_it(
 ) -> None:
     trunk = trunk_number(sip_server, sip_account, sip_sdk, customer)
     _set_inband(sip_server, sip_account, trunk.carrier_id, inband)
-    customer.route("/answer", f'<Response><GetDigits action="{customer.url("/digits")}" numDigits="4" timeout="8">'
-                              f'<Speak>Enter your code.</Speak></GetDigits>'
-                              f'<Redirect>{customer.url("/none")}</Redirect></Response>')
-    customer.route("/digits", "<Response><Hangup/></Response>")
-    customer.route("/none", "<Response><Hangup/></Response>")
-    customer.route("/hangup", "")
+    expect_input(customer, f'<GetDigits action="{customer.url("/digits")}" numDigits="4" timeout="8">'
+                           f'<Speak>Enter your code.</Speak></GetDigits>', "/digits")
     call_in(sip_server, trunk.number, tmp_path, capture(tmp_path, "tones", tones.dtmf("1590")),
             capture(tmp_path, "quiet", tones.silence(0.2)))
     if inband:
         assert customer.wait_for("/digits")[0].params["Digits"] == "1590"
         assert customer.requests_to("/none") == []
     else:
-        assert customer.wait_for("/none")
-        assert customer.requests_to("/digits") == []
+        assert no_input(customer, "/digits")
 
 
 @pytest.mark.parametrize("beeps", [True, False], ids=["beep", "speech-only"])
@@ -114,12 +113,8 @@ def test_wait_for_a_beep_ends_when_the_beep_is_heard(
     """The caller plays its greeting (with or without the beep) then presses 1 (RFC 4733). GetDigits
     forgets earlier keys, so it gets the 1 only if the Wait ended at the beep, before the key."""
     trunk = trunk_number(sip_server, sip_account, sip_sdk, customer)
-    customer.route("/answer", f'<Response><Speak>Hi.</Speak><Wait beep="true" length="{30 if beeps else 12}"/>'
-                              f'<GetDigits action="{customer.url("/digits")}" numDigits="1" timeout="8"/>'
-                              f'<Redirect>{customer.url("/none")}</Redirect></Response>')
-    customer.route("/digits", "<Response><Hangup/></Response>")
-    customer.route("/none", "<Response><Hangup/></Response>")
-    customer.route("/hangup", "")
+    expect_input(customer, f'<Speak>Hi.</Speak><Wait beep="true" length="{30 if beeps else 12}"/>'
+                           f'<GetDigits action="{customer.url("/digits")}" numDigits="1" timeout="8"/>', "/digits")
     greeting = np.frombuffer(tts.synthesize("Please leave a message after the tone."), dtype=np.int16)
     audio = np.concatenate([greeting, tones.silence(0.3), tones.beep(0.5, 1000) if beeps else tones.silence(0.5),
                             tones.silence(1.5)])
@@ -128,8 +123,7 @@ def test_wait_for_a_beep_ends_when_the_beep_is_heard(
     if beeps:
         assert customer.wait_for("/digits")[0].params["Digits"] == "1"
     else:
-        assert customer.wait_for("/none")
-        assert customer.requests_to("/digits") == []
+        assert no_input(customer, "/digits")
 
 
 @pytest.mark.parametrize("greeting, machine", [(GREETING, "true"), ("Hello?", "false")], ids=["greeting", "hello"])
