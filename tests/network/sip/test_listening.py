@@ -80,6 +80,31 @@ def test_getinput_speech_in_a_language_the_recogniser_lacks_is_not_understood(
     assert no_input(customer, "/input")
 
 
+def test_getinput_speech_barges_in_on_a_long_prompt(
+    sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp, tmp_path: Path,
+) -> None:
+    """The caller answers early and then goes quiet; its stream stops, and the platform ends a
+    call without packets after 4 s. The prompt is far longer than that, so the answer reaches the
+    action URL only if speaking cut the prompt short."""
+    trunk = trunk_number(sip_server, sip_account, sip_sdk, customer)
+    prompt = " ".join(["Thank you for calling the test line, your call matters to us."] * 4)
+    expect_input(customer, f'<GetInput action="{customer.url("/input")}" inputType="speech" hints="sales,support">'
+                           f'<Speak>{prompt} Say sales or support.</Speak></GetInput>', "/input")
+    call_in(sip_server, trunk.number, tmp_path, capture(tmp_path, "said", tts.synthesize("support")),
+            capture(tmp_path, "quiet", tones.silence(0.2)), wait_ms=1500)
+    assert customer.wait_for("/input")[0].params["Speech"] == "support"
+
+
+def test_a_carrier_inband_dtmf_option_that_is_not_a_boolean_is_400(
+    sip_server: LiveServer, sip_account: MainAccount, customer: CustomerApp,
+) -> None:
+    with sip_server.http(sip_account) as http:
+        response = http.post(f"/v1/Account/{sip_account.auth_id}/OutgoingCarrier/",
+                             json={"name": "t", "address": "127.0.0.1:5099", "inband_dtmf": "sometimes"})
+        assert response.status_code == 400 and "inband_dtmf" in response.json()["error"], response.text
+        assert http.get(f"/v1/Account/{sip_account.auth_id}/OutgoingCarrier/").json()["objects"] == []
+
+
 def _set_inband(server: LiveServer, account: MainAccount, carrier_id: str, enabled: bool) -> None:
     with server.http(account) as http:
         response = http.post(f"/v1/Account/{account.auth_id}/IncomingCarrier/{carrier_id}/", json={"inband_dtmf": enabled})
