@@ -130,6 +130,22 @@ def test_inband_dtmf_is_decoded_only_when_the_carrier_asks_for_it(
         assert no_input(customer, "/digits")
 
 
+def test_an_outgoing_carriers_inband_dtmf_option_decodes_the_callees_tones(
+    sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp, tmp_path: Path,
+) -> None:
+    port = free_port()
+    trunk = sipp_uas("uas_audio.xml", port, audio=capture(tmp_path, "tones", np.concatenate(
+        [tones.silence(1.5), tones.dtmf("*27")]))[0])
+    time.sleep(0.5)
+    outgoing_carrier(sip_server, sip_account, address=f"127.0.0.1:{port}", inband_dtmf=True)
+    expect_input(customer, f'<GetDigits action="{customer.url("/digits")}" numDigits="3" timeout="8"/>', "/digits")
+    sip_sdk.calls.create(from_="14155550100", to_="442071234567", answer_url=customer.url("/answer"),
+                         hangup_url=customer.url("/hangup"))
+    assert customer.wait_for("/digits")[0].params["Digits"] == "*27"
+    code, output = finished(trunk)
+    assert code == 0, output
+
+
 @pytest.mark.parametrize("beeps", [True, False], ids=["beep", "speech-only"])
 def test_wait_for_a_beep_ends_when_the_beep_is_heard(
     sip_server: LiveServer, sip_account: MainAccount, sip_sdk: RecordingClient, customer: CustomerApp,
