@@ -35,17 +35,29 @@ def _get_decoder():  # type: ignore[no-untyped-def]
 
 def transcribe(pcm: np.ndarray | bytes, rate: int = RATE) -> str:
     """The words in mono 16-bit ``pcm``, lower case, or "" for silence or noise."""
+    audio = model_audio(pcm, rate)
+    if audio is None:
+        return ""
+    with _lock:
+        return decode(_get_decoder(), audio)
+
+
+def model_audio(pcm: np.ndarray | bytes, rate: int = RATE) -> bytes | None:
+    """Mono 16-bit ``pcm`` resampled for the model, or None when it is too short or too quiet to
+    hold words."""
     samples = np.frombuffer(pcm, dtype=np.int16) if isinstance(pcm, bytes) else pcm
     if len(samples) < rate // 10 or int(np.abs(samples.astype(np.int32)).max()) < QUIET:
-        return ""
+        return None
     upsampled = soxr.resample(samples.astype(np.float32), rate, MODEL_RATE)
-    audio = np.clip(upsampled, -32768, 32767).astype(np.int16).tobytes()
-    with _lock:
-        decoder = _get_decoder()
-        decoder.start_utt()
-        decoder.process_raw(audio, full_utt=True)
-        decoder.end_utt()
-        hypothesis = decoder.hyp()
+    return np.clip(upsampled, -32768, 32767).astype(np.int16).tobytes()
+
+
+def decode(decoder, audio: bytes) -> str:  # type: ignore[no-untyped-def]
+    """One utterance through ``decoder``'s active search (the caller holds :data:`_lock`)."""
+    decoder.start_utt()
+    decoder.process_raw(audio, full_utt=True)
+    decoder.end_utt()
+    hypothesis = decoder.hyp()
     return hypothesis.hypstr.strip() if hypothesis is not None else ""
 
 

@@ -77,13 +77,15 @@ class Utterance:
 @dataclass(frozen=True)
 class Recognition:
     """How speech is to be recognised (GetInput): phrases to favour, the language expected, the
-    recognition model (``default``, ``command_and_search``, ``phone_call``), and who wants the
-    interim results while the far end is still speaking."""
+    recognition model (``default``, ``command_and_search``, ``phone_call``), who wants the
+    interim results while the far end is still speaking, and the seconds of silence that end an
+    answer (``speechEndTimeout``; None: the network's "auto")."""
 
     hints: tuple[str, ...] = ()
     language: str = "en-US"
     model: str = "default"
     interim: Callable[[Utterance], None] | None = None
+    end_silence: float | None = None
 
 
 @dataclass(frozen=True)

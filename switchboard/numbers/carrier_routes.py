@@ -31,6 +31,7 @@ def incoming_json(carrier: IncomingCarrier) -> dict[str, Any]:
     return {
         "carrier_id": carrier.carrier_id,
         "enabled": carrier.enabled,
+        "inband_dtmf": carrier.inband_dtmf,
         "ip_set": carrier.ip_set,
         "name": carrier.name,
         "resource_uri": resource_uri(carrier.account_id, "IncomingCarrier", carrier.carrier_id),
@@ -45,6 +46,7 @@ def outgoing_json(carrier: OutgoingCarrier) -> dict[str, Any]:
         "carrier_id": carrier.carrier_id,
         "failover_address": carrier.failover_address,
         "failover_prefix": carrier.failover_prefix,
+        "inband_dtmf": carrier.inband_dtmf,
         "ips": carrier.ips,
         "name": carrier.name,
         "prefix": carrier.prefix,

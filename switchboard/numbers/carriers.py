@@ -94,12 +94,16 @@ DialAffix = Annotated[str, AfterValidator(_dial_affix)]
 # --- parameters -------------------------------------------------------------------------------
 
 
+INBAND_DTMF = "Switchboard extra: detect DTMF sent as tones in the audio (for carriers that do not send RFC 4733 events)."
+
+
 class IncomingCarrierCreate(Params):
     name: CarrierName
     ip_set: IpSet = Field(description="Comma-separated IP addresses (or CIDR networks) calls arrive from.")
     voice: bool = True
     sms: bool = False
     enabled: bool = Field(True, description="Switchboard extra: when false, traffic from the carrier is refused.")
+    inband_dtmf: bool = Field(False, description=INBAND_DTMF)
 
 
 class IncomingCarrierUpdate(Params):
@@ -108,6 +112,7 @@ class IncomingCarrierUpdate(Params):
     voice: bool | None = None
     sms: bool | None = None
     enabled: bool | None = None
+    inband_dtmf: bool | None = Field(None, description=INBAND_DTMF)
 
 
 class CarrierList(PageParams):
@@ -124,6 +129,7 @@ class OutgoingCarrierCreate(Params):
     suffix: DialAffix = Field("", description="Dialled after the number.")
     retries: int = Field(0, ge=0, le=10)
     retry_seconds: int = Field(0, ge=0, le=3600)
+    inband_dtmf: bool = Field(False, description=INBAND_DTMF)
 
 
 class OutgoingCarrierUpdate(Params):
@@ -136,11 +142,13 @@ class OutgoingCarrierUpdate(Params):
     suffix: DialAffix | None = None
     retries: int | None = Field(None, ge=0, le=10)
     retry_seconds: int | None = Field(None, ge=0, le=3600)
+    inband_dtmf: bool | None = Field(None, description=INBAND_DTMF)
 
 
 class IncomingCarrierObject(BaseModel):
     carrier_id: str
     enabled: bool
+    inband_dtmf: bool
     ip_set: str
     name: str
     resource_uri: str
@@ -153,6 +161,7 @@ class OutgoingCarrierObject(BaseModel):
     carrier_id: str
     failover_address: str
     failover_prefix: str
+    inband_dtmf: bool
     ips: str
     name: str
     prefix: str

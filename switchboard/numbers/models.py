@@ -61,6 +61,7 @@ class IncomingCarrier(Base):
     voice: Mapped[bool] = mapped_column(Boolean, default=True)
     sms: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    inband_dtmf: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -80,4 +81,5 @@ class OutgoingCarrier(Base):
     suffix: Mapped[str] = mapped_column(String(32), default="")
     retries: Mapped[int] = mapped_column(Integer, default=0)
     retry_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    inband_dtmf: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -130,4 +130,5 @@ def _recognition(interp: "Interpreter", node: Node, base: str) -> Recognition:
                                                  node["interimSpeechResultsCallbackMethod"], "call.interim_speech"),
                             f"interim-{interp.call.call_uuid}-{sequence}")
 
-    return Recognition(tuple(node["hints"]), node["language"], node["speechModel"], interim if url else None)
+    end = None if node["speechEndTimeout"] == "auto" else float(node["speechEndTimeout"])
+    return Recognition(tuple(node["hints"]), node["language"], node["speechModel"], interim if url else None, end)

@@ -4,9 +4,10 @@ import pytest
 from tests.helpers import LiveServer, MainAccount, RecordingClient, assert_plivo_shape
 from tests.numbers.test_search_buy import search, subaccount_client
 
-INCOMING_KEYS = {"carrier_id", "enabled", "ip_set", "name", "resource_uri", "sms", "voice"}
+# inband_dtmf is a Switchboard extra (docs/parity.md)
+INCOMING_KEYS = {"carrier_id", "enabled", "inband_dtmf", "ip_set", "name", "resource_uri", "sms", "voice"}
 OUTGOING_KEYS = {
-    "address", "carrier_id", "failover_address", "failover_prefix", "ips", "name", "prefix",
+    "address", "carrier_id", "failover_address", "failover_prefix", "inband_dtmf", "ips", "name", "prefix",
     "resource_uri", "retries", "retry_seconds", "suffix",
 }
 

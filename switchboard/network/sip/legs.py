@@ -4,7 +4,8 @@ Signalling maps onto SIP as Plivo's does: ring → 180, pre-answer → 183 with 
 answer → 200 with SDP; a hang-up before answer is a final error response (inbound) or CANCEL
 (outbound), after answer a BYE. Media goes out through the leg's RTP session (paced by the one
 sender); digits come in as RFC 4733 events (or SIP INFO). What the far end says is measured by
-energy (silence, first speech); speech recognition over RTP is not built yet.
+energy, and recognised, by :mod:`~switchboard.network.sip.listening` (endpointing, in-band DTMF,
+beeps) and pocketsphinx (:mod:`switchboard.media.hints`) in a worker thread.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from switchboard.media import asr, hints
 from switchboard.network.channel import (
     NO_INTERRUPT,
     CallLeg,
@@ -21,15 +23,16 @@ from switchboard.network.channel import (
     LegState,
     Media,
     MediaListener,
+    Recognition,
     Utterance,
     wait_any,
 )
 from switchboard.network.mixer import Mixer, Sound
-from switchboard.network.rtp import codec
 from switchboard.network.rtp.session import RtpSession
 from switchboard.network.sip import sdp
 from switchboard.network.sip.audio import LegAudio
 from switchboard.network.sip.dialog import Dialog
+from switchboard.network.sip.listening import Listening
 from switchboard.network.sip.message import Request, Response, response_to
 from switchboard.network.sip.transaction import ClientTransaction, ServerTransaction
 from switchboard.network.sip.transport import Peer
@@ -39,7 +42,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("switchboard.sip")
 REJECTION = {"busy": 486, "rejected": 603, "unallocated": 404, "no-answer": 480, "platform": 480, "cancel": 487}
-LOUD_FRAME = 300  # RMS above which a 20 ms frame counts as speech
+AUTO_SPEECH_END = 1.0  # seconds of silence that end an answer when speechEndTimeout is "auto"
+MACHINE_SPEECH_END = 1.2  # silence ending a greeting (Plivo's default speech-end threshold)
+MACHINE_LONGEST = 6.5  # seconds of greeting measured at most (past the largest speech threshold)
+POLL = 0.1
 
 
 class SipLeg(CallLeg):
@@ -60,7 +66,8 @@ class SipLeg(CallLeg):
         self.digits_heard = 0
         self.loud_since: float | None = None
         self.silent_since = self.stack.clock.monotonic()
-        rtp.on_digit = self.far_end_digit
+        self.listening = Listening(self.far_end_digit)
+        rtp.on_digit = self.listening.out_of_band(self.far_end_digit)
         rtp.on_audio = self._heard
         self.audio = LegAudio(self)
 
@@ -79,7 +86,7 @@ class SipLeg(CallLeg):
 
     def _heard(self, pcm: bytes) -> None:
         now = self.stack.clock.monotonic()
-        if codec.rms(pcm) > LOUD_FRAME:
+        if self.listening.feed(pcm):
             if self.loud_since is None:
                 self.loud_since = now
             self.last_loud = now
@@ -315,11 +322,26 @@ class SipLeg(CallLeg):
         self._digits.clear()
 
     def flush_utterances(self) -> None:
-        pass
+        self.listening.flush()
 
-    async def next_utterance(self, timeout: float | None, hints: list[str]) -> Utterance | None:
-        """Speech recognition over RTP is not built yet: the leg waits ``timeout`` and hears nothing."""
-        await self.stack.clock.wait(self.ended, timeout)
+    async def next_utterance(self, timeout: float | None, recognition: Recognition) -> Utterance | None:
+        """The next answer, ended by ``recognition.end_silence`` of silence and recognised off
+        the event loop; speech under way at ``timeout`` is heard to its end."""
+        end_silence = recognition.end_silence or AUTO_SPEECH_END
+        deadline = None if timeout is None else self.stack.clock.monotonic() + timeout
+        while not self.ended.done():
+            heard = self.listening.take(end_silence)
+            if heard is not None:
+                result = await asyncio.to_thread(hints.understood, heard.pcm, recognition.hints, recognition.language)
+                if result is not None and not self.ended.done():
+                    return Utterance(result[0], result[1], heard.seconds, recognition.language)
+                continue
+            left = None if deadline is None else deadline - self.stack.clock.monotonic()
+            if self.listening.speaking:
+                left = POLL
+            elif left is not None and left <= 0:
+                break
+            await wait_any(self.stack.clock, (self.listening.changed, self.ended), left)
         return None
 
     async def wait_for_silence(self, min_silence: float, timeout: float) -> bool:
@@ -335,15 +357,36 @@ class SipLeg(CallLeg):
         return False
 
     async def wait_for_beep(self, timeout: float) -> bool:
-        await self.stack.clock.wait(self.ended, timeout)
-        return False
+        deadline = self.stack.clock.monotonic() + timeout
+        self.listening.watch_beep(True)
+        try:
+            while not self.listening.beeped and not self.ended.done():
+                left = deadline - self.stack.clock.monotonic()
+                if left <= 0:
+                    break
+                await wait_any(self.stack.clock, (self.listening.changed, self.ended), left)
+            return self.listening.beeped and not self.ended.done()
+        finally:
+            self.listening.watch_beep(False)
 
     async def first_speech(self, timeout: float) -> Utterance | None:
-        if not await wait_any(self.stack.clock, (self._loud, self.ended), timeout) or self.ended.done():
+        """The greeting: from the first speech until :data:`MACHINE_SPEECH_END` of silence (at
+        most :data:`MACHINE_LONGEST` measured), with its words, for machine detection."""
+        deadline = self.stack.clock.monotonic() + timeout
+        while not self.listening.speaking and not self.ended.done():
+            left = deadline - self.stack.clock.monotonic()
+            if left <= 0:
+                return None
+            await wait_any(self.stack.clock, (self.listening.changed, self.ended), left)
+        heard = None
+        while heard is None and not self.ended.done():
+            heard = self.listening.take(MACHINE_SPEECH_END, force=self.listening.spoken() >= MACHINE_LONGEST)
+            if heard is None:
+                await self.stack.clock.wait(self.ended, POLL)
+        if heard is None:
             return None
-        started = self.loud_since or self.stack.clock.monotonic()
-        await self.wait_for_silence(0.5, 10.0)
-        return Utterance("", 0.0, round(max(0.0, (self.last_loud or started) - started), 3))
+        text = await asyncio.to_thread(asr.transcribe, heard.pcm)
+        return Utterance(text, 0.0, heard.seconds)
 
 
 def _resolve(future: "asyncio.Future[None]") -> None:

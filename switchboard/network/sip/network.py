@@ -49,6 +49,7 @@ timeout) move on to the next address."""
 class Attempt:
     uri: str
     peer: Peer
+    inband_dtmf: bool = False
 
 
 class SipNetwork(Network):
@@ -57,6 +58,7 @@ class SipNetwork(Network):
         stack.network = self
         self._carriers: list[tuple[str, list[ipaddress.IPv4Network | ipaddress.IPv6Network]]] = []
         self._carriers_at = 0.0
+        self._inband: set[str] = set()
 
     # on_incoming/local_destination are set by the engine: the fallback network needs them too
     @property  # type: ignore[override]
@@ -90,6 +92,7 @@ class SipNetwork(Network):
             self._carriers = [(row.carrier_id, [ipaddress.ip_network(item, strict=False) for item in row.ip_set.split(",")])
                               for row in rows]
             self._carriers_at = time.monotonic()
+            self._inband = {row.carrier_id for row in rows if row.inband_dtmf}
             self.stack.guard.trusted = [net for _, nets in self._carriers for net in nets]
             found = self._cached_carriers(host)
         return found
@@ -134,7 +137,8 @@ class SipNetwork(Network):
             to = callee.user.lstrip("+")
             number = await number_for_routing(session, to) if to.isdigit() else None
             carriers = await self._carriers_for(session, peer.host, number.carrier_id if number else None)
-            if number is not None and number.carrier_id in carriers:
+            carrier_id = number.carrier_id if number is not None and number.carrier_id in carriers else None
+            if carrier_id is not None:
                 from_ = caller_uri.user.lstrip("+") or "anonymous"
             else:
                 endpoint, refusal = await self.stack.registrar.authenticate(
@@ -154,6 +158,7 @@ class SipNetwork(Network):
         leg = SipLeg(self.stack, rtp, peer, uuid=new_uuid(), direction="inbound", from_=from_, to=to,
                      caller_name=caller.display)
         leg.invite, leg.server_tx, leg.local_tag = request, transaction, new_tag()
+        leg.listening.set_inband_dtmf(carrier_id in self._inband)
         leg.dialog = Dialog.as_uas(request, leg.local_tag, peer)
         leg.custom_headers = tuple((name[5:], value) for name, value in request.headers if name.lower().startswith("x-ph-"))
         if offer is not None:
@@ -183,6 +188,7 @@ class SipNetwork(Network):
         first = attempts[0][0][0].peer
         leg = SipLeg(self.stack, rtp, first, uuid=request.call_uuid or new_uuid(), direction="outbound",
                      from_=request.from_, to=request.to, caller_name=request.caller_name)
+        leg.listening.set_inband_dtmf(attempts[0][0][0].inband_dtmf)
         self.stack.spawn(self._place(leg, request, attempts), f"sip-out-{leg.uuid}")
         return leg
 
@@ -216,7 +222,7 @@ class SipNetwork(Network):
         for address, prefix in addresses:
             host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
             round_.append(Attempt(f"sip:{prefix}{number}{carrier.suffix}@{address}",
-                                  await _peer(host, int(port) if port else None, "udp")))
+                                  await _peer(host, int(port) if port else None, "udp"), carrier.inband_dtmf))
         return [(round_, float(carrier.retry_seconds))] * (carrier.retries + 1)
 
     async def _place(self, leg: SipLeg, request: OriginateRequest, rounds: list[tuple[list[Attempt], float]]) -> None:

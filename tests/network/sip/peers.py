@@ -221,3 +221,38 @@ class RawClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def write_rtp_pcap(path: Path, pcm: bytes, payload_type: int = 0) -> float:
+    """``pcm`` (8 kHz 16-bit mono) as a capture of G.711 RTP packets, 20 ms apart, for sipp's
+    ``play_pcap_audio``; returns its length in seconds."""
+    import struct
+
+    from switchboard.network.rtp import codec, packet
+
+    frames = [pcm[i:i + codec.FRAME_BYTES].ljust(codec.FRAME_BYTES, b"\0") for i in range(0, len(pcm), codec.FRAME_BYTES)]
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for index, frame in enumerate(frames):
+        rtp = packet.build(payload_type, index, index * codec.FRAME_SAMPLES, 0x5EED, codec.encode(payload_type, frame),
+                           index == 0)
+        udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index, 0, 64, 17, 0,
+                         socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1")) + udp
+        ether = b"\0" * 12 + b"\x08\x00" + ip
+        micros = index * 20_000
+        out.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000, len(ether), len(ether)) + ether)
+    path.write_bytes(b"".join(out))
+    return len(frames) * 0.02
+
+
+def scenario_copy(name: str, directory: Path, **fill: str) -> Path:
+    """A copy of ``scenarios/name`` in ``directory`` with each ``[key]`` replaced (sipp expands
+    no keys inside ``exec`` attributes)."""
+    from tests.network.sip.conftest import SCENARIOS
+
+    text = (SCENARIOS / name).read_text()
+    for key, value in fill.items():
+        text = text.replace(f"[{key}]", value)
+    path = directory / name
+    path.write_text(text)
+    return path
