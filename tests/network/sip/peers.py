@@ -99,27 +99,6 @@ def echo_trunk(port: int) -> "subprocess.Popen[str]":
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def write_rtp_pcap(path: Path, frequency: float, seconds: float, ptime_ms: int) -> None:
-    """A capture of one PCMU stream of a tone in ``ptime_ms`` packets, for sipp's
-    ``play_pcap_audio`` (Ethernet, IPv4, UDP, RTP; sipp re-addresses it)."""
-    import struct
-
-    from switchboard.network.rtp import codec, packet
-
-    samples = 8 * ptime_ms
-    pcm = codec.tone(frequency, seconds)
-    records = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for index, offset in enumerate(range(0, len(pcm) - 2 * samples + 1, 2 * samples)):
-        rtp = packet.build(codec.PCMU, index, index * samples, 0x5EED, codec.encode(codec.PCMU, pcm[offset:offset + 2 * samples]))
-        udp = struct.pack("!HHHH", 6000, 6002, 8 + len(rtp), 0) + rtp
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17, 0,
-                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
-        frame = bytes(12) + b"\x08\x00" + ip
-        at = index * ptime_ms * 1000
-        records.append(struct.pack("<IIII", at // 1_000_000, at % 1_000_000, len(frame), len(frame)) + frame)
-    path.write_bytes(b"".join(records))
-
-
 def write_tone(path: Path, frequency: float, seconds: float) -> None:
     from switchboard.network.rtp.codec import tone
 
@@ -223,26 +202,27 @@ class RawClient:
         self.sock.close()
 
 
-def write_rtp_pcap(path: Path, pcm: bytes, payload_type: int = 0) -> float:
-    """``pcm`` (8 kHz 16-bit mono) as a capture of G.711 RTP packets, 20 ms apart, for sipp's
-    ``play_pcap_audio``; returns its length in seconds."""
+def write_rtp_pcap(path: Path, pcm: bytes, payload_type: int = 0, ptime_ms: int = 20) -> float:
+    """``pcm`` (8 kHz 16-bit mono) as a capture of G.711 RTP packets of ``ptime_ms`` each, for
+    sipp's ``play_pcap_audio`` (Ethernet, IPv4, UDP, RTP; sipp re-addresses it); returns its
+    length in seconds."""
     import struct
 
     from switchboard.network.rtp import codec, packet
 
-    frames = [pcm[i:i + codec.FRAME_BYTES].ljust(codec.FRAME_BYTES, b"\0") for i in range(0, len(pcm), codec.FRAME_BYTES)]
+    size = 16 * ptime_ms  # bytes of 16-bit samples at 8 kHz
+    frames = [pcm[i:i + size].ljust(size, b"\0") for i in range(0, len(pcm), size)]
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
     for index, frame in enumerate(frames):
-        rtp = packet.build(payload_type, index, index * codec.FRAME_SAMPLES, 0x5EED, codec.encode(payload_type, frame),
-                           index == 0)
+        rtp = packet.build(payload_type, index, index * size // 2, 0x5EED, codec.encode(payload_type, frame), index == 0)
         udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index, 0, 64, 17, 0,
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17, 0,
                          socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1")) + udp
         ether = b"\0" * 12 + b"\x08\x00" + ip
-        micros = index * 20_000
+        micros = index * ptime_ms * 1000
         out.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000, len(ether), len(ether)) + ether)
     path.write_bytes(b"".join(out))
-    return len(frames) * 0.02
+    return len(frames) * ptime_ms / 1000
 
 
 def scenario_copy(name: str, directory: Path, **fill: str) -> Path:

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from switchboard.network.rtp import codec
+
 from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
 from tests.network.sip.conftest import finished, sipp_uas
 from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_samples, write_rtp_pcap, write_tone
@@ -300,7 +302,7 @@ def test_a_trunk_sending_30_ms_packets_is_heard_whole_through_a_dial(
     """The carrier packs 30 ms per packet (our SDP asks for 20): its audio is cut into 20 ms frames
     before it is mixed, not dropped and not a broken mix."""
     capture = tmp_path / "tone30.pcap"
-    write_rtp_pcap(capture, 1000, 8.0, 30)
+    write_rtp_pcap(capture, codec.tone(1000, 8.0), ptime_ms=30)
     port = free_port()
     trunk = sipp_uas("uas_play.xml", port, pcap=str(capture))
     time.sleep(0.5)
