@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import subprocess
+import threading
 import time
 import wave
 from pathlib import Path
@@ -20,25 +21,34 @@ class Baresip:
     """baresip 1.0, headless: registers ``username`` at the server, auto-answers, sends a 440 Hz
     tone as its microphone, dumps what it hears to WAV, and takes commands on ctrl_tcp."""
 
-    def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60):
+    def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60,
+                 answermode: str = "auto", microphone: Path | None = None):
         self.directory, self.ctrl_port = directory, free_port()
         directory.mkdir(parents=True, exist_ok=True)
-        write_tone(directory / "tone.wav", 440, 120.0)  # its microphone: baresip hangs up when the file ends
+        if microphone is None:  # a 440 Hz tone; baresip hangs up when its microphone file ends
+            microphone = directory / "tone.wav"
+            write_tone(microphone, 440, 120.0)
+        self.events: list[dict[str, object]] = []
+        self._link: socket.socket | None = None
+        self._changed = threading.Condition()
         (directory / "config").write_text("\n".join([
             f"sip_listen 127.0.0.1:{free_port()}",
-            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", f"audio_source aufile,{directory / 'tone.wav'}",
+            "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null", f"audio_source aufile,{microphone}",
             "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
             "module sndfile.so", f"snd_path {directory}", "module_tmp uuid.so", "module_tmp account.so",
             "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
         ]))
         (directory / "accounts").write_text(
             f"<sip:{username}@127.0.0.1:{sip_port}>;auth_pass={password};answermode=auto;"
-            f"audio_codecs=PCMU,PCMA;regint={regint}\n")
+            f"audio_codecs=PCMU,PCMA;regint={regint}\n".replace("answermode=auto", f"answermode={answermode}"))
         self.process = subprocess.Popen([need("baresip"), "-f", str(directory), "-4"], stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
 
     def command(self, command: str, params: str = "") -> None:
         payload = json.dumps({"command": command, "params": params, "token": "t"}).encode()
+        if self._link is not None:
+            self._link.sendall(f"{len(payload)}:".encode() + payload + b",")
+            return
         for _ in range(50):
             try:
                 with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as sock:
@@ -49,11 +59,66 @@ class Baresip:
                 time.sleep(0.1)
         raise RuntimeError("baresip's ctrl_tcp did not answer")
 
+    def listen(self) -> None:
+        """Keep one ctrl_tcp connection open (baresip serves only one at a time) and collect the
+        events it sends (``CALL_INCOMING``, ``CALL_ESTABLISHED``, ``CALL_DTMF_START``,
+        ``CALL_CLOSED``…); :meth:`command` then goes over it too."""
+        for _ in range(200):
+            try:
+                self._link = socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"baresip's ctrl_tcp did not answer (exit status {self.process.poll()})")
+        self._link.settimeout(None)
+        threading.Thread(target=self._read_events, args=(self._link,), daemon=True).start()
+
+    def _read_events(self, link: socket.socket) -> None:
+        buffer = b""
+        while True:
+            try:
+                data = link.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buffer += data
+            while b":" in buffer:
+                length, _, rest = buffer.partition(b":")
+                if len(rest) < int(length) + 1:
+                    break
+                message, buffer = json.loads(rest[: int(length)]), rest[int(length) + 1:]
+                if message.get("event"):
+                    with self._changed:
+                        self.events.append(message)
+                        self._changed.notify_all()
+
+    def wait_event(self, kind: str, count: int = 1, timeout: float = 20.0) -> dict[str, object]:
+        """The ``count``-th event of type ``kind`` (after :meth:`listen`), waiting for it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [event for event in self.events if event.get("type") == kind]
+                if len(found) >= count:
+                    return found[count - 1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"baresip sent no {kind} in {timeout} s; events: "
+                                         f"{[event.get('type') for event in self.events]}")
+                self._changed.wait(left)
+
     def heard(self) -> list[Path]:
         """The WAV dumps of what baresip received (decoded audio)."""
         return [Path(p) for p in glob.glob(str(self.directory / "*dec*.wav"))]
 
     def stop(self) -> str:
+        if self._link is not None and self.process.poll() is None:
+            self.command("quit")
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
         if self.process.poll() is None:
             try:
                 self.command("quit")
