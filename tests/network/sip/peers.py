@@ -70,7 +70,8 @@ class Baresip:
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError(f"baresip's ctrl_tcp did not answer (exit status {self.process.poll()})")
+            output = self.process.stdout.read() if self.process.poll() is not None and self.process.stdout else ""
+            raise RuntimeError(f"baresip's ctrl_tcp did not answer (exit status {self.process.poll()}): {output[-1500:]}")
         self._link.settimeout(None)
         threading.Thread(target=self._read_events, args=(self._link,), daemon=True).start()
 

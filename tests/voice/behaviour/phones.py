@@ -1,11 +1,11 @@
 """The phones of the behaviour suite, one interface on two networks.
 
 A phone is an endpoint of the test's account, given a script when it is made (the simulator's
-steps: ``ring``, ``reject`` (``busy``), ``wait``, ``press``, ``say``, ``hangup``). On the
+steps: ``ring``, ``reject`` (``busy``), ``machine``, ``wait``, ``press``, ``say``, ``hangup``). On the
 simulated network it is a simulated phone; on SIP it is baresip registered as that endpoint: it
 answers (after ``ring`` seconds), runs the script from the moment the call is up (``press`` as RFC
-4733 digits, ``hangup`` as BYE), and its microphone carries the ``say`` steps' speech (eSpeak NG)
-at their place in the script and, between them, a *hum*: a tone of the phone's own frequency that
+4733 digits, ``hangup`` as BYE), and its microphone carries the ``say`` steps' speech (eSpeak NG;
+a ``machine`` says the simulator's greeting, then beeps) at their place in the script and, between them, a *hum*: a tone of the phone's own frequency that
 stands for its voice, so another party can tell it heard this phone (the simulator's
 ``heard_voice``)."""
 
@@ -13,6 +13,8 @@ import threading
 import time
 import wave
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import numpy as np
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.network.sip.peers import Baresip
 from tests.voice.behaviour.heard import Heard, from_audio, from_sim_log, read_wav
-from tests.voice.conftest import Sim
+from tests.voice.conftest import Sim, clock_auto
 from tests.voice.customer_app import CustomerApp
 
 PASSWORD = "behaviour-pass"
@@ -29,6 +31,7 @@ HUMS = (440, 500, 580, 660)  # away from the DTMF rows and columns and the 800 H
 BEEP = 800
 DIGIT_SECONDS = 0.3  # per key: RFC 4733 event then a gap (the simulator uses 0.2)
 Script = list[dict[str, Any]]
+GREETING = "Hello, you have reached voicemail. Please leave a message after the tone."  # the simulator's
 
 
 class Phone(ABC):
@@ -45,8 +48,9 @@ class Phone(ABC):
         """Until ``calls`` calls of this phone have ended."""
 
     @abstractmethod
-    def heard(self, transcribe: bool = False) -> Heard:
-        """What the phone heard on its calls so far (call :meth:`wait_ended` first)."""
+    def heard(self, *phrases: str) -> Heard:
+        """What the phone heard on its calls so far (call :meth:`wait_ended` first). On SIP the
+        speech is recognised only when ``phrases`` are given: the prompts it may have heard."""
 
     def stop(self) -> None:
         pass
@@ -110,6 +114,11 @@ class Network(ABC):
                                          hangup_url=self.customer.url("/hangup"), **params)
         return response.request_uuid
 
+    @contextmanager
+    def real_time(self) -> Iterator[None]:
+        """While the test acts on calls that are up (a virtual clock would run their scripts ahead)."""
+        yield
+
     def record(self, call_uuid: str, timeout: float = 30.0) -> dict[str, Any]:
         return Sim(self.server, self.account).record(call_uuid, timeout)
 
@@ -138,7 +147,7 @@ class SimPhone(Phone):
             assert time.monotonic() < deadline, f"{self.address}: {calls} call(s) did not end: {self.log()}"
             time.sleep(0.05)
 
-    def heard(self, transcribe: bool = False) -> Heard:
+    def heard(self, *phrases: str) -> Heard:
         voices = {phone.address: phone.hum for phone in self.net.phones if isinstance(phone, SimPhone)}
         return from_sim_log(self.log(), voices, self.net.tone_files)
 
@@ -153,6 +162,14 @@ class SimNetwork(Network):
     def _make(self, username: str, uri: str, hum: int, script: Script, hum_on: bool) -> Phone:
         return SimPhone(self, username, uri, hum, script)
 
+    @contextmanager
+    def real_time(self) -> Iterator[None]:
+        clock_auto(self.server, False)
+        try:
+            yield
+        finally:
+            clock_auto(self.server, True)
+
     def stop(self) -> None:
         super().stop()
         self.sim.http.close()
@@ -165,7 +182,7 @@ def microphone(path: Path, script: Script, hum: int | None) -> None:
     audio = (8000 * np.sin(2 * np.pi * (hum or 0) * np.arange(total) / 8000)).astype(np.int16)
     offset = 0.0
     for step in script:
-        if "say" in step:
+        if "say" in step or "machine" in step:
             speech = np.frombuffer(_speech(step), dtype=np.int16)
             start = int(offset * 8000)
             audio[start:start + len(speech)] = speech[: total - start]
@@ -196,9 +213,15 @@ class SipPhone(Phone):
         mic = self.directory / "microphone.wav"
         microphone(mic, script, hum if hum_on else None)
         manual = any("ring" in step or "reject" in step for step in script)
-        self.baresip = Baresip(self.directory, net.server.sip_port, username, PASSWORD,  # type: ignore[attr-defined]
-                               answermode="manual" if manual else "auto", microphone=mic)
-        self.baresip.listen()
+        for attempt in range(3):  # a port picked free may be taken by another process before baresip binds it
+            self.baresip = Baresip(self.directory, net.server.sip_port, username, PASSWORD,  # type: ignore[attr-defined]
+                                   answermode="manual" if manual else "auto", microphone=mic)
+            try:
+                self.baresip.listen()
+                break
+            except RuntimeError:
+                if self.baresip.process.poll() is None or attempt == 2:
+                    raise
         deadline = time.monotonic() + 15
         while net.sdk.endpoints.get(endpoint_id(net, username)).sip_registered != "true":
             assert time.monotonic() < deadline, f"baresip did not register as {username}"
@@ -227,7 +250,7 @@ class SipPhone(Phone):
                         if key not in "wW":
                             self.baresip.command("sndcode", key)
                         time.sleep(step_seconds({"press": key}))
-                elif "say" in step:
+                elif "say" in step or "machine" in step:
                     speech = len(np.frombuffer(_speech(step), dtype=np.int16)) / 8000
                     time.sleep(speech + 0.5)
                 elif "hangup" in step:
@@ -245,7 +268,7 @@ class SipPhone(Phone):
     def wait_ended(self, calls: int = 1, timeout: float = 40.0) -> None:
         self.baresip.wait_event("CALL_CLOSED", calls, timeout)
 
-    def heard(self, transcribe: bool = False) -> Heard:
+    def heard(self, *phrases: str) -> Heard:
         assert not self.errors, self.errors
         time.sleep(0.3)  # baresip finishes its WAV dump as the call closes
         dumps = sorted(self.baresip.heard())
@@ -253,15 +276,20 @@ class SipPhone(Phone):
         digits = "".join(str(event.get("param", "")) for event in self.baresip.events
                          if event.get("type") == "CALL_DTMF_START")
         frequencies = sorted({*HUMS, BEEP, *self.net.tone_files.values()})
-        return from_audio(pcm, frequencies, digits, transcribe)
+        return from_audio(pcm, frequencies, digits, phrases)
 
     def stop(self) -> None:
         self.baresip.stop()
 
 
 def _speech(step: dict[str, Any]) -> bytes:
+    """What a ``say`` step says; for a ``machine`` step, its greeting and then a 1 kHz beep."""
     from switchboard.media.tts import synthesize
 
+    if "machine" in step:
+        greeting = synthesize(step.get("greeting", GREETING))
+        beep = (8000 * np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).astype(np.int16)
+        return greeting + bytes(4000) + beep.tobytes()
     return synthesize(step["say"], language=step.get("language", "en-US"))
 
 
