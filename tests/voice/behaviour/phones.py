@@ -1,7 +1,7 @@
 """The phones of the behaviour suite, one interface on two networks.
 
 A phone is an endpoint of the test's account, given a script when it is made (the simulator's
-steps: ``ring``, ``reject`` (``busy``), ``machine``, ``wait``, ``press``, ``say``, ``hangup``). On the
+steps: ``ring``, ``reject`` (``busy``, ``no-answer``), ``machine``, ``wait``, ``press``, ``say``, ``hangup``). On the
 simulated network it is a simulated phone; on SIP it is baresip registered as that endpoint: it
 answers (after ``ring`` seconds), runs the script from the moment the call is up (``press`` as RFC
 4733 digits, ``hangup`` as BYE), and its microphone carries the ``say`` steps' speech (eSpeak NG;
@@ -236,12 +236,13 @@ class SipPhone(Phone):
             steps = list(self.script)
             while steps and ("ring" in steps[0] or "reject" in steps[0]):
                 step = steps.pop(0)
-                incoming = self.baresip.wait_event("CALL_INCOMING", timeout=120)
+                self.baresip.wait_event("CALL_INCOMING", timeout=120)
+                if step.get("reject") == "no-answer":
+                    return  # rings until the platform gives up (CANCEL)
                 if "reject" in step:
-                    self.baresip.command("hangup")
+                    self.baresip.command("hangup")  # 486 Busy Here while ringing
                     return
                 time.sleep(float(step["ring"]))
-                del incoming
                 self.baresip.command("accept")
             self.baresip.wait_event("CALL_ESTABLISHED", timeout=120)
             for step in steps:

@@ -73,3 +73,14 @@ def test_members_hear_each_other_but_not_a_muted_one(net: Network) -> None:
     listener.wait_ended()
     assert listener.heard().tone(talker.hum) > 1.0 or listener.heard().speech > 0.5
     assert talker.heard().tone(listener.hum) == 0.0 and talker.heard().speech == 0.0
+
+
+def test_digits_match_and_hangup_on_star_in_the_room(net: Network) -> None:
+    (member,) = members(net, [(room(net, digitsMatch="12,34", hangupOnStar="true", action=net.customer.url("/action")),
+                               [{"wait": 1}, {"press": "12"}, {"wait": 1}, {"press": "*"}, {"wait": 4}])])
+    action = net.customer.wait_for("/action", timeout=30)[0].params
+    member.wait_ended()
+    got = [hit.params for hit in net.customer.requests_to("/events")]
+    assert [e["ConferenceDigitsMatch"] for e in got if e["ConferenceAction"] == "digits"] == ["12"]
+    assert [e["ConferenceAction"] for e in got] == ["enter", "digits", "exit"]
+    assert action["ConferenceName"] == "behaviour-room"  # the star let the member go on to the action

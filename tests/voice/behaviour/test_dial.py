@@ -58,11 +58,13 @@ def test_parallel_ring_first_to_answer_wins(net: Network) -> None:
     assert [(r.hangup_cause_code, r.hangup_cause_name) for r in losers] == [(9000, "Lost Race")]
 
 
-def test_dial_status_busy(net: Network) -> None:
-    b = net.phone([{"reject": "busy"}])
-    dial(net, b, caller=[{"wait": 10}], timeout="10")
+@pytest.mark.parametrize(("reject", "status", "cause"), [("busy", "busy", "USER_BUSY"),
+                                                        ("no-answer", "no-answer", "NO_ANSWER")])
+def test_dial_status_when_nobody_answers(net: Network, reject: str, status: str, cause: str) -> None:
+    b = net.phone([{"reject": reject}])
+    dial(net, b, caller=[{"wait": 10}], timeout="3")
     action = net.customer.wait_for("/action", timeout=30)[0].params
-    assert action["DialStatus"] == "busy" and action["DialBLegUUID"] == "" and action["DialHangupCause"] == "USER_BUSY"
+    assert action["DialStatus"] == status and action["DialBLegUUID"] == "" and action["DialHangupCause"] == cause
 
 
 def test_dial_confirm_key(net: Network) -> None:

@@ -77,3 +77,14 @@ def test_preanswer_plays_early_media_before_the_answer(net: Network) -> None:
     assert answer["CallStatus"] == "ringing"  # PreAnswer: the answer URL is fetched before the call is answered
     assert hangup["HangupCause"] == "NORMAL_CLEARING" and hangup["HangupSource"] == "Caller"
     assert phone.heard().speech > 1.5  # the early media, then the greeting
+
+
+def test_message_element_sends_a_text_during_the_call(net: Network) -> None:
+    found = net.http.get(f"/v1/Account/{net.account.auth_id}/PhoneNumber/", params={"country_iso": "US", "limit": 1})
+    number = found.json()["objects"][0]["number"]
+    assert net.http.post(f"/v1/Account/{net.account.auth_id}/PhoneNumber/{number}/", json={}).status_code == 201
+    phone, _, _ = outbound(net, f'<Response><Message src="{number}" dst="14155550311">Your code is 1234</Message>'
+                                "<Speak>We sent you a text.</Speak></Response>")
+    sent = net.sdk.messages.list(message_direction="outbound")
+    assert [(m.from_number, m.to_number) for m in sent] == [(number, "14155550311")]
+    assert phone.heard("We sent you a text", "Goodbye").said("We sent you a text", "Goodbye") == ["We sent you a text"]
