@@ -68,8 +68,10 @@ class Baresip:
                 self._link = socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5)
                 break
             except OSError:
+                if self.process.poll() is not None:  # it exited (a port taken meanwhile): no use waiting
+                    break
                 time.sleep(0.1)
-        else:
+        if self._link is None:
             output = self.process.stdout.read() if self.process.poll() is not None and self.process.stdout else ""
             raise RuntimeError(f"baresip's ctrl_tcp did not answer (exit status {self.process.poll()}): {output[-1500:]}")
         self._link.settimeout(None)
