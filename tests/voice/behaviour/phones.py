@@ -1,13 +1,13 @@
 """The phones of the behaviour suite, one interface on two networks.
 
 A phone is an endpoint of the test's account, given a script when it is made (the simulator's
-steps: ``ring``, ``reject`` (``busy``, ``no-answer``), ``machine``, ``wait``, ``press``, ``say``, ``hangup``). On the
-simulated network it is a simulated phone; on SIP it is baresip registered as that endpoint: it
-answers (after ``ring`` seconds), runs the script from the moment the call is up (``press`` as RFC
-4733 digits, ``hangup`` as BYE), and its microphone carries the ``say`` steps' speech (eSpeak NG;
-a ``machine`` says the simulator's greeting, then beeps) at their place in the script and, between them, a *hum*: a tone of the phone's own frequency that
-stands for its voice, so another party can tell it heard this phone (the simulator's
-``heard_voice``)."""
+steps: ``ring``, ``reject`` (``busy``, ``no-answer``), ``machine``, ``wait``, ``press``, ``say``,
+``hangup``). On the simulated network it is a simulated phone; on SIP it is baresip registered as
+that endpoint: it answers (after ``ring`` seconds), runs the script from the moment the call is up
+(``press`` as RFC 4733 digits, ``hangup`` as BYE), and its microphone carries the ``say`` steps'
+speech (eSpeak NG; a ``machine`` says the simulator's greeting, then beeps) at their place in the
+script and, between them, a *hum*: a tone of the phone's own frequency that stands for its voice,
+so another party can tell it heard this phone (the simulator's ``heard_voice``)."""
 
 import threading
 import time
@@ -212,6 +212,8 @@ class SipPhone(Phone):
         self.directory.mkdir(parents=True)
         mic = self.directory / "microphone.wav"
         microphone(mic, script, hum if hum_on else None)
+        refusals = {step["reject"] for step in script if "reject" in step}
+        assert refusals <= {"busy", "no-answer"}, f"a baresip phone refuses only as busy or no-answer: {refusals}"
         manual = any("ring" in step or "reject" in step for step in script)
         for attempt in range(3):  # a port picked free may be taken by another process before baresip binds it
             self.baresip = Baresip(self.directory, net.server.sip_port, username, PASSWORD,  # type: ignore[attr-defined]
@@ -223,7 +225,7 @@ class SipPhone(Phone):
                 if self.baresip.process.poll() is None or attempt == 2:
                     raise
         deadline = time.monotonic() + 15
-        while net.sdk.endpoints.get(endpoint_id(net, username)).sip_registered != "true":
+        while net.sdk.endpoints.get(net.endpoint_ids[username]).sip_registered != "true":
             assert time.monotonic() < deadline, f"baresip did not register as {username}"
             time.sleep(0.1)
         self.errors: list[BaseException] = []
@@ -233,16 +235,19 @@ class SipPhone(Phone):
     def _run(self) -> None:
         """Play the script on the first call: answer or refuse it, then press and hang up in time."""
         try:
-            steps = list(self.script)
+            steps, ringing = list(self.script), False
             while steps and ("ring" in steps[0] or "reject" in steps[0]):
                 step = steps.pop(0)
-                self.baresip.wait_event("CALL_INCOMING", timeout=120)
+                if not ringing:
+                    self.baresip.wait_event("CALL_INCOMING", timeout=120)
+                    ringing = True
                 if step.get("reject") == "no-answer":
                     return  # rings until the platform gives up (CANCEL)
                 if "reject" in step:
                     self.baresip.command("hangup")  # 486 Busy Here while ringing
                     return
                 time.sleep(float(step["ring"]))
+            if ringing:
                 self.baresip.command("accept")
             self.baresip.wait_event("CALL_ESTABLISHED", timeout=120)
             for step in steps:
@@ -292,10 +297,6 @@ def _speech(step: dict[str, Any]) -> bytes:
         beep = (8000 * np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).astype(np.int16)
         return greeting + bytes(4000) + beep.tobytes()
     return synthesize(step["say"], language=step.get("language", "en-US"))
-
-
-def endpoint_id(net: Network, username: str) -> str:
-    return net.endpoint_ids[username]
 
 
 class SipNetwork(Network):
