@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.helpers import LiveServer, MainAccount, RecordingClient
+from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
 
 POSTGRES_URL = os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+RTP_TIMEOUT = 4.0
 BACKENDS = pytest.StashKey[list[str]]()
 POSTGRES_PROBLEM = pytest.StashKey[str | None]()
 
@@ -118,6 +119,21 @@ def running_server(database_url: str, data_dir: Path, **settings: object) -> Ite
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real Switchboard HTTP server on a free loopback port, one per backend."""
     with running_server(backend, tmp_path_factory.mktemp("data")) as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def sip_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with SIP on a loopback port (real clock), one per backend: shared by the SIP tests
+    and the behaviour suite's ``sip`` network."""
+    kind = "sqlite" if backend.startswith("sqlite") else "postgresql"
+    port = free_port()
+    with (
+        _new_database(kind, tmp_path_factory.mktemp(f"sip-{kind}")) as url,
+        running_server(url, tmp_path_factory.mktemp("sip-data"), sip_listen=f"127.0.0.1:{port}",
+                       sip_rtp_timeout=RTP_TIMEOUT) as live,
+    ):
+        live.sip_port = port  # type: ignore[attr-defined]
         yield live
 
 

@@ -6,20 +6,18 @@ import random
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import _new_database, running_server
+from tests.conftest import RTP_TIMEOUT  # noqa: F401  (sip_server itself is in tests/conftest.py, shared with tests/voice/behaviour)
 from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
 from tests.voice.conftest import customer  # noqa: F401  (the customer-app fixture, shared with the voice tests)
 from tests.voice.customer_app import CustomerApp
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-RTP_TIMEOUT = 4.0
 
 
 def need(binary: str) -> str:
@@ -30,19 +28,6 @@ def need(binary: str) -> str:
             pytest.fail(f"{binary} is not installed; run make install-test")
         pytest.skip(f"{binary} is not installed (make install-test installs it)")
     return path
-
-
-@pytest.fixture(scope="session")
-def sip_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    kind = "sqlite" if backend.startswith("sqlite") else "postgresql"
-    port = free_port()
-    with (
-        _new_database(kind, tmp_path_factory.mktemp(f"sip-{kind}")) as url,
-        running_server(url, tmp_path_factory.mktemp("sip-data"), sip_listen=f"127.0.0.1:{port}",
-                       sip_rtp_timeout=RTP_TIMEOUT) as live,
-    ):
-        live.sip_port = port  # type: ignore[attr-defined]
-        yield live
 
 
 @pytest.fixture

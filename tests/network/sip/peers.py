@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import subprocess
+import threading
 import time
 import wave
 from pathlib import Path
@@ -24,12 +25,18 @@ class Baresip:
     (440 Hz unless told) as its microphone, dumps what it hears to WAV, and takes commands on ctrl_tcp."""
 
     def __init__(self, directory: Path, sip_port: int, username: str, password: str, regint: int = 60,
-                 frequency: float = 440):
+                 frequency: float = 440, answermode: str = "auto", microphone: Path | None = None):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        write_tone(directory / "tone.wav", frequency, 120.0)  # its microphone: baresip hangs up when the file ends
+        if microphone is None:  # a tone; baresip hangs up when its microphone file ends
+            microphone = directory / "tone.wav"
+            write_tone(microphone, frequency, 120.0)
+        self.microphone = microphone
+        self.events: list[dict[str, object]] = []
+        self._link: socket.socket | None = None
+        self._changed = threading.Condition()
         (directory / "accounts").write_text(
-            f"<sip:{username}@127.0.0.1:{sip_port}>;auth_pass={password};answermode=auto;"
+            f"<sip:{username}@127.0.0.1:{sip_port}>;auth_pass={password};answermode={answermode};"
             f"audio_codecs=PCMU,PCMA;regint={regint}\n")
         said = ""
         for _ in range(5):  # a free port can be taken by another process before baresip binds it
@@ -45,7 +52,7 @@ class Baresip:
         (self.directory / "config").write_text("\n".join([
             f"sip_listen 127.0.0.1:{free_port()}",
             "audio_player aufile,/dev/null", "audio_alert aufile,/dev/null",
-            f"audio_source aufile,{self.directory / 'tone.wav'}",
+            f"audio_source aufile,{self.microphone}",
             "module_path /usr/lib/baresip/modules", "module g711.so", "module aufile.so",
             "module sndfile.so", f"snd_path {self.directory}", "module_tmp uuid.so", "module_tmp account.so",
             "module_app menu.so", "module ctrl_tcp.so", f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", "",
@@ -66,6 +73,9 @@ class Baresip:
 
     def command(self, command: str, params: str = "") -> None:
         payload = json.dumps({"command": command, "params": params, "token": "t"}).encode()
+        if self._link is not None:
+            self._link.sendall(f"{len(payload)}:".encode() + payload + b",")
+            return
         for _ in range(50):
             try:
                 with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as sock:
@@ -76,11 +86,69 @@ class Baresip:
                 time.sleep(0.1)
         raise RuntimeError("baresip's ctrl_tcp did not answer")
 
+    def listen(self) -> None:
+        """Keep one ctrl_tcp connection open (baresip serves only one at a time) and collect the
+        events it sends (``CALL_INCOMING``, ``CALL_ESTABLISHED``, ``CALL_DTMF_START``,
+        ``CALL_CLOSED``…); :meth:`command` then goes over it too."""
+        for _ in range(200):
+            try:
+                self._link = socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5)
+                break
+            except OSError:
+                if self.process.poll() is not None:  # it exited (a port taken meanwhile): no use waiting
+                    break
+                time.sleep(0.1)
+        if self._link is None:
+            output = self.process.stdout.read() if self.process.poll() is not None and self.process.stdout else ""
+            raise RuntimeError(f"baresip's ctrl_tcp did not answer (exit status {self.process.poll()}): {output[-1500:]}")
+        self._link.settimeout(None)
+        threading.Thread(target=self._read_events, args=(self._link,), daemon=True).start()
+
+    def _read_events(self, link: socket.socket) -> None:
+        buffer = b""
+        while True:
+            try:
+                data = link.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buffer += data
+            while b":" in buffer:
+                length, _, rest = buffer.partition(b":")
+                if len(rest) < int(length) + 1:
+                    break
+                message, buffer = json.loads(rest[: int(length)]), rest[int(length) + 1:]
+                if message.get("event"):
+                    with self._changed:
+                        self.events.append(message)
+                        self._changed.notify_all()
+
+    def wait_event(self, kind: str, count: int = 1, timeout: float = 20.0) -> dict[str, object]:
+        """The ``count``-th event of type ``kind`` (after :meth:`listen`), waiting for it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [event for event in self.events if event.get("type") == kind]
+                if len(found) >= count:
+                    return found[count - 1]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"baresip sent no {kind} in {timeout} s; events: "
+                                         f"{[event.get('type') for event in self.events]}")
+                self._changed.wait(left)
+
     def heard(self) -> list[Path]:
         """The WAV dumps of what baresip received (decoded audio)."""
         return [Path(p) for p in glob.glob(str(self.directory / "*dec*.wav"))]
 
     def stop(self) -> str:
+        if self._link is not None and self.process.poll() is None:
+            self.command("quit")
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
         if self.process.poll() is None:
             try:
                 self.command("quit")
