@@ -1,6 +1,5 @@
 """The behaviour suite runs each test on both networks: ``network`` is ``sim`` (simulated phones
-on the virtual clock) or ``sip`` (baresip peers over real SIP/RTP, real clock). A test marked
-``sip_lands(branch, feature)`` is expected to fail on SIP (strict xfail) until that branch is merged."""
+on the virtual clock) or ``sip`` (baresip peers over real SIP/RTP, real clock)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,17 +10,10 @@ from tests.voice.behaviour.phones import Network, SimNetwork, SipNetwork
 from tests.voice.customer_app import CustomerApp
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sip_lands(branch, feature): on SIP, a strict xfail until the branch is merged")
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "net" not in metafunc.fixturenames:
         return
-    marker = metafunc.definition.get_closest_marker("sip_lands")
-    sip = pytest.param("sip", marks=pytest.mark.xfail(
-        strict=True, reason=f"SIP {marker.args[1]} lands with branch {marker.args[0]}")) if marker else "sip"
-    metafunc.parametrize("net", ["sim", sip], indirect=True)
+    metafunc.parametrize("net", ["sim", "sip"], indirect=True)
 
 
 @pytest.fixture

@@ -63,7 +63,6 @@ def test_wait_sound_plays_to_a_member_waiting_for_the_start(net: Network) -> Non
     assert alone.heard().tone(PLAY_HZ) > 1.5  # looped
 
 
-@pytest.mark.sip_lands("sip-audio", "Conference RTP mixing")
 def test_members_hear_each_other_but_not_a_muted_one(net: Network) -> None:
     talker, listener = members(net, [
         (room(net), [{"say": "Hello everyone."}, {"wait": 3}, {"hangup": True}]),

@@ -34,7 +34,6 @@ def test_dial_bridges_the_answering_phone_and_reports_the_action(net: Network) -
     net.customer.wait_for("/hangup")
 
 
-@pytest.mark.sip_lands("sip-audio", "Dial RTP bridging")
 def test_dialled_parties_hear_each_other(net: Network) -> None:
     b = net.phone([{"say": "Hello, this is Bea."}, {"wait": 3}, {"hangup": True}])
     a, _ = dial(net, b, caller=[{"wait": 1}, {"say": "Hi Bea."}, {"wait": 15}])

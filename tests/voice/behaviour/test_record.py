@@ -26,7 +26,6 @@ def test_record_beeps_and_reports_the_recording(net: Network) -> None:
     assert 1 <= int(action["RecordingDuration"]) <= 10 and int(action["RecordingDurationMs"]) > 1000
 
 
-@pytest.mark.sip_lands("sip-audio", "Record audio")
 def test_the_recording_holds_the_callers_speech(net: Network) -> None:
     action = record(net)
     response = net.http.get(action["RecordUrl"])
