@@ -1,9 +1,9 @@
 """The call-leg (channel) interface: the boundary between the voice engine and a telephone network.
 
 The XML interpreter (``switchboard.voice``) drives calls only through :class:`CallLeg` and
-:class:`Network`. The simulated network (``network/sim/calls.py``) implements them now; the
-SIP/RTP network will implement the same classes later, and the interpreter will not change.
-See docs/architecture.md.
+:class:`Network`. The simulated network (``network/sim/``) and the SIP/RTP network
+(``network/sip/``) implement them, so the interpreter runs the same XML on either. See
+docs/architecture.md.
 
 A leg is one party's connection to the platform (Plivo's A-leg or B-leg). What the platform
 sends to the far end is :class:`Media` (speech, audio, silence, a beep, DTMF); what comes back
