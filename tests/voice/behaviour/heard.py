@@ -19,7 +19,8 @@ TONE_SHARE = 0.5  # share of a frame's energy at one frequency for it to count a
 class Heard:
     """``sound``: seconds of non-silent audio; ``speech``: of it, seconds that were not a pure tone;
     ``words``: what was said (the simulator's text; on SIP, pocketsphinx's transcription);
-    ``tones``: seconds heard per frequency (Hz); ``digits``: digits the platform sent."""
+    ``tones``: seconds heard per frequency (Hz); ``digits``: digits the platform sent (without the
+    ``w``/``W`` pauses between them)."""
 
     sound: float = 0.0
     speech: float = 0.0
@@ -63,7 +64,7 @@ def from_sim_log(log: list[dict[str, Any]], voices: dict[str, int], tone_files: 
             frequency = int(event["frequency"])
             heard.tones[frequency] = heard.tones.get(frequency, 0.0) + 0.25
         elif kind == "received_digits":
-            heard.digits += event["digits"]
+            heard.digits += re.sub("[wW]", "", event["digits"])  # pauses, as on SIP: not sent as events
     heard.words = heard.words.strip()
     return heard
 

@@ -6,15 +6,22 @@ from typing import Any
 import pytest
 
 from tests.voice.behaviour.phones import Network, Phone
+from tests.voice.behaviour.test_elements import PLAY_HZ
 
 AFTER = "<Response><Speak>Thank you.</Speak></Response>"
 
 
-def dial(net: Network, *callees: Phone, caller: list[dict[str, Any]], **attributes: str) -> tuple[Phone, str]:
-    """The caller phone calls in; the app dials ``callees`` with ``attributes`` (action → /action)."""
-    attrs = " ".join(f'{k}="{v}"' for k, v in {"action": net.customer.url("/action"), **attributes}.items())
-    users = "".join(f"<User>{phone.uri}</User>" for phone in callees)
-    app = net.app(f"<Response><Dial {attrs}>{users}</Dial></Response>", action=AFTER, events="")
+def xml_attributes(attributes: dict[str, str]) -> str:
+    return "".join(f' {k}="{v}"' for k, v in attributes.items())
+
+
+def dial(net: Network, *callees: Phone, caller: list[dict[str, Any]], user: dict[str, str] | None = None,
+         **attributes: str) -> tuple[Phone, str]:
+    """The caller phone calls in; the app dials ``callees`` (each ``<User>`` with ``user``'s
+    attributes) with ``attributes`` (action → /action)."""
+    attrs = xml_attributes({"action": net.customer.url("/action"), **attributes})
+    users = "".join(f"<User{xml_attributes(user or {})}>{phone.uri}</User>" for phone in callees)
+    app = net.app(f"<Response><Dial{attrs}>{users}</Dial></Response>", action=AFTER, events="")
     a = net.phone(caller, app_id=app)
     a.call("14155550199")
     return a, net.customer.wait_for("/answer")[0].params["CallUUID"]
@@ -93,3 +100,48 @@ def test_dial_hangup_on_star_drops_the_b_leg(net: Network) -> None:
     a.wait_ended()
     heard = a.heard("Thank you", "Goodbye")
     assert heard.said("Thank you", "Goodbye") == ["Thank you"], heard.words  # the action ran after the star
+
+
+def test_dial_music_plays_to_the_caller_while_the_b_leg_rings(net: Network) -> None:
+    url = net.tone_url(PLAY_HZ, 1.0)
+    net.customer.route("/music", f"<Response><Play>{url}</Play></Response>")
+    b = net.phone([{"ring": 4}, {"wait": 1}, {"hangup": True}])
+    a, _ = dial(net, b, caller=[{"wait": 10}], dialMusic=net.customer.url("/music"))
+    assert net.customer.wait_for("/action", timeout=30)[0].params["DialStatus"] == "completed"
+    a.wait_ended()
+    assert a.heard().tone(PLAY_HZ) > 1.5  # looped while the B-leg rang
+    assert b.heard().tone(PLAY_HZ) == 0.0
+
+
+def test_dial_time_limit_ends_the_bridge(net: Network) -> None:
+    b = net.phone([{"wait": 30}])
+    a, _ = dial(net, b, caller=[{"wait": 30}], timeLimit="3", callbackUrl=net.customer.url("/events"))
+    action = net.customer.wait_for("/action", timeout=30)[0].params
+    assert action["DialStatus"] == "completed"
+    b_record = net.record(action["DialBLegUUID"])
+    assert (b_record["hangup_cause_code"], b_record["hangup_source"]) == (6000, "Plivo")
+    hangup = next(hit.params for hit in net.customer.wait_for("/events", 3) if hit.params["DialAction"] == "hangup")
+    assert hangup["DialBLegHangupCauseCode"] == "6000"
+    b.wait_ended()
+    a.wait_ended()
+    heard = a.heard("Thank you", "Goodbye")
+    assert heard.said("Thank you", "Goodbye") == ["Thank you"], heard.words  # the A-leg went on to the action
+
+
+def test_dial_digits_match_reports_who_pressed(net: Network) -> None:
+    b = net.phone([{"wait": 2}, {"press": "99"}, {"wait": 20}])
+    a, _ = dial(net, b, caller=[{"wait": 4}, {"press": "12"}, {"wait": 2}, {"hangup": True}],
+                digitsMatch="12,34", digitsMatchBLeg="99", callbackUrl=net.customer.url("/events"))
+    a.wait_ended()
+    b.wait_ended()
+    events = [hit.params for hit in net.customer.wait_for("/events", 5)]
+    digits = sorted((e["DialDigitsMatch"], e["DialDigitsPressedBy"]) for e in events if e["DialAction"] == "digits")
+    assert digits == [("12", "ALeg"), ("99", "BLeg")]
+
+
+def test_user_send_digits_reach_the_b_leg_on_answer(net: Network) -> None:
+    b = net.phone([{"wait": 4}, {"hangup": True}])
+    dial(net, b, caller=[{"wait": 15}], user={"sendDigits": "1w23"})
+    assert net.customer.wait_for("/action", timeout=30)[0].params["DialStatus"] == "completed"
+    b.wait_ended()
+    assert b.heard().digits == "123"  # the "w" is a pause, not a digit
