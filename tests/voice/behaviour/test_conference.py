@@ -1,5 +1,5 @@
 """<Conference> on both networks: endpoint phones call in to a room; the callbacks, who heard whom,
-the wait sound, mute and endConferenceOnExit."""
+the wait sound, the enter sound, mute, maxMembers and endConferenceOnExit."""
 
 from collections.abc import Callable
 from typing import Any
@@ -17,9 +17,10 @@ def room(net: Network, **attributes: str) -> str:
     return f"<Response><Conference {attrs}>behaviour-room</Conference></Response>"
 
 
-def members(net: Network, rooms: list[tuple[str, list[dict[str, Any]]]]) -> list[Phone]:
+def members(net: Network, rooms: list[tuple[str, list[dict[str, Any]]]], refused: int = 0) -> list[Phone]:
     """One phone per (room XML, script), calling in one after the other (each once the previous
-    has entered the room); the app serves each its own room XML."""
+    has entered the room); the app serves each its own room XML. The last ``refused`` phones are
+    turned away: each is waited for until its call has ended instead."""
     xml: dict[str, str] = {}
     answer: Callable[[dict[str, str]], str] = lambda params: xml[params["From"]]  # noqa: E731
     app = net.app(answer, events="", action=AFTER)
@@ -28,6 +29,9 @@ def members(net: Network, rooms: list[tuple[str, list[dict[str, Any]]]]) -> list
         for index, (phone, (document, _)) in enumerate(zip(phones, rooms), 1):
             xml[phone.uri] = document
             phone.call("14155550199")
+            if index > len(rooms) - refused:
+                phone.wait_ended()
+                continue
             entered = [e for e in net.customer.wait_for("/events", index, timeout=30) if e.params["ConferenceAction"] == "enter"]
             assert len(entered) == index, [(e.params["ConferenceAction"], e.params["CallUUID"])
                                            for e in net.customer.requests_to("/events")]
@@ -83,3 +87,27 @@ def test_digits_match_and_hangup_on_star_in_the_room(net: Network) -> None:
     assert [e["ConferenceDigitsMatch"] for e in got if e["ConferenceAction"] == "digits"] == ["12"]
     assert [e["ConferenceAction"] for e in got] == ["enter", "digits", "exit"]
     assert action["ConferenceName"] == "behaviour-room"  # the star let the member go on to the action
+
+
+def test_enter_sound_is_heard_by_the_room(net: Network) -> None:
+    url = net.tone_url(PLAY_HZ, 1.0)
+    net.customer.route("/enter", f"<Response><Play>{url}</Play></Response>")
+    first, _ = members(net, [  # the newcomer is muted: the first hears only the room's sounds
+        (room(net), [{"wait": 5}, {"hangup": True}]),
+        (room(net, enterSound=net.customer.url("/enter"), muted="true"), [{"wait": 4}, {"hangup": True}]),
+    ])
+    first.wait_ended()
+    assert 0.5 < first.heard().tone(PLAY_HZ) < 1.5  # once: for the newcomer, none for the first member
+
+
+def test_max_members_turns_the_next_caller_away(net: Network) -> None:
+    full = room(net, maxMembers="1").replace("</Response>", "<Speak>The room is full.</Speak></Response>")
+    inside, turned_away = members(net, [(full, [{"wait": 6}, {"hangup": True}]), (full, [{"wait": 15}])], refused=1)
+    inside.wait_ended()
+    got = [hit.params for hit in net.customer.requests_to("/events")]
+    answers = {hit.params["From"]: hit.params["CallUUID"] for hit in net.customer.requests_to("/answer")}
+    assert [(e["ConferenceAction"], e["CallUUID"]) for e in got if e["ConferenceAction"] == "enter"] == [
+        ("enter", answers[inside.uri])]
+    heard = turned_away.heard("The room is full", "Goodbye")
+    assert heard.said("The room is full", "Goodbye") == ["The room is full"], heard.words
+    assert inside.heard("The room is full", "Goodbye").said("The room is full") == []
