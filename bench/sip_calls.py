@@ -11,7 +11,10 @@ Usage: .venv/bin/python bench/sip_calls.py [--rates 50,100,150] [--concurrent 10
 
 ``--in-process`` runs the server in this process (as the tests do) so that it can also report
 what the server saw: digits decoded by the RTP layer, peak concurrent dialogs, and the lateness
-of the 20 ms RTP ticker.
+of the 20 ms RTP ticker. It also verifies the audio on a sample (``--sample N``): while sipp's
+calls are up, N baresip phones call the same number, press 1 with RFC 4733 and record what they
+receive; pocketsphinx (a grammar of the application's prompts) must hear the welcome prompt and
+the "thank you" that follows the digit.
 """
 
 import argparse
@@ -165,7 +168,40 @@ class GcPauses:
                          f"{max((w for _, w in times), default=0):.0f} ms wall" for generation, times in self.pauses.items())
 
 
-def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
+PROMPTS = ("welcome to the benchmark line", "press one", "thank you")
+
+
+def audio_sample(sip_port: int, count: int, after: float, directory: Path) -> list[str]:
+    """``count`` baresip callers, ``after`` seconds from now (while the load is at its peak): each
+    calls the number, presses 1 once the prompt has played, and reports which prompts pocketsphinx
+    heard in its recording of the call."""
+    from tests.network.sip.peers import Baresip
+    from tests.voice.behaviour.heard import from_audio, read_wav
+
+    time.sleep(after)
+    phones = [Baresip(directory / f"sample{index}", sip_port, f"sample{index}", "unused", regint=0) for index in range(count)]
+    try:
+        for phone in phones:
+            phone.listen()
+            phone.command("dial", f"sip:{NUMBER}@127.0.0.1:{sip_port}")
+        for phone in phones:
+            phone.wait_event("CALL_ESTABLISHED", timeout=30)
+        time.sleep(4.0)  # "Welcome to the benchmark line. Press one."
+        for phone in phones:
+            phone.command("sndcode", "1")
+        time.sleep(3.0)  # "Thank you."
+    finally:
+        for phone in phones:
+            phone.stop()
+    heard = []
+    for phone in phones:
+        dumps = phone.heard()
+        pcm = read_wav(dumps[0]) if dumps else None
+        heard.append(", ".join(from_audio(pcm, [], "", PROMPTS).said(*PROMPTS)) if pcm is not None else "no audio")
+    return heard
+
+
+def in_process(calls: int, rate: float, hold: int, slow_ms: float, sample_calls: int) -> None:
     """One sipp run against a server in this process, with the server's own counters."""
     import sys
 
@@ -201,8 +237,16 @@ def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
                 logging.getLogger("asyncio").addHandler(slow)
                 live.call(debug)
             threading.Thread(target=sample, daemon=True).start()
+            verdicts: list[str] = []
+            if sample_calls:
+                peak_at = calls / rate * 0.8  # most callers are on the line then
+                sampler = threading.Thread(target=lambda: verdicts.extend(
+                    audio_sample(sip_port, sample_calls, peak_at, Path(data))), daemon=True)
+                sampler.start()
             load_before, gc_pauses = os.getloadavg()[0], GcPauses()
             ok, failed, err = run_sipp(sip_port, rate, calls, hold * 1000, calls + 10)
+            if sample_calls:
+                sampler.join(timeout=120)
             collector = gc_pauses.report()
             done.set()
 
@@ -214,10 +258,12 @@ def in_process(calls: int, rate: float, hold: int, slow_ms: float) -> None:
         finally:
             live.stop()
     print(f"{calls} calls at {rate:.0f}/s, held {hold}s: {ok} ok, {failed} failed; peak concurrent {peak[0]}; "
-          f"digits decoded by the server {stats.get('digits_in', 0)}, reaching the action URL {app.digits.get('1', 0)}; "
+          f"digits decoded by the server {stats.get('digits_in', 0)}, reaching the action URL {app.digits.get('1', 0)} (with {sample_calls} sampled callers); "
           f"RTP ticker lateness p50 {late[len(late) // 2]:.1f} / p99 {late[int(len(late) * 0.99)]:.1f} ms, "
           f"tick duration p50 {ticks[len(ticks) // 2]:.1f} / p99 {ticks[int(len(ticks) * 0.99)]:.1f} ms; "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; garbage collector: {collector} {err}")
+    for index, verdict in enumerate(verdicts):
+        print(f"  audio sample {index + 1}: heard {verdict or 'no prompt'}")
     for what, count in slow.seen.most_common(12):
         print(f"  slow callback x{count} (worst {slow.worst[what] * 1000:.0f} ms): {what}")
 
@@ -230,13 +276,14 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="one run with the server in this process (see above)")
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--rate", type=float, default=15)
+    parser.add_argument("--sample", type=int, default=3, help="with --in-process: baresip callers whose audio is verified")
     parser.add_argument("--slow-callbacks", type=float, default=0, metavar="MS",
                         help="with --in-process: asyncio debug mode, reporting callbacks that held the loop MS ms or more")
     add_postgres_option(parser, default=None)
     args = parser.parse_args()
     print(f"machine: {machine()} (shared with other work: figures are lower bounds)")
     if args.in_process:
-        in_process(args.calls, args.rate, args.hold, args.slow_callbacks)
+        in_process(args.calls, args.rate, args.hold, args.slow_callbacks, args.sample)
         return
     app = App()
     for name, admin in backends(args.postgres):
