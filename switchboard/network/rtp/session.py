@@ -71,6 +71,8 @@ class RtpSession(asyncio.DatagramProtocol):
         self.decoder = dtmf.EventDecoder()
         self.jitter: JitterBuffer | None = None
         self.on_audio: Callable[[bytes], None] | None = None
+        self.last_played = float("-inf")
+        """Loop time of the last 20 ms of a prompt sent (see ``SipLeg.hangup``)."""
         self.frame_listeners: list[Callable[[bytes], None]] = []
         """Consumers of the received audio in order, a 20 ms frame at a time (after :attr:`jitter`)."""
         self.on_sent: Callable[[bytes], None] | None = None
@@ -232,6 +234,8 @@ class RtpSession(asyncio.DatagramProtocol):
             frame = self.queue[0].next_frame()
             if frame is None:
                 self.queue.popleft()
+        if frame is not None or self.overlays:
+            self.last_played = asyncio.get_running_loop().time()
         if self.overlays:
             mixed = frame or codec.SILENCE
             for playout in list(self.overlays):

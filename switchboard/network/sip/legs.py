@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from switchboard.network.sip.stack import SipStack
 
 log = logging.getLogger("switchboard.sip")
+PLAYOUT_DRAIN = 0.5
+"""Seconds between the end of a prompt and a BYE: a phone plays what its jitter buffer holds only
+while the call lasts, so a BYE sent with the last packet cut the prompt's last word."""
 REJECTION = {"busy": 486, "rejected": 603, "unallocated": 404, "no-answer": 480, "platform": 480, "cancel": 487}
 AUTO_SPEECH_END = 1.0  # seconds of silence that end an answer when speechEndTimeout is "auto"
 MACHINE_SPEECH_END = 1.2  # silence ending a greeting (Plivo's default speech-end threshold)
@@ -152,6 +155,11 @@ class SipLeg(CallLeg):
         if self.ended.done():
             return
         if self.answered.done() and self.dialog is not None:
+            drain = PLAYOUT_DRAIN - (asyncio.get_running_loop().time() - self.rtp.last_played)
+            if drain > 0:  # the far end's jitter buffer still holds the end of the last prompt
+                await self.stack.clock.wait(self.ended, drain)
+                if self.ended.done():
+                    return
             self.stack.send_in_dialog(self, "BYE")
         elif self.direction == "inbound":
             self._respond(REJECTION.get(reason, 480))
