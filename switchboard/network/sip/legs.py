@@ -28,7 +28,6 @@ from switchboard.network.channel import (
     wait_any,
 )
 from switchboard.network.mixer import Mixer, Sound
-from switchboard.network.rtp.jitter import JitterBuffer
 from switchboard.network.rtp.session import RtpSession
 from switchboard.network.sip import sdp
 from switchboard.network.sip.audio import LegAudio
@@ -336,7 +335,6 @@ class SipLeg(CallLeg):
     async def next_utterance(self, timeout: float | None, recognition: Recognition) -> Utterance | None:
         """The next answer, ended by ``recognition.end_silence`` of silence and recognised off
         the event loop; speech under way at ``timeout`` is heard to its end."""
-        self._hear_in_order()
         end_silence = recognition.end_silence or AUTO_SPEECH_END
         deadline = None if timeout is None else self.stack.clock.monotonic() + timeout
         while not self.ended.done():
@@ -353,18 +351,6 @@ class SipLeg(CallLeg):
                 break
             await wait_any(self.stack.clock, (self.listening.changed, self.ended), left)
         return None
-
-    def _hear_in_order(self) -> None:
-        """From the first speech input on, the listener hears the far end through the jitter buffer
-        (packets put back in order, a lost one as silence) instead of as packets arrive: words
-        must reach the recogniser in order, where energy and digit checks did not need it."""
-        rtp = self.rtp
-        if rtp.on_audio is None:
-            return
-        rtp.on_audio = None
-        if rtp.jitter is None:
-            rtp.jitter = JitterBuffer()
-        rtp.frame_listeners.append(self._heard)
 
     async def wait_for_silence(self, min_silence: float, timeout: float) -> bool:
         deadline = self.stack.clock.monotonic() + timeout

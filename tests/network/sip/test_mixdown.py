@@ -3,16 +3,13 @@ sender sums each tick, the frame timeline, and the recorder's runs of frames."""
 
 import asyncio
 import struct
-from types import SimpleNamespace
 
-from switchboard.core.clock import Clock
-from switchboard.network.channel import Frames, MediaEvent, Recognition
+from switchboard.network.channel import Frames, MediaEvent
 from switchboard.network.rtp import packet
 from switchboard.network.rtp.codec import FRAME_BYTES, PCMU, SILENCE, encode
 from switchboard.network.rtp.jitter import JitterBuffer
 from switchboard.network.rtp.mixdown import DEPTH, Mixdown, Timeline
 from switchboard.network.rtp.session import Playout, RtpSession
-from switchboard.network.sip.legs import SipLeg
 from switchboard.voice.recording.recorder import Recorder
 
 
@@ -131,24 +128,3 @@ def test_a_failing_frame_consumer_is_dropped_and_the_stream_goes_on() -> None:
 
     packets_in, frames, listeners = asyncio.run(run())
     assert (packets_in, frames, listeners) == (10, 8, 1)
-
-
-def test_speech_input_hears_reordered_packets_in_order() -> None:
-    """Once GetInput listens for speech, the far end's packets reach the listener through the
-    jitter buffer: swapped packets are put back in order (as they arrive, they were not)."""
-    async def run() -> list[int]:
-        session = RtpSession(lambda digit: None)
-        await session.open("127.0.0.1")
-        session.configure("127.0.0.1", 9, PCMU, None)
-        leg = SipLeg(SimpleNamespace(clock=Clock(), forget=lambda leg: None), session, None,  # type: ignore[arg-type]
-                     uuid="leg", direction="inbound", from_="14155550100", to="14155550101")
-        assert await leg.next_utterance(0.01, Recognition(hints=("sales",))) is None
-        for sequence in (0, 1, 2, 4, 3, 5, 6, 7, 8, 9):
-            payload = encode(PCMU, frame(2000 + 500 * sequence))
-            session.datagram_received(packet.build(PCMU, sequence, sequence * 160, 1, payload), ("127.0.0.1", 9))
-        session.close()
-        audio = bytes(leg.listening.audio)
-        return [struct.unpack_from("<h", audio, offset)[0] for offset in range(0, len(audio), FRAME_BYTES)]
-
-    levels = asyncio.run(run())
-    assert len(levels) >= 6 and levels == sorted(levels)
