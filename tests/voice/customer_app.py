@@ -88,8 +88,9 @@ class CustomerApp:
                     return hits
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"{path} got {len(hits)} requests, expected {count}; got: "
-                                         f"{[h.path for h in self.hits]}")
+                    got = [f"{h.path} ({h.params['HangupCauseName']})" if "HangupCauseName" in h.params else h.path
+                           for h in self.hits]
+                    raise AssertionError(f"{path} got {len(hits)} requests, expected {count}; got: {got}")
                 self._lock.wait(left)
 
     def stop(self) -> None:

@@ -341,7 +341,10 @@ class SipLeg(CallLeg):
             heard = self.listening.take(end_silence)
             if heard is not None:
                 result = await asyncio.to_thread(hints.understood, heard.pcm, recognition.hints, recognition.language)
-                if result is not None and not self.ended.done():
+                if result is None:
+                    log.info("call %s: %.2f s of speech not understood (hints %s, %s)", self.uuid, heard.seconds,
+                             ",".join(recognition.hints) or "none", recognition.language)
+                elif not self.ended.done():
                     return Utterance(result[0], result[1], heard.seconds, recognition.language)
                 continue
             left = None if deadline is None else deadline - self.stack.clock.monotonic()
