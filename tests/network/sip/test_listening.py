@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from switchboard.media import hints, tones, tts
-from switchboard.network.rtp import codec
+from switchboard.media import tones, tts
 from tests.helpers import LiveServer, MainAccount, RecordingClient, free_port
+from tests.media.speech import recognisable
 from tests.network.sip.conftest import finished, sipp, sipp_uas, trunk_number
 from tests.network.sip.peers import scenario_copy, write_rtp_pcap
 from tests.network.sip.test_outbound import outgoing_carrier
@@ -19,22 +19,6 @@ from tests.voice.customer_app import CustomerApp
 
 GREETING = ("Hello, you have reached the voicemail of Alex Morgan. I cannot take your call right now. "
             "Please leave your name and number after the tone.")
-
-
-HINTS = ("sales", "support")
-
-
-def recognisable(word: str, voice: str = "WOMAN") -> bytes:
-    """``word`` in a rendering the recogniser understands offline after G.711 coding. eSpeak NG
-    renders the WOMAN voice a little differently each time, and about 1 rendering of "support" in
-    100 is not recognised even offline (the recogniser's accuracy is measured in
-    tests/media/test_hints.py); these tests are about what the line carries to it, so they start
-    from a rendering it is known to understand. Each rate is a rendering of its own (and cache key)."""
-    for rate in range(tts.DEFAULT_RATE_WPM, tts.DEFAULT_RATE_WPM + 10):
-        pcm = tts.synthesize(word, voice, rate=rate)
-        if (hints.understood(codec.decode(codec.PCMU, codec.encode(codec.PCMU, pcm)), HINTS) or ("",))[0] == word:
-            return pcm
-    raise AssertionError(f"no rendering of {word!r} ({voice}) is recognised offline")
 
 
 def capture(directory: Path, name: str, pcm: bytes | np.ndarray) -> tuple[str, int]:
