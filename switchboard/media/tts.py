@@ -121,23 +121,29 @@ def synthesize(text: str, voice: str = "WOMAN", language: str = "en-US", *, rate
                ssml: bool = False) -> bytes:
     """``text`` spoken by eSpeak NG as 8 kHz 16-bit mono PCM. ``rate`` is in words per minute.
     Blocking (tens of milliseconds per sentence on a miss): call it off the event loop."""
-    global _engine
-    name = espeak_voice(voice, language)
-    key = _key(text, name, rate, ssml)
+    key = _key(text, espeak_voice(voice, language), rate, ssml)
     path = _cache_dir / key[:2] / f"{key}.pcm"
     try:
         return path.read_bytes()
     except OSError:
         pass
+    pcm = render(text, voice, language, rate=rate, ssml=ssml)
+    _store(path, pcm)
+    return pcm
+
+
+def render(text: str, voice: str = "WOMAN", language: str = "en-US", *, rate: int = DEFAULT_RATE_WPM,
+           ssml: bool = False) -> bytes:
+    """:func:`synthesize` without the cache: a rendering of its own (eSpeak NG's female voices
+    come out a little differently each time)."""
+    global _engine
     with _lock:
         if _engine is None:
             _engine = _Espeak()
-        raw = _engine.speak(text, name, rate, ssml)
+        raw = _engine.speak(text, espeak_voice(voice, language), rate, ssml)
         native = _engine.sample_rate
     samples = np.frombuffer(raw, dtype=np.int16)
-    pcm = soxr.resample(samples, native, RATE).astype(np.int16).tobytes() if len(samples) else b""
-    _store(path, pcm)
-    return pcm
+    return soxr.resample(samples, native, RATE).astype(np.int16).tobytes() if len(samples) else b""
 
 
 def _store(path: Path, pcm: bytes) -> None:

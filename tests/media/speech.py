@@ -2,8 +2,8 @@
 
 eSpeak renders its female voice a little differently each time, and a few renderings of a short
 word are not recognised at all (7 of 400 of "support": the grammar decoder takes the word for
-silence). Each speaking rate is a rendering of its own and a cache key of its own, so a test can
-measure over several renderings, or start from one the recogniser is known to understand."""
+silence). So a test measures over several renderings, or starts from one the recogniser is known
+to understand."""
 
 from switchboard.media import hints, tts
 from switchboard.network.rtp import codec
@@ -16,8 +16,8 @@ def over_the_line(pcm: bytes) -> bytes:
 
 
 def renderings(text: str, voice: str = "WOMAN", count: int = 10) -> list[bytes]:
-    """``count`` renderings of ``text`` (8 kHz PCM), at speaking rates from the default up."""
-    return [tts.synthesize(text, voice, rate=rate) for rate in range(tts.DEFAULT_RATE_WPM, tts.DEFAULT_RATE_WPM + count)]
+    """``count`` renderings of ``text`` (8 kHz PCM), each synthesised anew."""
+    return [tts.render(text, voice) for _ in range(count)]
 
 
 def recognisable(word: str, voice: str = "WOMAN") -> bytes:
