@@ -228,9 +228,8 @@ class Recordings:
         try:
             if path is None:
                 raise FileNotFoundError("the recording file is gone")
+            # both parties: decode() mixes a stereo file down to mono at 8 kHz
             samples = await asyncio.to_thread(audiofile.decode, path.read_bytes())
-            if row.channels == 2:
-                samples = audiofile.split_stereo(samples)[0]
             text = await asyncio.to_thread(asr.transcribe, samples)
         except Exception as exc:
             log.warning("transcription of %s failed: %s", recording_id, exc)
