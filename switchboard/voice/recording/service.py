@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -28,7 +28,7 @@ from switchboard.voice.recording.storage import RecordingStore, StorageFull
 from switchboard.webhooks.service import Webhooks
 
 log = logging.getLogger("switchboard.voice")
-SWEEP_SECONDS = 3600.0
+LEASE = timedelta(minutes=5)
 TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs nothing
 
 
@@ -87,6 +87,11 @@ class Active:
     watcher: "asyncio.Task[None] | None" = None
 
 
+def lease_until() -> datetime:
+    """A lease from now: wall-clock time, shared by the nodes (the virtual clock is one node's)."""
+    return datetime.now(timezone.utc) + LEASE
+
+
 def epoch_ms(clock: Clock) -> int:
     return int(clock.now().timestamp() * 1000)
 
@@ -99,6 +104,8 @@ class Recordings:
         self.active: dict[str, Active] = {}
         self.on_dial_answer: dict[str, list[Any]] = {}
         """``startOnDialAnswer`` recordings waiting, by call uuid (``recording/bridge.py``)."""
+        self.held: set[str] = set()
+        """Recordings whose row this node holds in state ``recording`` (its lease is renewed: upkeep.py)."""
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coroutine: Any, name: str) -> "asyncio.Task[Any]":
@@ -128,6 +135,7 @@ class Recordings:
             recorder.attach(target.call.leg, recorder.started or 0.0)
         active = Active(new_uuid(), target, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
                         transcription)
+        self.held.add(active.recording_id)  # before the row exists: upkeep never takes it for a crashed node's
         with self.clock.busy():
             async with self.sessionmaker() as session:
                 session.add(Recording(
@@ -136,7 +144,7 @@ class Recordings:
                     to_number=target.to_number, recording_type=target.recording_type,
                     conference_name=target.conference_name, conference_uuid=target.conference_uuid,
                     recording_format=file_format, channels=recorder.channels, state="recording",
-                    add_time=self.clock.now(),
+                    lease_until=lease_until(), add_time=self.clock.now(),
                     recording_start_ms=active.start_ms, transcription_type=transcription[0],
                     transcription_url=transcription[1], transcription_method=transcription[2],
                 ))
@@ -175,6 +183,8 @@ class Recordings:
                 row = await self._store(active)
         except Exception:
             log.exception("recording %s could not be completed", active.recording_id)
+        finally:
+            self.held.discard(active.recording_id)
         if row is not None:
             await self._completed(active, row)
         return row
@@ -271,14 +281,6 @@ class Recordings:
         if gone:
             log.info("retention: %d recordings older than %s days deleted", gone, self.retention_days)
         return gone
-
-    async def run_retention(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("recording retention sweep failed")
-            await asyncio.sleep(SWEEP_SECONDS)  # real time: a virtual clock must not jump for it
 
     async def stop(self) -> None:
         """Server shutdown: finish every recording (files stored, rows completed), then stop the
