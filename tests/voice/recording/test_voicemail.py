@@ -18,6 +18,7 @@ def voicemail(customer: CustomerApp) -> str:
     response.add_speak("Please leave a message after the beep.")
     response.add_record(action=customer.url("/recorded"), max_length=30, finish_on_key="#", timeout=5,
                         transcription_type="auto", transcription_url=customer.url("/transcribed"),
+                        transcription_method="GET",
                         callback_url=customer.url("/record-callback"))
     return response.to_string()
 
@@ -48,6 +49,9 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     assert action["RecordUrl"] == f"{voice_server.base_url}/v1/Account/{auth}/Recording/{action['RecordingID']}.mp3"
     log = sim.log("14155557700")
     assert [e["frequency"] for e in kinds(log, "heard_beep")] == [800]
+    # redirect (default true): the action's answer ran
+    assert [e["text"] for e in kinds(log, "heard_speech")] == ["Please leave a message after the beep.",
+                                                              "Thank you, goodbye."]
 
     # the file: the owner downloads it; it is an MP3 of the recorded length with speech in it
     with voice_server.http(voice_account) as http:
@@ -70,7 +74,9 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     assert callback["RecordingID"] == action["RecordingID"] and "Digits" not in callback
     assert callback["RecordingDurationMs"] == action["RecordingDurationMs"]
 
-    transcription = customer.wait_for("/transcribed", timeout=60)[0].params
+    [hit] = customer.wait_for("/transcribed", timeout=60)
+    transcription = hit.params
+    assert hit.method == "GET"
     assert transcription["recording_id"] == action["RecordingID"] and transcription["call_uuid"] == call_uuid
     assert transcription["error"] == "" and transcription["transcription"].strip()
     assert transcription["duration"] == action["RecordingDuration"]
