@@ -19,6 +19,7 @@ from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.accounts.scope import of_subaccount, visible
 from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
 from switchboard.core.http import API_PREFIX, ClockDep, Session, resource_uri
+from switchboard.core.ids import new_api_id
 from switchboard.core.pagination import ListResponse, fetch_page, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
@@ -101,14 +102,15 @@ async def start_recording(ctx: Ctx, voice: Engine, store: Store, call_uuid: str,
     transcription = ("", "", "POST")
     if params.transcription_type and params.transcription_url:
         transcription = (params.transcription_type, params.transcription_url, params.transcription_method)
+    api_id = new_api_id()  # the callback carries the api_id of the request that started the recording
     try:
         active = await store.begin(call, params.file_format, stereo=params.record_channel_type == "stereo",
                                    max_seconds=float(params.time_limit),
-                                   callback=Callback(params.callback_url, params.callback_method, "api"),
+                                   callback=Callback(params.callback_url, params.callback_method, "api", api_id=api_id),
                                    transcription=transcription)
     except StorageFull as exc:
         raise PlivoError(f"recording not started: {exc}", status_code=503) from None
-    return plivo_response({"message": "call recording started", "recording_id": active.recording_id,
+    return plivo_response({"api_id": api_id, "message": "call recording started", "recording_id": active.recording_id,
                            "url": store.url(call.owner, active.recording_id, params.file_format)}, 202)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
-from switchboard.core.ids import new_uuid
+from switchboard.core.ids import new_api_id, new_uuid
 from switchboard.media import asr, audiofile
 from switchboard.voice.audio import AudioFetcher
 from switchboard.voice.call import LiveCall
@@ -42,6 +42,8 @@ class Callback:
     method: str = "POST"
     style: str = "xml"
     extra: dict[str, str] = field(default_factory=dict)
+    api_id: str = ""
+    """"api": the ``api_id`` of the request that started the recording (a fresh one if unknown)."""
 
 
 @dataclass
@@ -214,6 +216,8 @@ class Recordings:
         callback, call = active.callback, active.target.call
         if callback.url:
             params = {**result_params(self, row, callback.style), **callback.extra}
+            if callback.style == "api":
+                params["api_id"] = callback.api_id or new_api_id()
             if callback.style == "xml" and call is not None:
                 params = call.params(**params)
             await self.webhooks.notify(callback.url, params, account=active.target.owner, method=callback.method,

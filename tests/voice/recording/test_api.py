@@ -56,6 +56,7 @@ def test_record_api_and_the_recording_resource(sdk, sim: Sim, customer: Customer
 
     callback = customer.wait_for("/recorded")[0].params
     assert callback["recording_id"] == started["recording_id"] and callback["call_uuid"] == uuid
+    assert callback["api_id"] == started["api_id"]  # the request that started it
     assert callback["record_url"] == started["url"]
     assert int(callback["recording_end_ms"]) - int(callback["recording_start_ms"]) == int(callback["recording_duration_ms"])
     assert int(callback["recording_duration_ms"]) > 1500
