@@ -183,3 +183,24 @@ def test_who_may_see_download_and_delete_a_recording(sdk, sim: Sim, customer: Cu
         assert anonymous.get(url, auth=(sub.auth_id, "wrong-token-wrong-token")).status_code == 401
     assert len(files) == 1 and files[0].exists()  # none of them deleted it
     assert sim.http.get(url).status_code == 200
+
+
+def test_stopping_one_recording_of_a_call_by_its_url(sdk, sim: Sim, customer: CustomerApp,
+                                                     still_clock: None) -> None:  # noqa: F811
+    customer.route("/answer", hold())
+    customer.route("/stopped", "")
+    sim.phone("14155557732", [{"ring": 0}, {"wait": 60}])
+    uuid = sdk.calls.create(from_="14155557733", to_="14155557732", answer_url=customer.url("/answer")).request_uuid
+    customer.wait_for("/answer")
+    first = sdk.calls.record(uuid, callback_url=customer.url("/stopped"))
+    second = sdk.calls.record(uuid, file_format="wav", callback_url=customer.url("/stopped"))
+    auth = sim.account.auth_id
+    stop = sim.http.request("DELETE", f"/v1/Account/{auth}/Call/{uuid}/Record/", json={"URL": second.url})
+    assert stop.status_code == 204
+    assert customer.wait_for("/stopped")[0].params["recording_id"] == second.recording_id
+    again = sim.http.request("DELETE", f"/v1/Account/{auth}/Call/{uuid}/Record/", json={"URL": second.url})
+    assert again.status_code == 404 and set(again.json()) == {"api_id", "error"}
+    sdk.calls.record_stop(uuid)  # the rest: the first one
+    stopped = [hit.params["recording_id"] for hit in customer.wait_for("/stopped", count=2)]
+    assert stopped == [second.recording_id, first.recording_id]
+    sdk.calls.delete(uuid)

@@ -172,3 +172,28 @@ def test_the_file_holds_a_played_file_the_callers_keys_and_silence(sim: Sim, cus
     assert level(platform, 1.1, 3.4) == 0 and level(caller, 0.0, 1.9) == 0  # silence is silence
     assert tones.detect_dtmf(caller) == "7" and tones.detect_dtmf(platform) == ""
     assert level(caller, 2.0, 2.1) > 3000
+
+
+def test_with_no_finish_key_a_hash_is_recorded_and_silence_ends_it(sim: Sim, customer: CustomerApp) -> None:
+    customer.route("/recorded", "")
+    inbound(sim, customer, "14155557721", record_xml(customer, finish_on_key="none", timeout=2, play_beep=False),
+            [{"wait": 0.5}, {"press": "#"}, {"wait": 10}])
+    action = customer.wait_for("/recorded")[0].params
+    assert action["Digits"] == ""
+    assert tones.detect_dtmf(decode(download(sim, action["RecordUrl"]))) == "#"
+
+
+def test_record_session_as_the_last_element_hangs_up_and_reports_the_recording(sim: Sim,
+                                                                              customer: CustomerApp) -> None:
+    """A non-blocking ``recordSession`` ending the document: the call hangs up at once (4010,
+    as after any last element), and the recording, as long as the call was, still reaches
+    ``callbackUrl``."""
+    response = plivoxml.ResponseElement()
+    response.add_record(record_session=True, callback_url=customer.url("/session-done"))
+    customer.route("/session-done", "")
+    call_uuid = inbound(sim, customer, "14155557722", response.to_string(), [{"wait": 30}])
+    hangup = customer.wait_for("/hangup")[0].params
+    assert hangup["HangupCauseCode"] == "4010" and int(hangup["Duration"]) <= 1
+    done = customer.wait_for("/session-done")[0].params
+    assert done["CallUUID"] == call_uuid and int(done["RecordingDurationMs"]) < 1000
+    assert [r["recording_id"] for r in recordings(sim, call_uuid=call_uuid)] == [done["RecordingID"]]

@@ -2,7 +2,10 @@
 RecordUrl and Plivo's duration fields, the file downloads (with the owner's credentials only)
 and decodes to audio of the recorded length, and the transcription arrives."""
 
+import io
+
 import numpy as np
+import soundfile
 from plivo import plivoxml
 
 from switchboard.media import audiofile, tones
@@ -57,6 +60,8 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     with voice_server.http(voice_account) as http:
         download = http.get(action["RecordUrl"])
     assert download.status_code == 200 and download.headers["content-type"] == "audio/mpeg"
+    info = soundfile.info(io.BytesIO(download.content))  # the file itself: telephony rate, not resampled
+    assert (info.format, info.samplerate, info.channels) == ("MP3", 8000, 1)
     samples = audiofile.decode(download.content)
     assert abs(len(samples) / 8000 - duration_ms / 1000) < 0.3  # MP3 frames pad the end by < 0.3 s
     assert np.abs(samples.astype(np.int32)).max() > 3000
