@@ -70,10 +70,18 @@ def test_record_api_and_the_recording_resource(sdk, sim: Sim, customer: Customer
     assert [r.recording_id for r in found] == [recording_id]
     assert not shape_problems(body["objects"][0], fixture("recordingGetAddedFilterResponse"))
     assert body["meta"]["total_count"] == 1 and body["objects"][0]["recording_format"] == "wav"
+    assert body["objects"][0]["rounded_recording_duration"] == 60  # a few seconds: one minute
     assert [r.recording_id for r in sdk.recordings.list(from_number="14155557711", to_number=PHONE)] == [recording_id]
     assert sdk.recordings.list(call_uuid=uuid, from_number="999") == [] or sdk.last_json()["objects"] == []
-    assert [r.recording_id for r in sdk.recordings.list(call_uuid=uuid, recording_storage_duration=0)] == [recording_id]
-    sdk.recordings.list(call_uuid=uuid, recording_storage_duration__gt=0)
+    # recording_storage_duration counts days from 1 (Plivo: "increments by one after 24 hours")
+    assert [r.recording_id for r in sdk.recordings.list(call_uuid=uuid, recording_storage_duration=1)] == [recording_id]
+    assert sdk.last_json()["objects"][0]["recording_storage_duration"] == 1
+    assert [r.recording_id for r in sdk.recordings.list(call_uuid=uuid, recording_storage_duration__lte=1)] == [recording_id]
+    for empty in ({"recording_storage_duration": 0}, {"recording_storage_duration__gt": 1},
+                  {"recording_storage_duration__lt": 1}):
+        sdk.recordings.list(call_uuid=uuid, **empty)
+        assert sdk.last_json()["objects"] == [], empty
+    sdk.recordings.list(call_uuid=uuid, recording_storage_duration__gt=1)
     assert sdk.last_json()["objects"] == []
     sdk.recordings.list(call_uuid=uuid, add_time__gt="2099-01-01")
     assert sdk.last_json()["objects"] == []

@@ -100,6 +100,9 @@ def test_retention_deletes_old_recordings_and_their_files(short_retention: LiveS
     assert short_retention.call(sweep) == 0  # young enough to keep
     advanced = sim.http.post("/_sim/clock/advance", json={"seconds": 3 * 86_400})
     assert advanced.status_code == 200, advanced.text
+    [row] = recordings(sim, recording_storage_duration=4)  # three whole days stored: the fourth day
+    assert row["recording_id"] == recording_id and row["recording_storage_duration"] == 4
+    assert recordings(sim, recording_storage_duration__lt=4) == []
     assert short_retention.call(sweep) == 1
     assert recordings(sim) == [] and not files[0].exists()
     sim.http.close()
