@@ -30,6 +30,8 @@ from switchboard.webhooks.service import Webhooks
 log = logging.getLogger("switchboard.voice")
 LEASE = timedelta(minutes=5)
 TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs nothing
+TRANSCRIBABLE_MS = (500, 4 * 3600 * 1000)  # Plivo transcribes recordings longer than 500 ms, shorter than 4 h
+OUT_OF_RANGE = "recording duration must be more than 500 ms and less than 4 hours for transcription"
 
 
 @dataclass
@@ -239,15 +241,18 @@ class Recordings:
             await session.commit()
         path = self.store.path(row.storage_key)
         text, error = "", ""
-        try:
-            if path is None:
-                raise FileNotFoundError("the recording file is gone")
-            # both parties: decode() mixes a stereo file down to mono at 8 kHz
-            samples = await asyncio.to_thread(audiofile.decode, path.read_bytes())
-            text = await asyncio.to_thread(asr.transcribe, samples)
-        except Exception as exc:
-            log.warning("transcription of %s failed: %s", recording_id, exc)
-            error = "transcription failed"
+        if not TRANSCRIBABLE_MS[0] < row.recording_duration_ms < TRANSCRIBABLE_MS[1]:
+            error = OUT_OF_RANGE
+        else:
+            try:
+                if path is None:
+                    raise FileNotFoundError("the recording file is gone")
+                # both parties: decode() mixes a stereo file down to mono at 8 kHz
+                samples = await asyncio.to_thread(audiofile.decode, path.read_bytes())
+                text = await asyncio.to_thread(asr.transcribe, samples)
+            except Exception as exc:
+                log.warning("transcription of %s failed: %s", recording_id, exc)
+                error = "transcription failed"
         async with self.sessionmaker() as session:
             await session.execute(update(Recording).where(Recording.recording_id == recording_id).values(
                 transcription_status="failed" if error else "success", transcription=text))

@@ -197,3 +197,20 @@ def test_record_session_as_the_last_element_hangs_up_and_reports_the_recording(s
     done = customer.wait_for("/session-done")[0].params
     assert done["CallUUID"] == call_uuid and int(done["RecordingDurationMs"]) < 1000
     assert [r["recording_id"] for r in recordings(sim, call_uuid=call_uuid)] == [done["RecordingID"]]
+
+
+def test_a_recording_of_half_a_second_or_less_is_not_transcribed(sim: Sim, customer: CustomerApp) -> None:
+    """Plivo transcribes recordings longer than 500 ms (and shorter than four hours): a shorter one
+    gets an empty transcription with an error, and the Transcription resource says failed."""
+    customer.route("/recorded", "")
+    customer.route("/transcribed", "")
+    inbound(sim, customer, "14155557723",
+            record_xml(customer, play_beep=False, transcription_type="auto",
+                       transcription_url=customer.url("/transcribed")),
+            [{"wait": 0.2}, {"press": "#"}, {"wait": 5}])
+    action = customer.wait_for("/recorded")[0].params
+    assert action["Digits"] == "#" and int(action["RecordingDurationMs"]) <= 500
+    transcribed = customer.wait_for("/transcribed")[0].params
+    assert transcribed["transcription"] == "" and "500 ms" in transcribed["error"]
+    got = sim.http.get(f"/v1/Account/{sim.account.auth_id}/Transcription/{action['RecordingID']}/").json()
+    assert got["status"] == "failed"
