@@ -31,7 +31,6 @@ log = logging.getLogger("switchboard.voice")
 LEASE = timedelta(minutes=5)
 TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs nothing
 TRANSCRIBABLE_MS = (500, 4 * 3600 * 1000)  # Plivo transcribes recordings longer than 500 ms, shorter than 4 h
-OUT_OF_RANGE = "recording duration must be more than 500 ms and less than 4 hours for transcription"
 
 
 @dataclass
@@ -241,8 +240,10 @@ class Recordings:
             await session.commit()
         path = self.store.path(row.storage_key)
         text, error = "", ""
-        if not TRANSCRIBABLE_MS[0] < row.recording_duration_ms < TRANSCRIBABLE_MS[1]:
-            error = OUT_OF_RANGE
+        if row.recording_duration_ms <= TRANSCRIBABLE_MS[0]:
+            error = "Recording duration too short for transcription"
+        elif row.recording_duration_ms >= TRANSCRIBABLE_MS[1]:
+            error = "Recording duration too long for transcription"  # Plivo's words
         else:
             try:
                 if path is None:
