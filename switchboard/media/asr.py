@@ -2,7 +2,7 @@
 
 The model is trained on 16 kHz speech, so telephony audio is resampled up to 16 kHz first (the
 band above 4 kHz stays empty, which costs accuracy: see the word error rate measured in
-``tests/media/test_asr.py``). A decoder takes about half a second to load and is not
+``tests/voice/recording/test_transcription_accuracy.py``). A decoder takes about half a second to load and is not
 re-entrant: one per process, behind a lock; call :func:`transcribe` off the event loop (it runs
 at about a quarter of real time in CPU; ``bench/recording.py`` measures it).
 """

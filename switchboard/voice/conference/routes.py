@@ -11,6 +11,7 @@ from pydantic import BaseModel, StringConstraints
 from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
 from switchboard.core.http import API_PREFIX
+from switchboard.core.ids import new_api_id
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.core.validators import Url
@@ -228,13 +229,14 @@ async def start_recording(ctx: Ctx, voice: Engine, conference_name: str,
     transcription = ("", "", "POST")
     if params.transcription_type and params.transcription_url:
         transcription = (params.transcription_type, params.transcription_url, params.transcription_method)
+    api_id = new_api_id()  # the callback carries it too
     try:
         active = await recording.record(room, params.file_format,
-                                        Callback(params.callback_url, params.callback_method, "api"),
+                                        Callback(params.callback_url, params.callback_method, "api", api_id=api_id),
                                         transcription)
     except StorageFull as exc:
         raise PlivoError(f"recording not started: {exc}", status_code=503) from None
-    return plivo_response({"message": "conference recording started", "recording_id": active.recording_id,
+    return plivo_response({"api_id": api_id, "message": "conference recording started", "recording_id": active.recording_id,
                            "url": voice.recordings.url(active.target.owner, active.recording_id, params.file_format)},
                           202)
 

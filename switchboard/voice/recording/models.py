@@ -32,6 +32,9 @@ class Recording(Base):
     # "recording" while the call is being recorded, "completed" once the file is stored, "failed"
     # when it could not be (the storage was full): only completed recordings are listed.
     state: Mapped[str] = mapped_column(String(16), index=True, default="recording")
+    # While "recording": wall-clock time until which the node recording it vouches for the row
+    # (renewed while it lives). A row whose lease ran out is finished by any node (upkeep.py).
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     add_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     recording_start_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     recording_end_ms: Mapped[int] = mapped_column(BigInteger, default=0)

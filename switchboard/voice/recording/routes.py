@@ -19,6 +19,7 @@ from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.accounts.scope import of_subaccount, visible
 from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
 from switchboard.core.http import API_PREFIX, ClockDep, Session, resource_uri
+from switchboard.core.ids import new_api_id
 from switchboard.core.pagination import ListResponse, fetch_page, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
@@ -56,6 +57,11 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+def storage_days(row: Recording, now: datetime) -> int:
+    """Plivo's ``recording_storage_duration``: 1 in the first 24 hours, one more every 24 hours."""
+    return max(0, (now - _utc(row.add_time)).days) + 1
+
+
 def recording_json(store: Recordings, row: Recording, now: datetime) -> dict[str, Any]:
     owner = row.sub_account_id or row.account_id
     return {
@@ -70,12 +76,12 @@ def recording_json(store: Recordings, row: Recording, now: datetime) -> dict[str
         "recording_format": row.recording_format,
         "recording_id": row.recording_id,
         "recording_start_ms": f"{row.recording_start_ms:.5f}",
-        "recording_storage_duration": max(0, (now - _utc(row.add_time)).days),
+        "recording_storage_duration": storage_days(row, now),
         "recording_storage_rate": STORAGE_RATE,
         "recording_type": row.recording_type,
         "recording_url": store.url(owner, row.recording_id, row.recording_format),
         "resource_uri": resource_uri(owner, "Recording", row.recording_id),
-        "rounded_recording_duration": 60 * math.ceil(row.recording_duration_ms / 60_000),
+        "rounded_recording_duration": 60 * max(1, math.ceil(row.recording_duration_ms / 60_000)),
     }
 
 
@@ -101,14 +107,15 @@ async def start_recording(ctx: Ctx, voice: Engine, store: Store, call_uuid: str,
     transcription = ("", "", "POST")
     if params.transcription_type and params.transcription_url:
         transcription = (params.transcription_type, params.transcription_url, params.transcription_method)
+    api_id = new_api_id()  # the callback carries the api_id of the request that started the recording
     try:
         active = await store.begin(call, params.file_format, stereo=params.record_channel_type == "stereo",
                                    max_seconds=float(params.time_limit),
-                                   callback=Callback(params.callback_url, params.callback_method, "api"),
+                                   callback=Callback(params.callback_url, params.callback_method, "api", api_id=api_id),
                                    transcription=transcription)
     except StorageFull as exc:
         raise PlivoError(f"recording not started: {exc}", status_code=503) from None
-    return plivo_response({"message": "call recording started", "recording_id": active.recording_id,
+    return plivo_response({"api_id": api_id, "message": "call recording started", "recording_id": active.recording_id,
                            "url": store.url(call.owner, active.recording_id, params.file_format)}, 202)
 
 
@@ -141,8 +148,9 @@ async def list_recordings(request: Request, ctx: Ctx, session: Session, clock: C
     for op, when in params.add_time_bounds().items():
         statement = statement.where(getattr(Recording.add_time, _OPS[op])(when))
     now = clock.now()
-    for op, days in params.storage_days_bounds().items():
-        # stored for N whole days ⇔ added in (now - N - 1 days, now - N days]
+    for op, value in params.storage_days_bounds().items():
+        # value N ⇔ N - 1 whole days stored ⇔ added in (now - N days, now - (N - 1) days]
+        days = value - 1
         day_start, day_end = now - timedelta(days=days + 1), now - timedelta(days=days)
         bound = {"": (Recording.add_time > day_start) & (Recording.add_time <= day_end),
                  "gt": Recording.add_time <= day_start, "gte": Recording.add_time <= day_end,

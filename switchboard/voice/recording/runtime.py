@@ -1,5 +1,5 @@
 """Building the recording service for the app: the local store under the data directory, the TTS
-cache beside it, and the retention sweep."""
+cache beside it, and the upkeep (leases, a crashed node's rows, retention)."""
 
 from fastapi import FastAPI
 
@@ -7,6 +7,7 @@ from switchboard.config import Settings
 from switchboard.media import tts
 from switchboard.voice.recording.service import Recordings
 from switchboard.voice.recording.storage import LocalStore
+from switchboard.voice.recording.upkeep import run_upkeep
 
 
 def build_recordings(app: FastAPI) -> Recordings:
@@ -17,5 +18,5 @@ def build_recordings(app: FastAPI) -> Recordings:
     store = LocalStore(settings.data_dir / "recordings", settings.recording_reserve_bytes)
     recordings = Recordings(voice.sessionmaker, voice.clock, voice.webhooks, store, voice.audio,
                             settings.resolved_public_url, settings.recording_retention_days)
-    recordings.spawn(recordings.run_retention(), "recording-retention")
+    recordings.spawn(run_upkeep(recordings, single_node=app.state.db.backend == "sqlite"), "recording-upkeep")
     return recordings

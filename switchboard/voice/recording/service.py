@@ -11,14 +11,14 @@ import asyncio
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
-from switchboard.core.ids import new_uuid
+from switchboard.core.ids import new_api_id, new_uuid
 from switchboard.media import asr, audiofile
 from switchboard.voice.audio import AudioFetcher
 from switchboard.voice.call import LiveCall
@@ -28,8 +28,9 @@ from switchboard.voice.recording.storage import RecordingStore, StorageFull
 from switchboard.webhooks.service import Webhooks
 
 log = logging.getLogger("switchboard.voice")
-SWEEP_SECONDS = 3600.0
+LEASE = timedelta(minutes=5)
 TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs nothing
+TRANSCRIBABLE_MS = (500, 4 * 3600 * 1000)  # Plivo transcribes recordings longer than 500 ms, shorter than 4 h
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Callback:
     method: str = "POST"
     style: str = "xml"
     extra: dict[str, str] = field(default_factory=dict)
+    api_id: str = ""
+    """"api": the ``api_id`` of the request that started the recording (a fresh one if unknown)."""
 
 
 @dataclass
@@ -87,6 +90,11 @@ class Active:
     watcher: "asyncio.Task[None] | None" = None
 
 
+def lease_until() -> datetime:
+    """A lease from now: wall-clock time, shared by the nodes (the virtual clock is one node's)."""
+    return datetime.now(timezone.utc) + LEASE
+
+
 def epoch_ms(clock: Clock) -> int:
     return int(clock.now().timestamp() * 1000)
 
@@ -99,6 +107,8 @@ class Recordings:
         self.active: dict[str, Active] = {}
         self.on_dial_answer: dict[str, list[Any]] = {}
         """``startOnDialAnswer`` recordings waiting, by call uuid (``recording/bridge.py``)."""
+        self.held: set[str] = set()
+        """Recordings whose row this node holds in state ``recording`` (its lease is renewed: upkeep.py)."""
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coroutine: Any, name: str) -> "asyncio.Task[Any]":
@@ -128,6 +138,7 @@ class Recordings:
             recorder.attach(target.call.leg, recorder.started or 0.0)
         active = Active(new_uuid(), target, file_format, recorder, epoch_ms(self.clock), callback or Callback(),
                         transcription)
+        self.held.add(active.recording_id)  # before the row exists: upkeep never takes it for a crashed node's
         with self.clock.busy():
             async with self.sessionmaker() as session:
                 session.add(Recording(
@@ -136,7 +147,7 @@ class Recordings:
                     to_number=target.to_number, recording_type=target.recording_type,
                     conference_name=target.conference_name, conference_uuid=target.conference_uuid,
                     recording_format=file_format, channels=recorder.channels, state="recording",
-                    add_time=self.clock.now(),
+                    lease_until=lease_until(), add_time=self.clock.now(),
                     recording_start_ms=active.start_ms, transcription_type=transcription[0],
                     transcription_url=transcription[1], transcription_method=transcription[2],
                 ))
@@ -175,6 +186,8 @@ class Recordings:
                 row = await self._store(active)
         except Exception:
             log.exception("recording %s could not be completed", active.recording_id)
+        finally:
+            self.held.discard(active.recording_id)
         if row is not None:
             await self._completed(active, row)
         return row
@@ -204,6 +217,8 @@ class Recordings:
         callback, call = active.callback, active.target.call
         if callback.url:
             params = {**result_params(self, row, callback.style), **callback.extra}
+            if callback.style == "api":
+                params["api_id"] = callback.api_id or new_api_id()
             if callback.style == "xml" and call is not None:
                 params = call.params(**params)
             await self.webhooks.notify(callback.url, params, account=active.target.owner, method=callback.method,
@@ -225,16 +240,20 @@ class Recordings:
             await session.commit()
         path = self.store.path(row.storage_key)
         text, error = "", ""
-        try:
-            if path is None:
-                raise FileNotFoundError("the recording file is gone")
-            samples = await asyncio.to_thread(audiofile.decode, path.read_bytes())
-            if row.channels == 2:
-                samples = audiofile.split_stereo(samples)[0]
-            text = await asyncio.to_thread(asr.transcribe, samples)
-        except Exception as exc:
-            log.warning("transcription of %s failed: %s", recording_id, exc)
-            error = "transcription failed"
+        if row.recording_duration_ms <= TRANSCRIBABLE_MS[0]:
+            error = "Recording duration too short for transcription"
+        elif row.recording_duration_ms >= TRANSCRIBABLE_MS[1]:
+            error = "Recording duration too long for transcription"  # Plivo's words
+        else:
+            try:
+                if path is None:
+                    raise FileNotFoundError("the recording file is gone")
+                # both parties: decode() mixes a stereo file down to mono at 8 kHz
+                samples = await asyncio.to_thread(audiofile.decode, path.read_bytes())
+                text = await asyncio.to_thread(asr.transcribe, samples)
+            except Exception as exc:
+                log.warning("transcription of %s failed: %s", recording_id, exc)
+                error = "transcription failed"
         async with self.sessionmaker() as session:
             await session.execute(update(Recording).where(Recording.recording_id == recording_id).values(
                 transcription_status="failed" if error else "success", transcription=text))
@@ -272,14 +291,6 @@ class Recordings:
         if gone:
             log.info("retention: %d recordings older than %s days deleted", gone, self.retention_days)
         return gone
-
-    async def run_retention(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("recording retention sweep failed")
-            await asyncio.sleep(SWEEP_SECONDS)  # real time: a virtual clock must not jump for it
 
     async def stop(self) -> None:
         """Server shutdown: finish every recording (files stored, rows completed), then stop the

@@ -10,10 +10,12 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 DEFAULT_RESERVE = 64 * 1024 * 1024
+PARTIAL = ".part-"  # the prefix of a file being written (renamed to its key once whole)
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -38,6 +40,10 @@ class RecordingStore(ABC):
     def has_room(self, size: int = 0) -> bool:
         """Whether ``size`` more bytes fit (a recording is refused up front when not)."""
 
+    def remove_partial(self, older_than: float) -> int:
+        """Remove what interrupted writes left behind more than ``older_than`` seconds ago; how many."""
+        return 0
+
 
 class LocalStore(RecordingStore):
     def __init__(self, root: Path, reserve_bytes: int = DEFAULT_RESERVE):
@@ -58,7 +64,7 @@ class LocalStore(RecordingStore):
         if not self.has_room(len(data)):
             raise StorageFull(f"less than {self.reserve_bytes} bytes would be left free in {self.root}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=PARTIAL)
         try:
             with os.fdopen(handle, "wb") as part:
                 part.write(data)
@@ -68,6 +74,17 @@ class LocalStore(RecordingStore):
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
             raise StorageFull(f"could not write {key}: {exc}") from exc
+
+    def remove_partial(self, older_than: float) -> int:
+        cutoff, removed = time.time() - older_than, 0
+        for part in self.root.glob(f"*/{PARTIAL}*"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # another node's cleanup got there first
+        return removed
 
     def path(self, key: str) -> Path | None:
         try:

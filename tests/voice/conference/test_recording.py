@@ -53,6 +53,7 @@ def test_record_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> 
     callback = customer.wait_for("/recorded")[0].params
     assert callback["recording_id"] == started["recording_id"] and callback["record_url"] == started["url"]
     assert callback["conference_name"] == "Standup" and "call_uuid" not in callback
+    assert callback["api_id"] == started["api_id"]  # Plivo: the api_id the record API returned
     assert int(callback["recording_duration_ms"]) >= 3000
     [row] = recordings(sim, conference_name="Standup")
     assert row["recording_id"] == started["recording_id"] and row["recording_type"] == "conference"

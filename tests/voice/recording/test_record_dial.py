@@ -48,7 +48,7 @@ def test_start_on_dial_answer_records_the_bridged_conversation(sim: Sim, custome
     assert done["RecordUrl"].endswith(f"{done['RecordingID']}.wav")
     # the bridge, not the whole call: it starts at the answer and stops when the callee hangs up
     duration_ms = int(done["RecordingDurationMs"])
-    assert 9000 <= duration_ms < 14000 and done["RecordingDuration"] == str(round(duration_ms / 1000))
+    assert 9000 <= duration_ms < 14000 and done["RecordingDuration"] == str(-(-duration_ms // 1000))  # s, rounded up
     assert int(done["RecordingEndMs"]) - int(done["RecordingStartMs"]) == duration_ms
 
     [row] = recordings(sim, call_uuid=call_uuid)

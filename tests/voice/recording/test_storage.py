@@ -100,6 +100,9 @@ def test_retention_deletes_old_recordings_and_their_files(short_retention: LiveS
     assert short_retention.call(sweep) == 0  # young enough to keep
     advanced = sim.http.post("/_sim/clock/advance", json={"seconds": 3 * 86_400})
     assert advanced.status_code == 200, advanced.text
+    [row] = recordings(sim, recording_storage_duration=4)  # three whole days stored: the fourth day
+    assert row["recording_id"] == recording_id and row["recording_storage_duration"] == 4
+    assert recordings(sim, recording_storage_duration__lt=4) == []
     assert short_retention.call(sweep) == 1
     assert recordings(sim) == [] and not files[0].exists()
     sim.http.close()
@@ -135,3 +138,38 @@ def test_stopping_the_server_stores_recordings_in_progress(empty_database: str, 
     finally:
         server.stop()
     assert customer.wait_for("/recorded")[0].params["RecordingID"] == row["recording_id"]
+
+
+async def _reserve(app: Any, reserve: int) -> int:
+    """Set the store's free-space reserve; how many recordings are under way."""
+    app.state.voice.recordings.store.reserve_bytes = reserve
+    return len(app.state.voice.recordings.active)
+
+
+def test_a_disk_that_fills_during_the_recording_leaves_no_file(empty_database: str, tmp_path: Path,
+                                                               customer: CustomerApp) -> None:
+    """The recording began with room to spare; by its end the disk is full: the row is failed and
+    not listed, no file (whole or partial) is left, no action with a RecordUrl that would 404,
+    and the document goes on."""
+    response = plivoxml.ResponseElement()
+    response.add_record(action=customer.url("/recorded"), play_beep=False, timeout=2, max_length=5)
+    response.add_speak("Sorry, we could not keep that.")
+    customer.route("/recorded", "")
+    with running_server(empty_database, tmp_path / "data", clock="virtual") as live:
+        account = live.new_main_account()
+        sim = Sim(live, account)
+        live.call(_hold_clock, True)
+        try:
+            inbound(sim, customer, "14155557716", response.to_string(), [{"say": "this will not fit"}, {"wait": 10}])
+            wait_until(lambda: live.call(_reserve, 0) == 1)
+            live.call(_reserve, 2**62)  # the disk fills while the caller speaks
+            wait_until(lambda: kinds(sim.log("14155557716"), "heard_speech"), timeout=20)
+        finally:
+            live.call(_hold_clock, False)
+        assert customer.requests_to("/recorded") == []
+        assert [e["text"] for e in kinds(sim.log("14155557716"), "heard_speech")] == ["Sorry, we could not keep that."]
+        entries = sim.http.get(f"/v1/Account/{account.auth_id}/WebhookLog/", params={"errors": "true"}).json()
+        assert any("could not be stored" in e["error"] for e in entries["objects"])
+        assert recordings(sim) == []
+        assert [p for p in (live.settings.data_dir / "recordings").rglob("*") if p.is_file()] == []
+        sim.http.close()

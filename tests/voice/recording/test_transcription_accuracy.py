@@ -26,6 +26,11 @@ PHRASES = [
 ]
 
 
+def _wer(references: dict[str, str], heard: dict[str, str]) -> float:
+    errors = sum(word_error_rate(text, heard[uuid]) * len(text.split()) for uuid, text in references.items())
+    return errors / sum(len(text.split()) for text in references.values())
+
+
 def test_transcription_word_error_rate(sim: Sim, customer: CustomerApp) -> None:
     response = plivoxml.ResponseElement()
     response.add_record(action=customer.url("/recorded"), redirect=False, play_beep=False, max_length=60,
@@ -39,7 +44,29 @@ def test_transcription_word_error_rate(sim: Sim, customer: CustomerApp) -> None:
         callers[inbound(sim, customer, caller, xml, [{"wait": 0.5}, {"say": phrase}])] = phrase
     heard = {hit.params["call_uuid"]: hit.params["transcription"]
              for hit in customer.wait_for("/transcribed", count=len(PHRASES), timeout=300)}
-    errors = sum(word_error_rate(phrase, heard[uuid]) * len(phrase.split()) for uuid, phrase in callers.items())
-    wer = errors / sum(len(phrase.split()) for phrase in PHRASES)
+    wer = _wer(callers, heard)
+    print(f"WER {wer:.3f}: {heard}")
+    assert wer <= WER_BOUND, f"word error rate {wer:.2f} > {WER_BOUND}: {heard}"
+
+
+def test_a_stereo_session_is_transcribed_with_both_parties(sim: Sim, customer: CustomerApp) -> None:
+    """A ``recordSession`` is stereo by default (caller left, platform right): the transcription
+    hears both sides at their own speed (taking every other sample of the mixed-down file as
+    "the left channel" played the audio at double speed and scored about 1.0)."""
+    prompt = "thank you for calling please tell us why you are calling today"
+    response = plivoxml.ResponseElement()
+    response.add_record(record_session=True, max_length=60, transcription_type="auto",
+                        transcription_url=customer.url("/transcribed-session"))
+    response.add_speak(prompt)
+    response.add_wait(length=8)
+    customer.route("/transcribed-session", "")
+    xml = response.to_string()
+    calls = {}
+    for index, phrase in enumerate(PHRASES[1:3]):
+        caller = f"141555579{index:02d}"
+        calls[inbound(sim, customer, caller, xml, [{"wait": 5}, {"say": phrase}])] = f"{prompt} {phrase}"
+    heard = {hit.params["call_uuid"]: hit.params["transcription"]
+             for hit in customer.wait_for("/transcribed-session", count=len(calls), timeout=300)}
+    wer = _wer(calls, heard)
     print(f"WER {wer:.3f}: {heard}")
     assert wer <= WER_BOUND, f"word error rate {wer:.2f} > {WER_BOUND}: {heard}"

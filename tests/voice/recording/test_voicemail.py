@@ -2,7 +2,10 @@
 RecordUrl and Plivo's duration fields, the file downloads (with the owner's credentials only)
 and decodes to audio of the recorded length, and the transcription arrives."""
 
+import io
+
 import numpy as np
+import soundfile
 from plivo import plivoxml
 
 from switchboard.media import audiofile, tones
@@ -18,6 +21,7 @@ def voicemail(customer: CustomerApp) -> str:
     response.add_speak("Please leave a message after the beep.")
     response.add_record(action=customer.url("/recorded"), max_length=30, finish_on_key="#", timeout=5,
                         transcription_type="auto", transcription_url=customer.url("/transcribed"),
+                        transcription_method="GET",
                         callback_url=customer.url("/record-callback"))
     return response.to_string()
 
@@ -48,11 +52,16 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     assert action["RecordUrl"] == f"{voice_server.base_url}/v1/Account/{auth}/Recording/{action['RecordingID']}.mp3"
     log = sim.log("14155557700")
     assert [e["frequency"] for e in kinds(log, "heard_beep")] == [800]
+    # redirect (default true): the action's answer ran
+    assert [e["text"] for e in kinds(log, "heard_speech")] == ["Please leave a message after the beep.",
+                                                              "Thank you, goodbye."]
 
     # the file: the owner downloads it; it is an MP3 of the recorded length with speech in it
     with voice_server.http(voice_account) as http:
         download = http.get(action["RecordUrl"])
     assert download.status_code == 200 and download.headers["content-type"] == "audio/mpeg"
+    info = soundfile.info(io.BytesIO(download.content))  # the file itself: telephony rate, not resampled
+    assert (info.format, info.samplerate, info.channels) == ("MP3", 8000, 1)
     samples = audiofile.decode(download.content)
     assert abs(len(samples) / 8000 - duration_ms / 1000) < 0.3  # MP3 frames pad the end by < 0.3 s
     assert np.abs(samples.astype(np.int32)).max() > 3000
@@ -70,7 +79,9 @@ def test_voicemail_end_to_end(sim: Sim, customer: CustomerApp, voice_server, voi
     assert callback["RecordingID"] == action["RecordingID"] and "Digits" not in callback
     assert callback["RecordingDurationMs"] == action["RecordingDurationMs"]
 
-    transcription = customer.wait_for("/transcribed", timeout=60)[0].params
+    [hit] = customer.wait_for("/transcribed", timeout=60)
+    transcription = hit.params
+    assert hit.method == "GET"
     assert transcription["recording_id"] == action["RecordingID"] and transcription["call_uuid"] == call_uuid
     assert transcription["error"] == "" and transcription["transcription"].strip()
     assert transcription["duration"] == action["RecordingDuration"]
