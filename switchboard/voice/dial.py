@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.endpoints.service import endpoint_by_username
 from switchboard.network.channel import CallLeg, Interrupt, OriginateRequest, wait_any
@@ -386,3 +387,17 @@ def transfer_b_leg(engine: Any, bridge: Bridge, url: str, method: str) -> None:
         b.leg.leave()
     b.dial = None
     b.task = asyncio.create_task(engine._run_documents(b, url, method, "transfer"), name=f"call-{b.call_uuid}")
+
+
+def legs_of(call: LiveCall, legs: str) -> list[LiveCall]:
+    """The calls a live ``Play``/``Speak``/``DTMF`` request with ``legs`` acts on: ``aleg`` the
+    call named in the URL, ``bleg`` the party ``<Dial>`` bridged to it, ``both`` the two (as
+    FreeSWITCH's ``uuid_broadcast`` under Plivo). ``both`` on a call that is not bridged is the
+    call alone; ``bleg`` there is a 400."""
+    bridge = call.dial
+    other = None if bridge is None else bridge.b if bridge.a is call else bridge.a
+    if other is None or other.leg is None or not other.leg.is_up:
+        if legs == "bleg":
+            raise ValidationError(f"legs: call {call.call_uuid} has no B-leg (it is not bridged by <Dial>)")
+        return [call]
+    return {"aleg": [call], "bleg": [other]}.get(legs, [call, other])

@@ -2,6 +2,8 @@
 the A-leg's Dial ends (its action runs); legs=both moves each leg; legs=aleg moves the A-leg and
 the B-leg is hung up. The virtual clock is held still so the test acts while they are bridged."""
 
+import time
+
 import pytest
 from plivo import exceptions, plivoxml
 
@@ -80,3 +82,46 @@ def test_transfer_a_leg_hangs_up_the_b_leg(sdk, sim: Sim, customer: CustomerApp,
     with pytest.raises(exceptions.ValidationError):
         sdk.calls.update(a_uuid, legs="both", aleg_url=customer.url("/a-new"))  # no bleg_url
     sdk.calls.delete(a_uuid)
+
+
+def test_play_speak_and_digits_reach_the_legs_named(sdk, sim: Sim, customer: CustomerApp,
+                                                   still_clock: None) -> None:  # noqa: F811
+    """Live Play/Speak/DTMF on a bridged call: ``aleg`` is the call named, ``bleg`` the party its
+    Dial bridged to it, ``both`` the two; one DELETE stops what the request started on both."""
+    from tests.voice.test_live import wav
+
+    customer.route("/tone.wav", wav(0.5))
+    a_uuid, b_uuid = bridged(sdk, sim, customer)
+
+    def spoken(phone: str, text: str) -> bool:
+        return any(e["text"] == text and e.get("overlay") for e in kinds(sim.log(phone), "heard_speech"))
+
+    sdk.calls.speak(a_uuid, "Only the agent hears this.", legs="bleg")
+    assert sdk.last_status == 202 and sdk.last_json()["message"] == "speak started"
+    sdk.calls.speak(b_uuid, "Only the caller hears this.", legs="bleg")  # the B-leg's bleg is the caller
+    sdk.calls.speak(a_uuid, "The caller hears this too.", legs="aleg")
+    wait_until(lambda: spoken(AGENT, "Only the agent hears this.") and spoken(CALLER, "Only the caller hears this.")
+               and spoken(CALLER, "The caller hears this too."))
+    assert not spoken(CALLER, "Only the agent hears this.") and not spoken(AGENT, "Only the caller hears this.")
+    assert not spoken(AGENT, "The caller hears this too.")
+
+    sdk.calls.play(a_uuid, customer.url("/tone.wav"), legs="both")
+    wait_until(lambda: kinds(sim.log(CALLER), "heard_audio") and kinds(sim.log(AGENT), "heard_audio"))
+    def holds(phone: str) -> int:
+        return sum(e["text"] == "Hold please." for e in kinds(sim.log(phone), "heard_speech"))
+
+    sdk.calls.speak(a_uuid, "Hold please.", legs="both", loop=True)
+    wait_until(lambda: holds(CALLER) >= 2 and holds(AGENT) >= 2)  # looped on both legs
+    sdk.calls.speak_stop(a_uuid)
+    assert sdk.last_status == 204
+    time.sleep(1.5)
+    counts = holds(CALLER), holds(AGENT)
+    time.sleep(1.5)
+    assert (holds(CALLER), holds(AGENT)) == counts  # the one DELETE stopped the loop on both legs
+
+    sdk.calls.send_digits(a_uuid, "42", leg="bleg")
+    assert sdk.last_status == 202
+    wait_until(lambda: any(e["digits"] == "42" for e in kinds(sim.log(AGENT), "received_digits")))
+    assert not any(e["digits"] == "42" for e in kinds(sim.log(CALLER), "received_digits"))
+    sdk.calls.delete(a_uuid)  # the bridge ends with it
+    assert sim.record(b_uuid)["hangup_source"] == "Caller"
