@@ -45,6 +45,7 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     one, two = members[first]["member_id"], members[second]["member_id"]
     assert members[first]["direction"] == "outbound" and members[first]["to"] == "14155563001"
     assert members[first]["muted"] is False and members[first]["deaf"] is False
+    assert all(m["join_time"].isdigit() for m in room["members"]) and room["conference_run_time"].isdigit()
 
     sdk.conferences.member_mute("Sales Room", one)
     assert sdk.last_status == 202
