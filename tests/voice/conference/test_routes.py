@@ -115,3 +115,34 @@ def test_hang_up_rooms(sdk, sim: Sim, customer: CustomerApp, still_clock: None) 
         sdk.conferences.delete("east")
     with pytest.raises(exceptions.ResourceNotFoundError):
         sdk.conferences.member_mute("nowhere", "1")
+
+
+def test_rooms_are_per_account(sdk, voice_server, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
+    """Two accounts using the same room name are in two rooms: they do not hear each other and
+    each account's API sees only its own member."""
+    from tests.helpers import RecordingClient
+
+    other = voice_server.new_main_account()
+    other_sdk = RecordingClient(voice_server.base_url, other.auth_id, other.auth_token)
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    customer.route("/left", "")
+    mine = [{"ring": 0}, {"wait": 1}, {"say": "Account one speaking."}, {"wait": 60}]
+    theirs = [{"ring": 0}, {"wait": 1}, {"say": "Account two speaking."}, {"wait": 60}]
+    sim.phone("14155563021", mine)
+    sim.phone("14155563022", theirs)
+    first = join(sdk, customer, "14155563021", "Lobby")
+    second = join(other_sdk, customer, "14155563022", "Lobby")
+    wait_until(lambda: all(kinds(sim.log(phone), "said") for phone in ("14155563021", "14155563022")))
+    for client, uuid in ((sdk, first), (other_sdk, second)):
+        client.conferences.get("Lobby")
+        room = client.last_json()
+        assert room["conference_member_count"] == "1" and [m["call_uuid"] for m in room["members"]] == [uuid]
+    enters = {hit.params["CallUUID"]: hit.params["ConferenceUUID"] for hit in customer.wait_for("/events", 2)}
+    assert enters[first] != enters[second]
+    assert kinds(sim.log("14155563021"), "heard_voice") == kinds(sim.log("14155563022"), "heard_voice") == []
+    sdk.conferences.delete_all()  # only this account's rooms
+    assert customer.wait_for("/hangup")[0].params["CallUUID"] == first
+    other_sdk.conferences.get("Lobby")
+    assert other_sdk.last_json()["conference_member_count"] == "1"
+    other_sdk.calls.delete(second)
