@@ -64,9 +64,11 @@ def test_transfer_b_leg(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
 
 def test_transfer_both_legs(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
     a_uuid, b_uuid = bridged(sdk, sim, customer)
-    sdk.calls.update(a_uuid, legs="both", aleg_url=customer.url("/a-new"), bleg_url=customer.url("/b-new"))
-    assert customer.wait_for("/a-new")[0].params["CallUUID"] == a_uuid
-    assert customer.wait_for("/b-new")[0].params["CallUUID"] == b_uuid
+    sdk.calls.update(a_uuid, legs="both", aleg_url=customer.url("/a-new"), aleg_method="GET",
+                     bleg_url=customer.url("/b-new"), bleg_method="POST")
+    a_request, b_request = customer.wait_for("/a-new")[0], customer.wait_for("/b-new")[0]
+    assert a_request.params["CallUUID"] == a_uuid and a_request.method == "GET"
+    assert b_request.params["CallUUID"] == b_uuid and b_request.method == "POST"
     wait_until(lambda: said(sim, AGENT, "Next caller in the queue.") and said(sim, CALLER, "You are on hold."))
     assert customer.requests_to("/dial-done") == []  # the A-leg left its Dial by transfer: no action
     sdk.calls.delete(a_uuid)

@@ -74,6 +74,12 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     sdk.conferences.member_play_stop("Sales Room", "all")
     assert sdk.last_status == 204
 
+    members_path = f"/v1/Account/{sim.account.auth_id}/Conference/Sales Room/Member/{two}/"
+    for path, body in (("Play/", {"url": "ftp://example.com/a.wav"}), ("Play/", {"url": customer.url("/missing.wav")}),
+                       ("Speak/", {"text": "hi", "voice": "ROBOT"}), ("Speak/", {"text": ""})):
+        response = sim.http.post(members_path + path, json=body)
+        assert response.status_code == 400 and "error" in response.json(), (path, body, response.text)
+
     sdk.conferences.member_kick("Sales Room", one)
     assert_plivo_shape(sdk.last_json(), "conferenceMemberKickCreateResponse")
     left = customer.wait_for("/left")[0].params
