@@ -152,3 +152,31 @@ def test_rooms_are_per_account(sdk, voice_server, sim: Sim, customer: CustomerAp
     other_sdk.conferences.get("Lobby")
     assert other_sdk.last_json()["conference_member_count"] == "1"
     other_sdk.calls.delete(second)
+
+
+def test_a_member_transferred_away_leaves_without_its_action(sdk, sim: Sim, customer: CustomerApp,
+                                                             still_clock: None) -> None:  # noqa: F811
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    customer.route("/left", "<Response><Speak>Should not run.</Speak></Response>")
+    customer.route("/moved", "<Response><Speak>You were moved to another queue.</Speak><Wait length=\"60\"/></Response>")
+    sim.phone("14155563031", [{"ring": 0}])
+    sim.phone("14155563032", [{"ring": 0}])
+    first = join(sdk, customer, "14155563031", "Moving Room")
+    join(sdk, customer, "14155563032", "Moving Room")
+    customer.wait_for("/events", 2)
+    sdk.calls.update(first, legs="aleg", aleg_url=customer.url("/moved"))
+    assert customer.wait_for("/moved")[0].params["CallUUID"] == first
+    exit_event = wait_until(lambda: next((hit.params for hit in customer.requests_to("/events")
+                                          if hit.params["ConferenceAction"] == "exit"), None))
+    assert exit_event["CallUUID"] == first
+    wait_until(lambda: any(e["text"] == "You were moved to another queue." for e in kinds(sim.log("14155563031"),
+                                                                                          "heard_speech")))
+    sdk.conferences.get("Moving Room")
+    assert [m["call_uuid"] for m in sdk.last_json()["members"]] != [first]
+    assert sdk.last_json()["conference_member_count"] == "1"
+    assert customer.requests_to("/left") == []  # transferred away: no action for it
+    with pytest.raises(exceptions.ValidationError):  # a member of a room has no B-leg to move
+        sdk.calls.update(first, legs="bleg", bleg_url=customer.url("/moved"))
+    sdk.conferences.delete("Moving Room")
+    sdk.calls.delete(first)
