@@ -139,10 +139,10 @@ def test_bad_conference_name_or_attribute_is_invalid_xml(sim: Sim, customer: Cus
 
 
 def test_exit_sound_relay_dtmf_off_send_digits_and_get_methods(sim: Sim, customer: CustomerApp) -> None:
-    customer.route("/hangup", "")
-    customer.route("/events", "")
-    customer.route("/left", "<Response><Speak>This reply is ignored.</Speak></Response>")
-    customer.route("/exit-sound", "<Response><Speak>A member has left the room.</Speak></Response>")
+    for path, reply in (("/hangup", ""), ("/events", ""),
+                        ("/left", "<Response><Speak>This reply is ignored.</Speak></Response>"),
+                        ("/exit-sound", "<Response><Speak>A member has left the room.</Speak></Response>")):
+        customer.route(path, reply)
     quiet = number_for(sim, customer, "/quiet", room_xml(
         "gaps", exit_sound=customer.url("/exit-sound"), relay_dtmf=False, send_digits="7", hangup_on_star=True,
         callback_url=customer.url("/events"), callback_method="GET", action=customer.url("/left"), method="GET",
