@@ -25,7 +25,7 @@ def join(sdk, customer: CustomerApp, to: str, room: str) -> str:
 def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
     customer.route("/events", "")
     customer.route("/hangup", "")
-    customer.route("/tone.wav", wav(0.5))
+    customer.route("/long.wav", wav(30.0))
     customer.route("/left", "<Response><Speak>You were removed from the room.</Speak><Wait length=\"60\"/></Response>")
     sim.phone("14155563001", [{"ring": 0}])
     sim.phone("14155563002", [{"ring": 0}])
@@ -61,18 +61,25 @@ def test_conference_api(sdk, sim: Sim, customer: CustomerApp, still_clock: None)
     sdk.conferences.get("Sales Room")
     assert all(not m["muted"] and not m["deaf"] for m in sdk.last_json()["members"])
 
-    sdk.conferences.member_speak("Sales Room", two, "A supervisor is listening.", voice="MAN")
+    notice = ("A supervisor is listening to this call for training. " * 6).strip()
+
+    def overlaid(phone: str, kind: str, stopped: bool = False) -> list[dict]:
+        return [e for e in kinds(sim.log(phone), kind) if e.get("overlay") and (not stopped or "interrupted_after" in e)]
+
+    sdk.conferences.member_speak("Sales Room", two, notice, voice="MAN")
     assert_plivo_shape(sdk.last_json(), "conferenceMemberSpeakCreateResponse")
     assert sdk.last_json()["message"] == "speak queued into conference"
-    wait_until(lambda: any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155563002"), "heard_speech")))
-    assert not any(e["text"] == "A supervisor is listening." for e in kinds(sim.log("14155563001"), "heard_speech"))
+    wait_until(lambda: [e for e in overlaid("14155563002", "heard_speech") if e["text"] == notice])
+    assert not any(e["text"] == notice for e in kinds(sim.log("14155563001"), "heard_speech"))
     sdk.conferences.member_speak_stop("Sales Room", two)
     assert sdk.last_status == 204
-    sdk.conferences.member_play("Sales Room", "all", customer.url("/tone.wav"))
+    wait_until(lambda: overlaid("14155563002", "heard_speech", stopped=True))  # cut short by the stop
+    sdk.conferences.member_play("Sales Room", "all", customer.url("/long.wav"))
     assert_plivo_shape(sdk.last_json(), "conferenceMemberPlayCreateResponse")
-    wait_until(lambda: kinds(sim.log("14155563001"), "heard_audio") and kinds(sim.log("14155563002"), "heard_audio"))
+    wait_until(lambda: overlaid("14155563001", "heard_audio") and overlaid("14155563002", "heard_audio"))
     sdk.conferences.member_play_stop("Sales Room", "all")
     assert sdk.last_status == 204
+    wait_until(lambda: overlaid("14155563001", "heard_audio", True) and overlaid("14155563002", "heard_audio", True))
 
     members_path = f"/v1/Account/{sim.account.auth_id}/Conference/Sales Room/Member/{two}/"
     for path, body in (("Play/", {"url": "ftp://example.com/a.wav"}), ("Play/", {"url": customer.url("/missing.wav")}),
