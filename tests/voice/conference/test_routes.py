@@ -187,3 +187,45 @@ def test_a_member_transferred_away_leaves_without_its_action(sdk, sim: Sim, cust
         sdk.calls.update(first, legs="bleg", bleg_url=customer.url("/moved"))
     sdk.conferences.delete("Moving Room")
     sdk.calls.delete(first)
+
+
+def test_mute_and_deaf_change_who_hears_whom(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
+    """Member Mute/Deaf change what the room carries. Each phase moves the clock by hand so every
+    phone says its next line; a marker phone's line, heard by someone, shows the phase's speech
+    has gone through the room before the test looks at what was not heard."""
+    customer.route("/events", "")
+    customer.route("/hangup", "")
+    customer.route("/left", "")
+    speaker, marker, listener = "14155563051", "14155563052", "14155563053"
+    sim.phone(speaker, [{"ring": 0}, {"wait": 100}, {"say": "Muted words."}, {"wait": 100}, {"say": "Deaf words."},
+                        {"wait": 100}, {"say": "Now you hear me."}, {"wait": 600}])
+    sim.phone(marker, [{"ring": 0}, {"wait": 100}, {"say": "Marker number one here."}, {"wait": 100},
+                       {"say": "Marker number two here."}, {"wait": 600}])
+    sim.phone(listener, [{"ring": 0}, {"wait": 900}])
+    uuids = [join(sdk, customer, phone, "Quiet Room") for phone in (speaker, marker, listener)]
+    customer.wait_for("/events", 3)
+    sdk.conferences.get("Quiet Room")
+    ids = {m["call_uuid"]: m["member_id"] for m in sdk.last_json()["members"]}
+    s_id, l_id = ids[uuids[0]], ids[uuids[2]]
+
+    def heard(phone: str) -> list[str]:
+        return [e["text"] for e in kinds(sim.log(phone), "heard_voice")]
+
+    def advance() -> None:
+        assert sim.http.post("/_sim/clock/advance", json={"seconds": 110}).status_code == 200
+
+    sdk.conferences.member_mute("Quiet Room", s_id)
+    advance()
+    wait_until(lambda: "Marker number one here." in heard(listener) and "Marker number one here." in heard(speaker))
+    assert "Muted words." not in heard(listener) + heard(marker)  # a muted member is not heard
+
+    sdk.conferences.member_mute_stop("Quiet Room", s_id)
+    sdk.conferences.member_deaf("Quiet Room", l_id)
+    advance()
+    wait_until(lambda: "Deaf words." in heard(marker) and "Marker number two here." in heard(speaker))
+    assert heard(listener) == ["Marker number one here."]  # deaf: heard nothing of this phase
+
+    sdk.conferences.member_deaf_stop("Quiet Room", l_id)
+    advance()
+    wait_until(lambda: "Now you hear me." in heard(listener))
+    sdk.conferences.delete("Quiet Room")
