@@ -239,15 +239,17 @@ class Dial:
         return await self._connect(winner, attempts)
 
     async def _end_others(self, attempts: list[Attempt], winner: Attempt | None) -> None:
-        """Stop every B-leg but the winner: 9000 Lost Race, or 1000 Canceled when the A-leg left."""
+        """Stop every B-leg but the winner: 9000 Lost Race, or 1000 Canceled when the Dial gave
+        up (by the caller when the A-leg hung up, else by Plivo: a transfer, the server stopping)."""
         cause = causes.LOST_RACE if winner is not None else causes.CANCELED
+        source = causes.PLIVO if winner is not None or self.a_leg.is_up else causes.CALLER
         for attempt in attempts:
             if attempt is winner:
                 continue
             if attempt.task is not None and not attempt.task.done():
                 attempt.task.cancel()
                 await asyncio.gather(attempt.task, return_exceptions=True)
-            await self.engine.finish(attempt.call, cause, causes.PLIVO if winner is not None else causes.CALLER)
+            await self.engine.finish(attempt.call, cause, source)
 
     async def _connect(self, winner: Attempt, attempts: list[Attempt]) -> dict[str, Any] | None:
         a, b = self.call, winner.call

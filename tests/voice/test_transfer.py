@@ -124,3 +124,25 @@ def test_play_speak_and_digits_reach_the_legs_named(sdk, sim: Sim, customer: Cus
     assert not any(e["digits"] == "42" for e in kinds(sim.log(CALLER), "received_digits"))
     sdk.calls.delete(a_uuid)  # the bridge ends with it
     assert sim.record(b_uuid)["hangup_source"] == "Caller"
+
+
+def test_transfer_while_the_dial_rings_cancels_the_b_legs(sdk, sim: Sim, customer: CustomerApp,
+                                                          still_clock: None) -> None:  # noqa: F811
+    """A transfer of the A-leg while its Dial still rings: the B-legs are cancelled by the platform
+    (1000, source Plivo: the caller did not hang up), no Dial action, the new XML runs."""
+    response = plivoxml.ResponseElement()
+    response.add(plivoxml.DialElement(action=customer.url("/dial-done")))
+    response.children[0].add_number("14155565011")
+    customer.route("/answer", response.to_string())
+    customer.route("/dial-done", "")
+    customer.route("/a-new", "<Response><Speak>You are on hold.</Speak><Wait length=\"60\"/></Response>")
+    sim.phone("14155565010", [{"ring": 0}])
+    sim.phone("14155565011", [{"ring": 120}])
+    a_uuid = sdk.calls.create(from_=CALLER, to_="14155565010", answer_url=customer.url("/answer")).request_uuid
+    ringing = wait_until(lambda: [e for e in kinds(sim.log("14155565011"), "call") if e.get("state") == "ringing"])
+    sdk.calls.update(a_uuid, legs="aleg", aleg_url=customer.url("/a-new"))
+    assert customer.wait_for("/a-new")[0].params["CallUUID"] == a_uuid
+    record = sim.record(ringing[0]["call_uuid"])
+    assert record["hangup_cause_code"] == 1000 and record["hangup_source"] == "Plivo"
+    assert customer.requests_to("/dial-done") == []
+    sdk.calls.delete(a_uuid)
