@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.endpoints.service import endpoint_by_username
 from switchboard.network.channel import CallLeg, Interrupt, OriginateRequest, wait_any
@@ -238,15 +239,17 @@ class Dial:
         return await self._connect(winner, attempts)
 
     async def _end_others(self, attempts: list[Attempt], winner: Attempt | None) -> None:
-        """Stop every B-leg but the winner: 9000 Lost Race, or 1000 Canceled when the A-leg left."""
+        """Stop every B-leg but the winner: 9000 Lost Race, or 1000 Canceled when the Dial gave
+        up (by the caller when the A-leg hung up, else by Plivo: a transfer, the server stopping)."""
         cause = causes.LOST_RACE if winner is not None else causes.CANCELED
+        source = causes.PLIVO if winner is not None or self.a_leg.is_up else causes.CALLER
         for attempt in attempts:
             if attempt is winner:
                 continue
             if attempt.task is not None and not attempt.task.done():
                 attempt.task.cancel()
                 await asyncio.gather(attempt.task, return_exceptions=True)
-            await self.engine.finish(attempt.call, cause, causes.PLIVO if winner is not None else causes.CALLER)
+            await self.engine.finish(attempt.call, cause, source)
 
     async def _connect(self, winner: Attempt, attempts: list[Attempt]) -> dict[str, Any] | None:
         a, b = self.call, winner.call
@@ -386,3 +389,17 @@ def transfer_b_leg(engine: Any, bridge: Bridge, url: str, method: str) -> None:
         b.leg.leave()
     b.dial = None
     b.task = asyncio.create_task(engine._run_documents(b, url, method, "transfer"), name=f"call-{b.call_uuid}")
+
+
+def legs_of(call: LiveCall, legs: str) -> list[LiveCall]:
+    """The calls a live ``Play``/``Speak``/``DTMF`` request with ``legs`` acts on: ``aleg`` the
+    call named in the URL, ``bleg`` the party ``<Dial>`` bridged to it, ``both`` the two (as
+    FreeSWITCH's ``uuid_broadcast`` under Plivo). ``both`` on a call that is not bridged is the
+    call alone; ``bleg`` there is a 400."""
+    bridge = call.dial
+    other = None if bridge is None else bridge.b if bridge.a is call else bridge.a
+    if other is None or other.leg is None or not other.leg.is_up:
+        if legs == "bleg":
+            raise ValidationError(f"legs: call {call.call_uuid} has no B-leg (it is not bridged by <Dial>)")
+        return [call]
+    return {"aleg": [call], "bleg": [other]}.get(legs, [call, other])

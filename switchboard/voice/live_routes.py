@@ -1,8 +1,9 @@
 """HTTP routes that act on a live call's media: ``Call/{uuid}/Play/``, ``Speak/`` and ``DTMF/``.
 
 Played audio and speech are mixed over whatever the call is doing (``mix=true``, the default);
-with ``mix=false`` the call's current prompt is cut short first. Only the A-leg exists until
-``<Dial>`` arrives, so ``legs=bleg`` is refused.
+with ``mix=false`` the call's current prompt is cut short first. ``legs``/``leg`` choose the
+call itself (``aleg``), the party ``<Dial>`` bridged to it (``bleg``) or both (see
+``dial.legs_of``); ``bleg`` on a call that is not bridged is refused.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from switchboard.network.channel import Audio, Media, Speech
 from switchboard.voice import async_api, service
 from switchboard.voice.audio import AudioError
 from switchboard.voice.call import LiveCall
+from switchboard.voice.dial import legs_of
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.elements import AttributeError_, language, voice as check_voice
 from switchboard.voice.routes import AsyncBody, Engine
@@ -30,22 +32,35 @@ Ctx = Annotated[AuthContext, Depends(authenticate)]
 FOREVER = 10_000
 
 
-def _answered(call: LiveCall, legs: str) -> None:
-    if legs != "aleg" and legs != "both":
-        raise ValidationError(f"legs: call {call.call_uuid} has no B-leg (it is not bridged by <Dial>)")
+def _answered(call: LiveCall, legs: str) -> list[LiveCall]:
+    """The answered calls ``legs`` names (the call itself, its bridged party, or both)."""
     if call.leg is None or not call.answered:
         raise ValidationError(f"call {call.call_uuid} is not answered yet")
+    return legs_of(call, legs)
 
 
-def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> Response:
-    """Play or speak over the call; the answer says "<kind> started"."""
-    assert call.leg is not None
+async def _together(tasks: list["asyncio.Task[None]"]) -> None:
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def _start(call: LiveCall, targets: list[LiveCall], kind: str, media: list[Media], loop: bool, mix: bool,
+           length: int | None) -> Response:
+    """Play or speak over the target calls' legs (kept on ``call``, so its DELETE stops them all);
+    the answer says "<kind> started"."""
     previous = call.overlays.pop(kind, None)
     if previous is not None:
         previous.cancel()
-    if not mix:
-        call.leg.stop_media()
-    task = call.leg.overlay(media, FOREVER if loop else 1)
+    tasks = []
+    for target in targets:
+        assert target.leg is not None
+        if not mix:
+            target.leg.stop_media()
+        tasks.append(target.leg.overlay(media, FOREVER if loop else 1))
+    task = tasks[0] if len(tasks) == 1 else asyncio.create_task(_together(tasks), name=f"{kind}-{call.call_uuid}")
     call.overlays[kind] = task
     if length is not None:
         async def cut() -> None:
@@ -68,7 +83,7 @@ async def _stop(voice: VoiceEngine, ctx: AuthContext, call_uuid: str, kind: str)
 async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPlay, Depends(body(CallPlay))]) -> Response:
     async def start() -> Response:
         call = service.live_call(voice, ctx, call_uuid)
-        _answered(call, params.legs)
+        targets = _answered(call, params.legs)
         media: list[Media] = []
         for url in [u.strip() for u in params.urls.split(",") if u.strip()]:
             if not url.lower().startswith(("http://", "https://")):
@@ -77,7 +92,7 @@ async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPl
                 media.append(Audio(url, await voice.audio.seconds(url)))
             except AudioError as exc:
                 raise ValidationError(f"urls: {exc}") from None
-        return _start(call, "play", media, params.loop, params.mix, params.length)
+        return _start(call, targets, "play", media, params.loop, params.mix, params.length)
 
     return await async_api.respond(voice, ctx, params, start, "play started")
 
@@ -93,12 +108,12 @@ async def stop_play(ctx: Ctx, voice: Engine, call_uuid: str, params: AsyncBody) 
 async def speak(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallSpeak, Depends(body(CallSpeak))]) -> Response:
     async def start() -> Response:
         call = service.live_call(voice, ctx, call_uuid)
-        _answered(call, params.legs)
+        targets = _answered(call, params.legs)
         try:
             speech = Speech(params.text, check_voice(params.voice), language(params.language))
         except AttributeError_ as exc:
             raise ValidationError(f"voice/language: {exc}") from None
-        return _start(call, "speak", [speech], params.loop, params.mix, None)
+        return _start(call, targets, "speak", [speech], params.loop, params.mix, None)
 
     return await async_api.respond(voice, ctx, params, start, "speak started")
 
@@ -115,9 +130,9 @@ async def send_digits(ctx: Ctx, voice: Engine, call_uuid: str,
                       params: Annotated[CallDigits, Depends(body(CallDigits))]) -> Response:
     async def send() -> Response:
         call = service.live_call(voice, ctx, call_uuid)
-        _answered(call, params.leg)
-        assert call.leg is not None
-        voice.spawn(call.leg.send_digits(params.digits), f"dtmf-{call_uuid}")
+        for target in _answered(call, params.leg):
+            assert target.leg is not None
+            voice.spawn(target.leg.send_digits(params.digits), f"dtmf-{target.call_uuid}")
         return plivo_response({"message": "digits sent"}, 202)
 
     return await async_api.respond(voice, ctx, params, send, "digits sent")

@@ -2,6 +2,7 @@
 confirmKey, dialMusic, hangupOnStar, digitsMatch, timeLimit, failures, and dialling one of the
 platform's own numbers. XML is built with the SDK's plivoxml, as a Plivo developer would."""
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from plivo import plivoxml
 
 from tests.voice.conftest import Sim, kinds
 from tests.voice.customer_app import CustomerApp
+from tests.voice.test_live import still_clock, wait_until  # noqa: F401 (fixture)
 
 CALLER = "14155561000"
 
@@ -84,14 +86,14 @@ def test_first_to_answer_wins_and_the_two_hear_each_other(sim: Sim, customer: Cu
     assert hangup["CallUUID"] == a_uuid and hangup["HangupCauseCode"] == "4010"
 
 
-@pytest.mark.parametrize(("script", "status", "cause"), [
-    ([{"reject": "busy"}], "busy", "USER_BUSY"),
-    ([{"reject": "no-answer"}], "no-answer", "NO_ANSWER"),
-    ([{"reject": "rejected"}], "failed", "CALL_REJECTED"),
-    ([{"ring": 2}, {"reject": "timeout"}], "timeout", "RECOVERY_ON_TIMER_EXPIRE"),
+@pytest.mark.parametrize(("script", "status", "cause", "code"), [
+    ([{"reject": "busy"}], "busy", "USER_BUSY", 3010),
+    ([{"reject": "no-answer"}], "no-answer", "NO_ANSWER", 6010),  # rings until the Dial's timeout
+    ([{"reject": "rejected"}], "failed", "CALL_REJECTED", 3020),
+    ([{"ring": 2}, {"reject": "timeout"}], "timeout", "RECOVERY_ON_TIMER_EXPIRE", 3070),
 ])
 def test_nobody_answers_dial_status(sim: Sim, customer: CustomerApp, script: list[dict[str, Any]], status: str,
-                                    cause: str) -> None:
+                                    cause: str, code: int) -> None:
     sim.phone("14155561011", script)
     xml = dial_xml("14155561011", action=customer.url("/action"), timeout=10, redirect=False,
                    after="Nobody is available. Please leave a message.")
@@ -101,14 +103,23 @@ def test_nobody_answers_dial_status(sim: Sim, customer: CustomerApp, script: lis
     customer.wait_for("/hangup")
     # redirect=false: the next element ran (the voicemail prompt)
     assert kinds(sim.log(CALLER), "heard_speech")[-1]["text"] == "Nobody is available. Please leave a message."
+    b = sim.record(kinds(sim.log("14155561011"), "call")[0]["call_uuid"])
+    assert b["hangup_cause_code"] == code and b["parent_call_uuid"] == action["DialALegUUID"]
+    if code == 6010:  # timeout="10", not the 120 s default
+        rang = datetime.fromisoformat(b["end_time"]) - datetime.fromisoformat(b["initiation_time"])
+        assert rang.total_seconds() == pytest.approx(10, abs=1)
 
 
-def test_invalid_number_and_unknown_endpoint_fail(sim: Sim, customer: CustomerApp) -> None:
+def test_invalid_number_and_unknown_endpoint_fail(sdk, sim: Sim, customer: CustomerApp) -> None:
     xml = dial_xml("12ab", users=("sip:nobody-here-123@phone.example.com",), action=customer.url("/action"))
-    inbound(sim, customer, xml, [])
+    a_uuid = inbound(sim, customer, xml, [])
     action = customer.wait_for("/action")[0].params
     assert action["DialStatus"] == "failed" and action["DialBLegUUID"] == "" and action["DialRingStatus"] == "false"
     assert action["DialHangupCause"] in ("INVALID_NUMBER_FORMAT", "USER_NOT_REGISTERED")
+    customer.wait_for("/hangup")
+    b_legs = {row.to_number: row for row in sdk.calls.list(parent_call_uuid=a_uuid)}
+    assert b_legs["12ab"].hangup_cause_code == 2000  # each B-leg failed with its own cause
+    assert b_legs["sip:nobody-here-123@phone.example.com"].hangup_cause_code == 2020
 
 
 def test_confirm_key_and_hangup_on_star(sim: Sim, customer: CustomerApp) -> None:
@@ -198,3 +209,50 @@ def test_caller_hangs_up_while_b_legs_ring(sim: Sim, customer: CustomerApp) -> N
         assert record["hangup_cause_code"] == 1000 and record["hangup_source"] == "Caller"
         assert record["parent_call_uuid"] == hangup["CallUUID"]
     assert customer.requests_to("/action") == []  # the A-leg is gone: no action
+
+
+def test_number_send_digits_caller_name_sip_headers_and_get_methods(sim: Sim, customer: CustomerApp) -> None:
+    sim.phone("14155561061", [{"early_media": 3}, {"ring": 2}, {"say": "Desk one."}, {"wait": 2}, {"hangup": True}])
+    sim.phone("14155561062", [{"ring": 1}, {"wait": 3}, {"hangup": True}])
+    then = plivoxml.DialElement()  # a second Dial from the action: sequential dialling
+    then.add_number("14155561062", send_digits="34")
+    customer.route("/next", plivoxml.ResponseElement().add(then).to_string())
+    dial = plivoxml.DialElement(action=customer.url("/next"), method="GET", callback_url=customer.url("/events"),
+                                callback_method="GET", caller_name="Help Line", sip_headers="Ticket=T42,Queue=vip")
+    dial.add_number("14155561061", send_digits="1w2", send_on_preanswer=True)
+    a_uuid = inbound(sim, customer, plivoxml.ResponseElement().add(dial).to_string(), [{"wait": 60}])
+    customer.wait_for("/hangup")
+
+    first = sim.log("14155561061")
+    offered = kinds(first, "call")[0]
+    assert offered["caller_name"] == "Help Line"
+    assert offered["headers"] == {"X-PH-Ticket": "T42", "X-PH-Queue": "vip"}
+    steps = [e.get("state") or e["digits"] for e in kinds(first, "call", "received_digits")]
+    assert steps.index("1w2") < steps.index("answered")  # sendOnPreanswer: sent in early media
+    second = sim.log("14155561062")
+    steps = [e.get("state") or e["digits"] for e in kinds(second, "call", "received_digits")]
+    assert steps.index("answered") < steps.index("34")  # the default: sent once it answered
+    assert "headers" not in kinds(second, "call")[0]
+
+    action = customer.wait_for("/next")[0]
+    assert action.method == "GET" and action.params["DialStatus"] == "completed"
+    events = customer.wait_for("/events", 3)
+    assert {hit.method for hit in events} == {"GET"}
+    # the A-leg was answered when the B-leg answered, not before (Dial does not answer)
+    assert customer.requests_to("/answer")[0].params["CallStatus"] == "ringing"
+    assert sim.record(a_uuid)["answer_time"] == sim.record(action.params["DialBLegUUID"])["answer_time"]
+
+
+def test_dial_status_cancel_when_the_ringing_b_leg_is_hung_up(sdk, sim: Sim, customer: CustomerApp,
+                                                              still_clock: None) -> None:  # noqa: F811
+    sim.phone("14155561071", [{"ring": 120}])
+    inbound(sim, customer, dial_xml("14155561071", action=customer.url("/action")), [{"wait": 200}])
+    ringing = wait_until(lambda: [e for e in kinds(sim.log("14155561071"), "call") if e.get("state") == "ringing"])
+    b_uuid = ringing[0]["call_uuid"]
+    sdk.calls.delete(b_uuid)  # the B-leg is a live call of its own: the API can end it while it rings
+    action = customer.wait_for("/action")[0].params
+    assert action["DialStatus"] == "cancel" and action["DialHangupCause"] == "ORIGINATOR_CANCEL"
+    assert action["DialBLegUUID"] == "" and action["DialRingStatus"] == "true"
+    record = sim.record(b_uuid)
+    assert record["hangup_cause_code"] == 1000 and record["hangup_source"] == "API Request"
+    sdk.calls.delete(action["CallUUID"])

@@ -4,13 +4,15 @@ An inbound caller picks a language (GetDigits) and waits in a conference room wi
 the application rings three volunteers with ``POST Call/`` (ring_timeout 30,
 machine_detection=hangup); the first to answer joins the caller's room, the application cancels
 the other calls through the REST API, the two talk, the caller hangs up, and every callback is
-checked. In the variant nobody answers within 90 s and the caller goes to voicemail.
+checked. In the variant nobody answers within 90 s (one is busy, one an answering machine that
+detection hangs up, one rings past ring_timeout) and the caller leaves a voicemail (<Record>).
 The application below is written as a Plivo developer would: plivoxml for XML, the SDK for REST.
 """
 
 import threading
 from typing import Any
 
+import pytest
 from plivo import plivoxml
 
 from tests.voice.conftest import Sim, kinds
@@ -34,7 +36,7 @@ class Hotline:
             customer.route(path, handler)
         for path in ("/wait", ):
             customer.route(path, "<Response><Play>" + customer.url("/music.wav") + "</Play></Response>")
-        for path in ("/conference", "/hangup", "/volunteer-hangup"):
+        for path in ("/conference", "/hangup", "/volunteer-hangup", "/voicemail-saved"):
             customer.route(path, "")
 
     def menu(self, _params: dict[str, str]) -> str:
@@ -84,7 +86,8 @@ class Hotline:
     def voicemail(self, _params: dict[str, str]) -> str:
         response = plivoxml.ResponseElement()
         response.add_speak("All our volunteers are busy. Please leave a message after the tone.")
-        response.add_wait(length=10)
+        response.add(plivoxml.RecordElement(action=self.customer.url("/voicemail-saved"), max_length=60,
+                                            finish_on_key="#", redirect=False))
         return response.to_string()
 
 
@@ -106,7 +109,7 @@ def test_hotline_first_volunteer_joins_the_caller(sdk, sim: Sim, customer: Custo
         VOLUNTEERS[1]: [{"ring": 12}, {"say": "Hello?"}, {"wait": 2},
                         {"say": "Hi, I am Dana from the helpline. How can I help?"}, {"wait": 8},
                         {"say": "We can help you with that today."}, {"wait": 120}],
-        VOLUNTEERS[2]: [{"ring": 4}, {"machine": True}],  # an answering machine: hung up by detection
+        VOLUNTEERS[2]: [{"ring": 20}],  # still ringing when cancelled
     })
     caller = sim.call(CALLER, number, [{"wait": 2}, {"press": "1"}, {"wait": 25},
                                        {"say": "Hello, I need help with my rent."}, {"wait": 12}, {"hangup": True}])
@@ -141,11 +144,13 @@ def test_hotline_first_volunteer_joins_the_caller(sdk, sim: Sim, customer: Custo
     talked = volunteer_hangups[dana]
     assert talked["HangupCauseCode"] == "4010" and talked["CallStatus"] == "completed"
     assert talked["HangupSource"] == "Plivo" and talked["Machine"] == "false"
-    cancelled = volunteer_hangups[VOLUNTEERS[0]]
-    assert cancelled["HangupCauseCode"] == "1000" and cancelled["CallStatus"] == "cancel"
-    assert cancelled["HangupSource"] == "API Request" and cancelled["Duration"] == "0"
-    machine = volunteer_hangups[VOLUNTEERS[2]]
-    assert machine["HangupCauseCode"] == "9100" and machine["Machine"] == "true"
+    for other in (VOLUNTEERS[0], VOLUNTEERS[2]):  # the application cancelled both through the API
+        cancelled = volunteer_hangups[other]
+        assert cancelled["HangupCauseCode"] == "1000" and cancelled["CallStatus"] == "cancel"
+        assert cancelled["HangupSource"] == "API Request" and cancelled["Duration"] == "0"
+        assert [e["state"] for e in kinds(sim.log(other), "call")][-1] == "ended"
+        assert kinds(sim.log(other), "heard_voice") == []
+    assert customer.requests_to("/volunteer") == customer.requests_to("/volunteer")[:1]  # only Dana's answered
 
     # durations: the caller was on for the menu, the queue and the talk; Dana from her answer
     caller_seconds, dana_seconds = int(caller_hangup["Duration"]), int(talked["Duration"])
@@ -153,27 +158,39 @@ def test_hotline_first_volunteer_joins_the_caller(sdk, sim: Sim, customer: Custo
     assert 20 <= dana_seconds <= caller_seconds - 12
     records = {number: sim.record(hotline.requests[number]) for number in VOLUNTEERS}
     assert records[dana]["call_duration"] == dana_seconds and records[dana]["hangup_cause_code"] == 4010
-    assert records[VOLUNTEERS[0]]["hangup_cause_code"] == 1000
+    assert records[VOLUNTEERS[0]]["hangup_cause_code"] == records[VOLUNTEERS[2]]["hangup_cause_code"] == 1000
     assert sim.record(caller)["call_duration"] == caller_seconds
 
 
 def test_hotline_nobody_answers_caller_goes_to_voicemail(sdk, sim: Sim, customer: CustomerApp) -> None:
     hotline, number = setup(sdk, sim, customer, {
-        VOLUNTEERS[0]: [{"reject": "no-answer"}],
-        VOLUNTEERS[1]: [{"reject": "busy"}],
-        VOLUNTEERS[2]: [{"ring": 40}],
+        VOLUNTEERS[0]: [{"reject": "busy"}],
+        VOLUNTEERS[1]: [{"ring": 4}, {"machine": True}],  # an answering machine: hung up by detection
+        VOLUNTEERS[2]: [{"ring": 40}],  # rings past ring_timeout
     })
-    caller = sim.call(CALLER, number, [{"wait": 2}, {"press": "1"}, {"wait": 200}])
+    message = "Hello, this is Sam, please call me back about my rent."
+    caller = sim.call(CALLER, number, [{"wait": 2}, {"press": "1"}, {"wait": 101}, {"say": message}, {"wait": 1},
+                                       {"hangup": True}])
     voicemail = customer.wait_for("/caller-left")[0].params
     assert voicemail["CallUUID"] == caller and voicemail["ConferenceName"] == hotline.room
     hangup = customer.wait_for("/hangup")[0].params
-    assert hangup["HangupCauseCode"] == "4010"
+    assert hangup["HangupSource"] == "Caller"
     volunteers = {hit.params["To"]: hit.params for hit in customer.wait_for("/volunteer-hangup", 3)}
-    assert volunteers[VOLUNTEERS[0]]["HangupCauseCode"] == "6010"  # ring_timeout 30
-    assert volunteers[VOLUNTEERS[1]]["HangupCauseCode"] == "3010"
-    assert volunteers[VOLUNTEERS[2]]["HangupCauseCode"] == "6010"
-    assert customer.requests_to("/volunteer") == []
+    assert volunteers[VOLUNTEERS[0]]["HangupCauseCode"] == "3010"
+    machine = volunteers[VOLUNTEERS[1]]
+    assert machine["HangupCauseCode"] == "9100" and machine["Machine"] == "true"
+    assert volunteers[VOLUNTEERS[2]]["HangupCauseCode"] == "6010"  # ring_timeout 30
+    assert customer.requests_to("/volunteer") == []  # machine_detection=hangup: no volunteer flow ran
     heard = [e["text"] for e in kinds(sim.log(CALLER), "heard_speech")]
     assert heard[-1] == "All our volunteers are busy. Please leave a message after the tone."
-    # queued about 90 s (the room's time limit) before voicemail
-    assert 95 <= int(hangup["Duration"]) <= 115
+    assert kinds(sim.log(CALLER), "heard_beep")  # the Record beep
+    # the message was recorded after the queue (about 90 s, the room's time limit)
+    saved = customer.wait_for("/voicemail-saved")[0].params
+    assert saved["CallUUID"] == caller and saved["RecordUrl"] and 5 <= int(saved["RecordingDuration"]) <= 8
+    recording = sdk.recordings.get(saved["RecordingID"])
+    assert recording.call_uuid == caller
+    queued = [e for e in kinds(sim.log(CALLER), "heard_audio") if e.get("url", "").endswith("/music.wav")]
+    assert sum(e.get("interrupted_after", e["seconds"]) for e in queued) == pytest.approx(90, abs=1)  # until the limit
+    said = next(e for e in sim.log(CALLER) if e["kind"] == "said")
+    beep = kinds(sim.log(CALLER), "heard_beep")[-1]
+    assert beep["at"] < said["at"]  # the message came after the tone, into the recording

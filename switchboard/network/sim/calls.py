@@ -57,7 +57,10 @@ class SimNetwork(Network):
         address = phone_for(request.to)
         leg = SimLeg(self.clock, self.book, address, uuid=request.call_uuid or new_uuid(), direction="outbound",
                      from_=request.from_, to=request.to, caller_name=request.caller_name)
-        leg.log("call", direction="incoming", state="offered", **{"from": request.from_, "to": request.to})
+        shown = {"caller_name": request.caller_name} if request.caller_name else {}
+        if request.sip_headers:
+            shown["headers"] = {f"X-PH-{name}": value for name, value in request.sip_headers.items()}
+        leg.log("call", direction="incoming", state="offered", **{"from": request.from_, "to": request.to}, **shown)
         leg.far_end_task = asyncio.create_task(self._called_phone(leg, list(self.book.phone(address).script)),
                                                name=f"sim-phone-{leg.uuid}")
         return leg

@@ -219,10 +219,15 @@ class SimLeg(CallLeg):
             for _ in range(loops):
                 for item in media:
                     kind, detail = _describe(item)
-                    self.log(kind, seconds=media_seconds(item), overlay=True, **detail)
+                    entry = self.log(kind, seconds=media_seconds(item), overlay=True, **detail)
                     self.emit(MediaEvent(self.clock.monotonic(), "out", item, media_seconds(item)))
-                    if await self.clock.wait(self.ended, media_seconds(item)):
-                        return
+                    started = self.clock.monotonic()
+                    try:
+                        if await self.clock.wait(self.ended, media_seconds(item)):
+                            return
+                    except asyncio.CancelledError:  # stopped (DELETE …/Play/, …/Speak/) part way
+                        entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
+                        raise
 
         return asyncio.create_task(run(), name=f"overlay-{self.uuid}")
 

@@ -119,7 +119,7 @@ def test_hangup_on_star_digits_match_floor_and_time_limit(sim: Sim, customer: Cu
     actions = [e["ConferenceAction"] for e in got if e["CallUUID"] == a]
     assert actions.count("enter") == 1 and actions.count("exit") == 1
     assert [e["ConferenceDigitsMatch"] for e in got if e["ConferenceAction"] == "digits"] == ["12"]
-    assert any(e["ConferenceAction"] == "floor" for e in got)
+    assert [e["CallUUID"] for e in got if e["ConferenceAction"] == "floor"] == [a]  # the first unmuted member
     action = customer.wait_for("/action")[0].params
     assert action["CallUUID"] == a and action["ConferenceName"] == "keys"
     # the other member stayed alone until the room's time limit
@@ -136,3 +136,34 @@ def test_bad_conference_name_or_attribute_is_invalid_xml(sim: Sim, customer: Cus
     call_in(sim, "14155562041", number, [])
     hangup = customer.wait_for("/hangup")[0].params
     assert hangup["HangupCauseCode"] == "8011" and hangup["HangupSource"] == "Error"
+
+
+def test_exit_sound_relay_dtmf_off_send_digits_and_get_methods(sim: Sim, customer: CustomerApp) -> None:
+    for path, reply in (("/hangup", ""), ("/events", ""),
+                        ("/left", "<Response><Speak>This reply is ignored.</Speak></Response>"),
+                        ("/exit-sound", "<Response><Speak>A member has left the room.</Speak></Response>")):
+        customer.route(path, reply)
+    quiet = number_for(sim, customer, "/quiet", room_xml(
+        "gaps", exit_sound=customer.url("/exit-sound"), relay_dtmf=False, send_digits="7", hangup_on_star=True,
+        callback_url=customer.url("/events"), callback_method="GET", action=customer.url("/left"), method="GET",
+        redirect=False, after="You left; the call goes on."))
+    plain = number_for(sim, customer, "/plain", room_xml("gaps"))
+    a = call_in(sim, "14155562051", quiet, [{"wait": 3}, {"press": "5"}, {"wait": 3}, {"press": "*"}, {"wait": 20}])
+    call_in(sim, "14155562052", plain, [{"wait": 2}, {"press": "8"}, {"wait": 20}, {"hangup": True}])
+    customer.wait_for("/hangup", 2)
+
+    quiet_log, plain_log = sim.log("14155562051"), sim.log("14155562052")
+    assert [e["digits"] for e in kinds(quiet_log, "received_digits")] == ["7"]  # sendDigits on joining
+    assert "5" not in [e["digits"] for e in kinds(plain_log, "heard_digits")]  # relayDTMF=false
+    assert ("14155562052", "8") in [(e["from"], e["digits"]) for e in kinds(quiet_log, "heard_digits")]
+    # exitSound (a URL's Speak) played into the room for those still in it
+    assert [e["text"] for e in kinds(plain_log, "heard_speech") if e.get("mixed")] == ["A member has left the room."]
+    assert "A member has left the room." not in [e["text"] for e in kinds(quiet_log, "heard_speech")]
+    # action with method GET and redirect=false: requested, its reply ignored, the next element ran
+    left = customer.wait_for("/left")[0]
+    assert left.method == "GET" and left.params["CallUUID"] == a and left.params["ConferenceName"] == "gaps"
+    said = [e["text"] for e in kinds(quiet_log, "heard_speech")]
+    assert said[-1] == "You left; the call goes on." and "This reply is ignored." not in said
+    got = customer.wait_for("/events", 2)
+    assert {hit.method for hit in got} == {"GET"}
+    assert {hit.params["ConferenceAction"] for hit in got} == {"enter", "exit"}
