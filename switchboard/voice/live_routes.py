@@ -1,8 +1,9 @@
 """HTTP routes that act on a live call's media: ``Call/{uuid}/Play/``, ``Speak/`` and ``DTMF/``.
 
 Played audio and speech are mixed over whatever the call is doing (``mix=true``, the default);
-with ``mix=false`` the call's current prompt is cut short first. Only the A-leg exists until
-``<Dial>`` arrives, so ``legs=bleg`` is refused.
+with ``mix=false`` the call's current prompt is cut short first. ``legs``/``leg``: ``aleg`` is
+the call (the A-leg of its ``<Dial>`` bridge, whichever leg's uuid was given, as for transfers),
+``bleg`` the party it is bridged to, ``both`` the two; a call not bridged has no B-leg (400).
 """
 
 import asyncio
@@ -15,7 +16,7 @@ from switchboard.core.errors import ValidationError
 from switchboard.core.params import body, openapi_body
 from switchboard.core.http import API_PREFIX
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
-from switchboard.network.channel import Audio, Media, Speech
+from switchboard.network.channel import Audio, CallLeg, Media, Speech
 from switchboard.voice import async_api, service
 from switchboard.voice.audio import AudioError
 from switchboard.voice.call import LiveCall
@@ -30,22 +31,37 @@ Ctx = Annotated[AuthContext, Depends(authenticate)]
 FOREVER = 10_000
 
 
-def _answered(call: LiveCall, legs: str) -> None:
-    if legs != "aleg" and legs != "both":
+def _targets(call: LiveCall, legs: str) -> list[CallLeg]:
+    """The legs ``legs`` names, answered and up."""
+    bridge = call.dial
+    if legs != "aleg" and bridge is None:
         raise ValidationError(f"legs: call {call.call_uuid} has no B-leg (it is not bridged by <Dial>)")
     if call.leg is None or not call.answered:
         raise ValidationError(f"call {call.call_uuid} is not answered yet")
+    parties = [call] if bridge is None else [bridge.a] if legs == "aleg" else [bridge.b] if legs == "bleg" \
+        else [bridge.a, bridge.b]
+    return [party.leg for party in parties if party.leg is not None and party.leg.is_up]
 
 
-def _start(call: LiveCall, kind: str, media: list[Media], loop: bool, mix: bool, length: int | None) -> Response:
-    """Play or speak over the call; the answer says "<kind> started"."""
-    assert call.leg is not None
+async def _together(tasks: list["asyncio.Task[None]"]) -> None:
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def _start(call: LiveCall, kind: str, legs: list[CallLeg], media: list[Media], loop: bool, mix: bool,
+           length: int | None) -> Response:
+    """Play or speak over the legs; the answer says "<kind> started"."""
     previous = call.overlays.pop(kind, None)
     if previous is not None:
         previous.cancel()
     if not mix:
-        call.leg.stop_media()
-    task = call.leg.overlay(media, FOREVER if loop else 1)
+        for leg in legs:
+            leg.stop_media()
+    task = asyncio.create_task(_together([leg.overlay(media, FOREVER if loop else 1) for leg in legs]),
+                               name=f"{kind}-{call.call_uuid}")
     call.overlays[kind] = task
     if length is not None:
         async def cut() -> None:
@@ -68,7 +84,7 @@ async def _stop(voice: VoiceEngine, ctx: AuthContext, call_uuid: str, kind: str)
 async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPlay, Depends(body(CallPlay))]) -> Response:
     async def start() -> Response:
         call = service.live_call(voice, ctx, call_uuid)
-        _answered(call, params.legs)
+        legs = _targets(call, params.legs)
         media: list[Media] = []
         for url in [u.strip() for u in params.urls.split(",") if u.strip()]:
             if not url.lower().startswith(("http://", "https://")):
@@ -77,7 +93,7 @@ async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPl
                 media.append(Audio(url, await voice.audio.seconds(url)))
             except AudioError as exc:
                 raise ValidationError(f"urls: {exc}") from None
-        return _start(call, "play", media, params.loop, params.mix, params.length)
+        return _start(call, "play", legs, media, params.loop, params.mix, params.length)
 
     return await async_api.respond(voice, ctx, params, start, "play started")
 
@@ -93,12 +109,12 @@ async def stop_play(ctx: Ctx, voice: Engine, call_uuid: str, params: AsyncBody) 
 async def speak(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallSpeak, Depends(body(CallSpeak))]) -> Response:
     async def start() -> Response:
         call = service.live_call(voice, ctx, call_uuid)
-        _answered(call, params.legs)
+        legs = _targets(call, params.legs)
         try:
             speech = Speech(params.text, check_voice(params.voice), language(params.language))
         except AttributeError_ as exc:
             raise ValidationError(f"voice/language: {exc}") from None
-        return _start(call, "speak", [speech], params.loop, params.mix, None)
+        return _start(call, "speak", legs, [speech], params.loop, params.mix, None)
 
     return await async_api.respond(voice, ctx, params, start, "speak started")
 
@@ -114,10 +130,8 @@ async def stop_speak(ctx: Ctx, voice: Engine, call_uuid: str, params: AsyncBody)
 async def send_digits(ctx: Ctx, voice: Engine, call_uuid: str,
                       params: Annotated[CallDigits, Depends(body(CallDigits))]) -> Response:
     async def send() -> Response:
-        call = service.live_call(voice, ctx, call_uuid)
-        _answered(call, params.leg)
-        assert call.leg is not None
-        voice.spawn(call.leg.send_digits(params.digits), f"dtmf-{call_uuid}")
+        for leg in _targets(service.live_call(voice, ctx, call_uuid), params.leg):
+            voice.spawn(leg.send_digits(params.digits), f"dtmf-{call_uuid}")
         return plivo_response({"message": "digits sent"}, 202)
 
     return await async_api.respond(voice, ctx, params, send, "digits sent")
