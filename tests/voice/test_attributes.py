@@ -1,0 +1,100 @@
+"""Attributes the element tests leave out: GetInput's end timeouts and finishOnKey, GET as the
+method of actions, interim results and Redirect, Speak ``loop="0"``, and the elements Switchboard
+does not run yet (MultiPartyCall, Stream), whose attribute names are still checked."""
+
+from plivo import plivoxml
+
+from tests.voice.conftest import Sim, kinds
+from tests.voice.customer_app import CustomerApp
+
+CALLER = "14155550899"
+
+
+def call(sdk, customer: CustomerApp, to: str, xml: str, **extra) -> None:
+    customer.route("/answer", xml)
+    customer.route("/hangup", "")
+    sdk.calls.create(from_=CALLER, to_=to, answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"),
+                     **extra)
+
+
+def test_getinput_end_timeouts_and_finish_key(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    for path, attributes in (("/two-seconds", {"digit_end_timeout": 2}), ("/auto", {}), ("/star", {"finish_on_key": "*"})):
+        response.add(plivoxml.GetInputElement(action=path, input_type="dtmf", redirect=False, **attributes))
+        customer.route(path, "")
+    response.add(plivoxml.GetInputElement(action="/speech-joined", input_type="speech", speech_end_timeout=2,
+                                          redirect=False))
+    response.add(plivoxml.GetInputElement(action="/speech-auto", input_type="speech", redirect=False))
+    customer.route("/speech-joined", "")
+    customer.route("/speech-auto", "")
+    sim.phone("14155550801", [
+        {"wait": 1}, {"press": "12"}, {"wait": 2.8}, {"press": "3"},  # 2 s after "2": the first answer is "12"
+        {"wait": 2.3}, {"press": "4"},                                 # within auto's 3 s: "34"
+        {"wait": 4}, {"press": "56*7"},                                # "*" ends the third: "56"
+        {"wait": 4}, {"say": "check my"}, {"wait": 1.5}, {"say": "balance please"},  # one answer: 1.5 s < 2 s
+        {"wait": 3}, {"say": "pay my"}, {"wait": 1.5}, {"say": "bill"},  # auto: each say is an answer
+    ])
+    call(sdk, customer, "14155550801", response.to_string())
+    customer.wait_for("/hangup")
+    assert customer.wait_for("/two-seconds")[0].params["Digits"] == "12"
+    assert customer.wait_for("/auto")[0].params["Digits"] == "34"
+    assert customer.wait_for("/star")[0].params["Digits"] == "56"
+    assert customer.wait_for("/speech-joined")[0].params["Speech"] == "check my balance please"
+    assert customer.wait_for("/speech-auto")[0].params["Speech"] == "pay my"
+
+
+def test_get_as_the_method_of_actions_interim_results_and_redirect(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    digits = plivoxml.GetDigitsElement(action="/digits", method="GET", num_digits=1, redirect=False)
+    digits.add_speak("Press a key.")
+    response.add(digits)
+    response.add(plivoxml.GetInputElement(action="/input", method="GET", input_type="speech", redirect=False,
+                                          interim_speech_results_callback="/interim",
+                                          interim_speech_results_callback_method="GET"))
+    response.add_redirect("/next", method="GET")
+    for path in ("/digits", "/input", "/interim"):
+        customer.route(path, "")
+    customer.route("/next", "<Response><Speak>Goodbye.</Speak></Response>")
+    sim.phone("14155550802", [{"wait": 1}, {"press": "7"}, {"wait": 1}, {"say": "hello there"}])
+    call(sdk, customer, "14155550802", response.to_string())
+    customer.wait_for("/hangup")
+    for path, name, value in (("/digits", "Digits", "7"), ("/input", "Speech", "hello there"),
+                              ("/interim", "UnstableSpeech", "hello")):
+        hit = customer.wait_for(path)[0]
+        assert hit.method == "GET" and hit.params[name] == value, (path, hit)
+    redirected = customer.wait_for("/next")[0]
+    assert redirected.method == "GET" and redirected.params["CallStatus"] == "in-progress"
+    assert kinds(sim.log("14155550802"), "heard_speech")[-1]["text"] == "Goodbye."
+
+
+def test_speak_loop_zero_repeats_until_the_call_ends(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add_speak("Please hold.", loop=0)
+    call(sdk, customer, "14155550803", response.to_string(), time_limit=20)
+    hangup = customer.wait_for("/hangup")[0].params
+    assert hangup["HangupCauseCode"] == "6000"  # time_limit, not 4010: the loop never ran out
+    heard = kinds(sim.log("14155550803"), "heard_speech")
+    assert len(heard) > 10 and {e["text"] for e in heard} == {"Please hold."}
+
+
+def test_elements_not_run_yet_are_skipped_but_validated(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add(plivoxml.StreamElement("wss://example.com/audio", bidirectional=True, keepCallAlive=True))
+    response.add(plivoxml.MultiPartyCallElement("support", "Agent"))
+    response.add_speak("After the skipped elements.")
+    call(sdk, customer, "14155550804", response.to_string())
+    hangup = customer.wait_for("/hangup")[0].params
+    assert hangup["HangupCauseCode"] == "4010"
+    assert kinds(sim.log("14155550804"), "heard_speech")[0]["text"] == "After the skipped elements."
+    errors = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()["objects"]
+    skipped = [e["error"] for e in errors if "not yet supported" in e["error"]]
+    assert any("<Stream>" in e for e in skipped) and any("<MultiPartyCall>" in e for e in skipped)
+
+    customer.routes.clear()
+    call(sdk, customer, "14155550805", '<Response><Stream colour="red">wss://example.com/a</Stream>'
+                                      '<Speak>Never heard.</Speak></Response>')
+    hangup = customer.wait_for("/hangup", 2)[-1].params
+    assert hangup["HangupCauseCode"] == "8011" and hangup["HangupSource"] == "Error"
+    assert kinds(sim.log("14155550805"), "heard_speech") == []
+    errors = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()["objects"]
+    assert any("<Stream> has no attribute 'colour'" in e["error"] for e in errors)
