@@ -98,3 +98,16 @@ def test_elements_not_run_yet_are_skipped_but_validated(sdk, sim: Sim, customer:
     assert kinds(sim.log("14155550805"), "heard_speech") == []
     errors = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()["objects"]
     assert any("<Stream> has no attribute 'colour'" in e["error"] for e in errors)
+
+
+def test_play_of_audio_that_cannot_be_fetched_is_skipped_and_logged(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add_play(customer.url("/missing.mp3"))
+    response.add_speak("After the missing audio.")
+    call(sdk, customer, "14155550806", response.to_string())
+    assert customer.wait_for("/hangup")[0].params["HangupCauseCode"] == "4010"
+    log = sim.log("14155550806")
+    assert kinds(log, "heard_audio") == []
+    assert kinds(log, "heard_speech")[0]["text"] == "After the missing audio."
+    errors = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()["objects"]
+    assert any(e["error"].startswith("<Play> skipped") and e["url"] == customer.url("/missing.mp3") for e in errors)

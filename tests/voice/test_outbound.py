@@ -60,6 +60,7 @@ def test_call_answered_runs_answer_url_and_sends_callbacks(sdk, sim: Sim, custom
     ([{"reject": "busy"}], "3010", "busy"),
     ([{"ring": 2}, {"reject": "rejected"}], "3020", "failed"),
     ([{"reject": "no-answer"}], "6010", "no-answer"),
+    ([{"ring": 1}, {"reject": "timeout"}], "3070", "timeout"),
 ])
 def test_callee_does_not_answer(sdk, sim: Sim, customer: CustomerApp, script, code, status) -> None:
     customer.route("/hangup", "")
