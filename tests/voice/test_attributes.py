@@ -69,12 +69,12 @@ def test_get_as_the_method_of_actions_interim_results_and_redirect(sdk, sim: Sim
 
 def test_speak_loop_zero_repeats_until_the_call_ends(sdk, sim: Sim, customer: CustomerApp) -> None:
     response = plivoxml.ResponseElement()
-    response.add_speak("Please hold.", loop=0)
+    response.add_speak("Please hold.", loop=0, voice="MAN", language="en-GB")
     call(sdk, customer, "14155550803", response.to_string(), time_limit=20)
     hangup = customer.wait_for("/hangup")[0].params
     assert hangup["HangupCauseCode"] == "6000"  # time_limit, not 4010: the loop never ran out
     heard = kinds(sim.log("14155550803"), "heard_speech")
-    assert len(heard) > 10 and {e["text"] for e in heard} == {"Please hold."}
+    assert len(heard) > 10 and {(e["text"], e["voice"], e["language"]) for e in heard} == {("Please hold.", "MAN", "en-GB")}
 
 
 def test_elements_not_run_yet_are_skipped_but_validated(sdk, sim: Sim, customer: CustomerApp) -> None:
