@@ -54,6 +54,11 @@ def test_call_answered_runs_answer_url_and_sends_callbacks(sdk, sim: Sim, custom
     assert record.call_direction == "outbound" and raw["hangup_cause_code"] == 4010
     assert raw["answer_time"] is not None and raw["bill_duration"] == raw["call_duration"] >= 2
     assert float(raw["total_amount"]) > 0 and raw["billed_duration"] == 60
+    assert float(hangup["TotalCost"]) == float(raw["total_amount"]) and float(hangup["BillRate"]) == float(raw["total_rate"])
+    assert {"CallUUID", "From", "To", "CallStatus", "Direction", "CallerName", "BillRate", "ParentAuthID", "SessionStart",
+            "RequestUUID", "ALegUUID", "ALegRequestUUID", "Event", "StartTime", "AnswerTime", "EndTime", "Duration",
+            "BillDuration", "TotalCost", "HangupCause", "HangupCauseCode", "HangupCauseName",
+            "HangupSource"} <= set(hangup) and hangup["Event"] == "Hangup" and hangup["ParentAuthID"] == sim.account.auth_id
 
 
 @pytest.mark.parametrize(("script", "code", "status"), [
