@@ -6,6 +6,7 @@ from plivo import plivoxml
 
 from tests.voice.conftest import Sim, kinds
 from tests.voice.customer_app import CustomerApp
+from tests.webhooks.helpers import log_entries
 
 CALLER = "14155550899"
 
@@ -111,3 +112,19 @@ def test_play_of_audio_that_cannot_be_fetched_is_skipped_and_logged(sdk, sim: Si
     assert kinds(log, "heard_speech")[0]["text"] == "After the missing audio."
     errors = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()["objects"]
     assert any(e["error"].startswith("<Play> skipped") and e["url"] == customer.url("/missing.mp3") for e in errors)
+
+
+def test_getinput_log_false_keeps_the_speech_out_of_the_debug_log(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add(plivoxml.GetInputElement(action="/secret", input_type="speech", log=False, redirect=False))
+    response.add(plivoxml.GetInputElement(action="/logged", input_type="speech", redirect=False))
+    customer.route("/secret", "")
+    customer.route("/logged", "")
+    sim.phone("14155550807", [{"wait": 1}, {"say": "my date of birth"}, {"wait": 1}, {"say": "support"}])
+    call(sdk, customer, "14155550807", response.to_string())
+    customer.wait_for("/hangup")
+    assert customer.wait_for("/secret")[0].params["Speech"] == "my date of birth"  # the app still hears it
+    entries = {e["url"]: e for e in log_entries(sim.server, sim.account, event="call.action")}
+    secret, logged = entries[customer.url("/secret")], entries[customer.url("/logged")]
+    assert "Speech" not in secret["params"] and "Digits" not in secret["params"] and secret["params"]["CallUUID"]
+    assert logged["params"]["Speech"] == ["support"]
