@@ -6,7 +6,6 @@ not Wait/PreAnswer/Hangup/Dial; Redirect and a redirecting action replace the re
 document; running out of elements hangs up with 4010 End Of XML Instructions.
 """
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -161,7 +160,7 @@ class Interpreter:
     async def do_dtmf(self, node: Node, base: str) -> None:
         self.played = True
         if node["async"]:
-            asyncio.create_task(self.leg.send_digits(node.text), name=f"dtmf-{self.call.call_uuid}")
+            self.engine.spawn(self.leg.send_digits(node.text), f"dtmf-{self.call.call_uuid}")
         else:
             await self.leg.send_digits(node.text)
 
@@ -241,6 +240,6 @@ class Interpreter:
         unlogged = frozenset() if node.attrs.get("log", True) else frozenset({"Digits", "Speech"})  # GetDigits/GetInput log="false"
         if node["redirect"]:
             raise Goto(url, node["method"], "action", params, unlogged)
-        asyncio.create_task(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
-                                                       method=node["method"], check=None, event="call.action",
-                                                       unlogged=unlogged))
+        self.engine.spawn(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
+                                                     method=node["method"], check=None, event="call.action",
+                                                     unlogged=unlogged), f"action-{self.call.call_uuid}")

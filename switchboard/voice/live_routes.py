@@ -51,7 +51,7 @@ async def _together(tasks: list["asyncio.Task[None]"]) -> None:
             task.cancel()
 
 
-def _start(call: LiveCall, kind: str, legs: list[CallLeg], media: list[Media], loop: bool, mix: bool,
+def _start(voice: VoiceEngine, call: LiveCall, kind: str, legs: list[CallLeg], media: list[Media], loop: bool, mix: bool,
            length: int | None) -> Response:
     """Play or speak over the legs; the answer says "<kind> started"."""
     previous = call.overlays.pop(kind, None)
@@ -68,7 +68,7 @@ def _start(call: LiveCall, kind: str, legs: list[CallLeg], media: list[Media], l
             await call.clock.sleep(length)
             task.cancel()
 
-        asyncio.create_task(cut(), name=f"{kind}-length-{call.call_uuid}")
+        voice.spawn(cut(), f"{kind}-length-{call.call_uuid}")
     return plivo_response({"message": f"{kind} started"}, 202)
 
 
@@ -93,7 +93,7 @@ async def play(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallPl
                 media.append(Audio(url, await voice.audio.seconds(url)))
             except AudioError as exc:
                 raise ValidationError(f"urls: {exc}") from None
-        return _start(call, "play", legs, media, params.loop, params.mix, params.length)
+        return _start(voice, call, "play", legs, media, params.loop, params.mix, params.length)
 
     return await async_api.respond(voice, ctx, params, start, "play started")
 
@@ -114,7 +114,7 @@ async def speak(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[CallS
             speech = Speech(params.text, check_voice(params.voice), language(params.language))
         except AttributeError_ as exc:
             raise ValidationError(f"voice/language: {exc}") from None
-        return _start(call, "speak", legs, [speech], params.loop, params.mix, None)
+        return _start(voice, call, "speak", legs, [speech], params.loop, params.mix, None)
 
     return await async_api.respond(voice, ctx, params, start, "speak started")
 
