@@ -128,3 +128,17 @@ def test_getinput_log_false_keeps_the_speech_out_of_the_debug_log(sdk, sim: Sim,
     secret, logged = entries[customer.url("/secret")], entries[customer.url("/logged")]
     assert "Speech" not in secret["params"] and "Digits" not in secret["params"] and secret["params"]["CallUUID"]
     assert logged["params"]["Speech"] == ["support"]
+
+
+def test_num_digits_stops_collecting_at_the_count(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add(plivoxml.GetDigitsElement(action="/digits", num_digits=3, redirect=False))
+    response.add_wait(length=2)  # keys pressed after the count is reached are not input (GetInput starts afresh)
+    response.add(plivoxml.GetInputElement(action="/input", input_type="dtmf", num_digits=2, redirect=False))
+    customer.route("/digits", "")
+    customer.route("/input", "")
+    sim.phone("14155550808", [{"wait": 1}, {"press": "12345"}, {"wait": 3}, {"press": "987"}])
+    call(sdk, customer, "14155550808", response.to_string())
+    customer.wait_for("/hangup")
+    assert customer.wait_for("/digits")[0].params["Digits"] == "123"  # the 4th and 5th keys are not taken
+    assert customer.wait_for("/input")[0].params["Digits"] == "98"
