@@ -1,6 +1,9 @@
-"""Attributes the element tests leave out: GetInput's end timeouts and finishOnKey, GET as the
-method of actions, interim results and Redirect, Speak ``loop="0"``, and the elements Switchboard
-does not run yet (MultiPartyCall, Stream), whose attribute names are still checked."""
+"""Attributes the element tests leave out: GetInput's end timeouts, finishOnKey and log, numDigits,
+GET as the method of actions, interim results and Redirect, Speak ``loop="0"``, DTMF ``async``,
+Play of audio that cannot be fetched, and the elements Switchboard does not run yet
+(MultiPartyCall, Stream), whose attribute names are still checked."""
+
+from datetime import datetime
 
 from plivo import plivoxml
 
@@ -142,3 +145,20 @@ def test_num_digits_stops_collecting_at_the_count(sdk, sim: Sim, customer: Custo
     customer.wait_for("/hangup")
     assert customer.wait_for("/digits")[0].params["Digits"] == "123"  # the 4th and 5th keys are not taken
     assert customer.wait_for("/input")[0].params["Digits"] == "98"
+
+
+def test_dtmf_async_lets_the_next_element_start_at_once(sdk, sim: Sim, customer: CustomerApp) -> None:
+    def gap(to: str, async_: bool) -> float:
+        response = plivoxml.ResponseElement()
+        response.add_dtmf("1234", async_=async_)
+        response.add_speak("Next.")
+        customer.routes.clear()
+        call(sdk, customer, to, response.to_string())
+        customer.wait_for("/hangup", timeout=20)
+        log = sim.log(to)
+        sent, spoken = kinds(log, "received_digits")[0], kinds(log, "heard_speech")[0]
+        return (datetime.fromisoformat(spoken["at"]) - datetime.fromisoformat(sent["at"])).total_seconds()
+
+    assert gap("14155550809", True) < 0.1  # the default: Speak starts while the tones are still being sent
+    customer.hits.clear()
+    assert gap("14155550810", False) >= 0.7  # four tones of 0.1 s with 0.1 s gaps first
