@@ -20,10 +20,10 @@ AUTH_ID = "MAPQ7Z2K4LX9WB3TN8RD"
 
 
 @contextmanager
-def serving(database_url: str, data_dir: Path, env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
+def serving(database_url: str, data_dir: Path, env: dict[str, str], *options: str) -> Iterator[tuple[str, list[str]]]:
     port = free_port()
     process = subprocess.Popen(
-        [SWITCHBOARD, "serve", "--port", str(port), "--data-dir", str(data_dir), "--database-url", database_url],
+        [SWITCHBOARD, "serve", "--port", str(port), "--data-dir", str(data_dir), "--database-url", database_url, *options],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

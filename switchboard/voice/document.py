@@ -82,8 +82,6 @@ def _node(element: ElementTree.Element, parent: str | None) -> Node:
 
 def _attributes(name: str, given: dict[str, str]) -> dict[str, Any]:
     spec = SPECS[name]
-    if spec.extra.get("any_attribute"):
-        return dict(given)
     values: dict[str, Any] = {}
     for key, value in given.items():
         if key not in spec.attributes:

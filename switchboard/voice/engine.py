@@ -114,7 +114,7 @@ class VoiceEngine:
             if call.options.send_digits and not call.options.send_on_preanswer:
                 self.spawn(leg.send_digits(call.options.send_digits), f"digits-{call.call_uuid}")
             if call.options.machine_detection:
-                if call.urls.machine_detection_url and call.options.machine_detection == "true":
+                if call.urls.machine_detection_url:
                     self.spawn(self._async_machine_detection(call, leg), f"amd-{call.call_uuid}")
                 else:
                     call.machine = await is_machine(leg, call.options)
@@ -163,15 +163,20 @@ class VoiceEngine:
             await leg.send_digits(call.options.send_digits)
 
     async def _async_machine_detection(self, call: LiveCall, leg: CallLeg) -> None:
+        """With ``machine_detection_url`` the call goes on while the far end is listened to; the
+        result is posted there (``IfMachine``), and ``hangup`` then ends a machine's call (9100)."""
         call.machine = await is_machine(leg, call.options)
+        hang_up = call.options.machine_detection == "hangup"
         if not call.is_live:
             return
         await self.notify(call, call.urls.machine_detection_url, {
             "From": call.from_, "To": call.to, "Machine": "true" if call.machine else "false",
             "RequestUUID": call.request_uuid, "ALegRequestUUID": call.request_uuid, "CallUUID": call.call_uuid,
-            "ALegUUID": call.call_uuid, "IfMachine": "continue", "Direction": "outbound",
+            "ALegUUID": call.call_uuid, "IfMachine": "hangup" if hang_up else "continue", "Direction": "outbound",
             "Event": "MachineDetection", "CallStatus": "in-progress",
         }, call.urls.machine_detection_method, "call.machine_detection")
+        if call.machine and hang_up:
+            await self.finish(call, causes.MACHINE_DETECTED, causes.PLIVO)
 
     async def _is_own_number(self, destination: str) -> bool:
         with self.clock.busy():

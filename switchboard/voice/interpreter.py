@@ -6,7 +6,6 @@ not Wait/PreAnswer/Hangup/Dial; Redirect and a redirecting action replace the re
 document; running out of elements hangs up with 4010 End Of XML Instructions.
 """
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from switchboard.voice.call import LiveCall
 from switchboard.voice.document import InvalidXml, Node, parse
 from switchboard.voice.elements import DO_NOT_ANSWER
 from switchboard.webhooks.transport import Failure
+from switchboard.webhooks.validation import expect_plivo_xml
 from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
@@ -79,11 +79,23 @@ class Interpreter:
         if target.kind == "answer":
             extra.setdefault("Event", "StartApp")
         fallback = call.urls.fallback_url if target.kind == "answer" else None
+        parsed: dict[bytes, list[Node]] = {}
+
+        def valid(body: bytes, content_type: str) -> str | None:
+            """A document counts as fetched only if it would run (else the fallback URL is tried)."""
+            problem = expect_plivo_xml(body, content_type)
+            if problem is None:
+                try:
+                    parsed[body] = parse(body)
+                except InvalidXml as exc:
+                    problem = f"invalid Plivo XML: {exc}"
+            return problem
+
         with self.clock.busy():
             result = await self.engine.webhooks.fetch(
                 target.url, call.params(**extra), account=call.owner, method=target.method, fallback_url=fallback or None,
                 fallback_method=call.urls.fallback_method, base_url=base, event=f"call.{target.kind}",
-                unlogged=target.unlogged,
+                unlogged=target.unlogged, check=valid,
             )
         if not self.leg.is_up:
             return None
@@ -92,18 +104,14 @@ class Interpreter:
                 cause = causes.INVALID_URL.get(target.kind, causes.URL_ERRORS[target.kind])
             elif result.invalid_document:
                 cause = causes.XML_ERRORS[target.kind]
+                self.engine.debug_log(call, result.request_id, result.url, result.method, result.error)
             else:
                 cause = causes.URL_ERRORS[target.kind]
             log.warning("call %s: %s URL %s failed after %d attempt(s): %s; ending it with %d %s", call.call_uuid,
                         target.kind, result.url, result.attempts, result.error, cause.code, cause.name)
             await self.engine.finish(call, cause, causes.ERROR)
             return None
-        try:
-            return parse(result.body), result.url
-        except InvalidXml as exc:
-            self.engine.debug_log(call, result.request_id, result.url, result.method, f"invalid Plivo XML: {exc}")
-            await self.engine.finish(call, causes.XML_ERRORS[target.kind], causes.ERROR)
-            return None
+        return parsed[result.body], result.url
 
     async def run_nodes(self, nodes: list[Node], base: str, early: bool = False) -> None:
         for node in nodes:
@@ -161,7 +169,7 @@ class Interpreter:
     async def do_dtmf(self, node: Node, base: str) -> None:
         self.played = True
         if node["async"]:
-            asyncio.create_task(self.leg.send_digits(node.text), name=f"dtmf-{self.call.call_uuid}")
+            self.engine.spawn(self.leg.send_digits(node.text), f"dtmf-{self.call.call_uuid}")
         else:
             await self.leg.send_digits(node.text)
 
@@ -241,6 +249,6 @@ class Interpreter:
         unlogged = frozenset() if node.attrs.get("log", True) else frozenset({"Digits", "Speech"})  # GetDigits/GetInput log="false"
         if node["redirect"]:
             raise Goto(url, node["method"], "action", params, unlogged)
-        asyncio.create_task(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
-                                                       method=node["method"], check=None, event="call.action",
-                                                       unlogged=unlogged))
+        self.engine.spawn(self.engine.webhooks.fetch(url, self.call.params(**params), account=self.call.owner,
+                                                     method=node["method"], check=None, event="call.action",
+                                                     unlogged=unlogged), f"action-{self.call.call_uuid}")

@@ -25,8 +25,9 @@ def test_getdigits_no_input_falls_through_without_action(sdk, sim: Sim, customer
     response.add(digits)
     response.add_speak("No input.")
     place(sdk, customer, "14155550301", response.to_string())
-    customer.wait_for("/hangup")
+    hangup = customer.wait_for("/hangup")[0].params
     assert customer.requests_to("/digits") == []
+    assert int(hangup["Duration"]) <= 12  # two 3 s timeouts: 11 s (the default 5 s would make it 15 s)
     heard = kinds(sim.log("14155550301"), "heard_speech", "heard_beep")
     assert [e.get("text", "beep") for e in heard] == ["Enter your PIN.", "beep", "Enter your PIN.", "beep", "No input."]
 

@@ -148,3 +148,32 @@ def test_live_play_loop_length_and_mix_false(sdk, sim: Sim, customer: CustomerAp
     time.sleep(1.0)
     assert len(kinds(sim.log("14155550204"), "heard_audio")) == plays <= 6  # length=2 s stopped the loop
     sdk.calls.delete(uuid)
+
+
+def test_play_speak_and_digits_to_the_b_leg_of_a_dial(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:
+    """``legs=bleg``/``both`` (``leg=bleg`` for digits) reach the party the call is bridged to."""
+    dial = plivoxml.ResponseElement()
+    bridge = plivoxml.DialElement(callback_url=customer.url("/events"))
+    bridge.add_number("14155550206")
+    dial.add(bridge)
+    customer.route("/answer", dial.to_string())
+    customer.route("/events", "")
+    customer.route("/tone.wav", wav(0.5))
+    sim.phone("14155550205", [{"ring": 0}])
+    sim.phone("14155550206", [{"ring": 0}])
+    uuid = sdk.calls.create(from_=CALLER, to_="14155550205", answer_url=customer.url("/answer")).request_uuid
+    wait_until(lambda: [h for h in customer.requests_to("/events") if h.params.get("DialAction") == "connected"])
+
+    sdk.calls.play(uuid, customer.url("/tone.wav"), legs="bleg")
+    assert sdk.last_status == 202
+    sdk.calls.speak(uuid, "Both of you hear this.", legs="both")
+    sdk.calls.send_digits(uuid, "9", leg="bleg")
+    callee = wait_until(lambda: (lambda log: log if kinds(log, "received_digits") and kinds(log, "heard_speech")
+                                 and kinds(log, "heard_audio") else None)(sim.log("14155550206")))
+    assert [e["url"] for e in kinds(callee, "heard_audio")] == [customer.url("/tone.wav")]
+    assert kinds(callee, "heard_speech")[0]["text"] == "Both of you hear this."
+    assert kinds(callee, "received_digits")[0]["digits"] == "9"
+    caller = wait_until(lambda: (lambda log: log if kinds(log, "heard_speech") else None)(sim.log("14155550205")))
+    assert [e["text"] for e in kinds(caller, "heard_speech")] == ["Both of you hear this."]
+    assert kinds(caller, "heard_audio") == [] and kinds(caller, "received_digits") == []
+    sdk.calls.delete(uuid)

@@ -51,3 +51,25 @@ def test_async_detection_posts_to_machine_detection_url(sdk, sim: Sim, customer:
     assert amd["Machine"] == "true" and amd["Event"] == "MachineDetection" and amd["CallUUID"] == uuid
     assert amd["IfMachine"] == "continue" and amd["CallStatus"] == "in-progress"
     assert "Machine" not in customer.requests_to("/answer")[0].params  # async: the call went on at once
+
+
+def test_async_detection_with_hangup_reports_then_ends_a_machines_call(sdk, sim: Sim, customer: CustomerApp) -> None:
+    response = plivoxml.ResponseElement()
+    response.add_wait(length=60)
+    customer.route("/answer", response.to_string())
+    customer.route("/amd", "")
+    customer.route("/hangup", "")
+    sim.phone("14155550505", [{"machine": True}])
+    sim.phone("14155550506", [{"say": "Hello?"}])
+    for to in ("14155550505", "14155550506"):
+        sdk.calls.create(from_=CALLER, to_=to, answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"),
+                         machine_detection="hangup", machine_detection_url=customer.url("/amd"))
+    results = {hit.params["To"]: hit.params for hit in customer.wait_for("/amd", 2)}
+    assert results["14155550505"]["Machine"] == "true" and results["14155550505"]["IfMachine"] == "hangup"
+    assert results["14155550506"]["Machine"] == "false"
+    hangups = {hit.params["To"]: hit.params for hit in customer.wait_for("/hangup", 2)}
+    machine, person = hangups["14155550505"], hangups["14155550506"]
+    assert machine["HangupCauseCode"] == "9100" and machine["HangupSource"] == "Plivo"
+    assert int(machine["Duration"]) < 30  # ended on detection, not by the 60 s Wait
+    assert person["HangupCauseCode"] == "4010" and int(person["Duration"]) >= 60
+    assert len(customer.requests_to("/answer")) == 2  # async: both calls ran their answer URL at once

@@ -54,12 +54,18 @@ def test_call_answered_runs_answer_url_and_sends_callbacks(sdk, sim: Sim, custom
     assert record.call_direction == "outbound" and raw["hangup_cause_code"] == 4010
     assert raw["answer_time"] is not None and raw["bill_duration"] == raw["call_duration"] >= 2
     assert float(raw["total_amount"]) > 0 and raw["billed_duration"] == 60
+    assert float(hangup["TotalCost"]) == float(raw["total_amount"]) and float(hangup["BillRate"]) == float(raw["total_rate"])
+    assert {"CallUUID", "From", "To", "CallStatus", "Direction", "CallerName", "BillRate", "ParentAuthID", "SessionStart",
+            "RequestUUID", "ALegUUID", "ALegRequestUUID", "Event", "StartTime", "AnswerTime", "EndTime", "Duration",
+            "BillDuration", "TotalCost", "HangupCause", "HangupCauseCode", "HangupCauseName",
+            "HangupSource"} <= set(hangup) and hangup["Event"] == "Hangup" and hangup["ParentAuthID"] == sim.account.auth_id
 
 
 @pytest.mark.parametrize(("script", "code", "status"), [
     ([{"reject": "busy"}], "3010", "busy"),
     ([{"ring": 2}, {"reject": "rejected"}], "3020", "failed"),
     ([{"reject": "no-answer"}], "6010", "no-answer"),
+    ([{"ring": 1}, {"reject": "timeout"}], "3070", "timeout"),
 ])
 def test_callee_does_not_answer(sdk, sim: Sim, customer: CustomerApp, script, code, status) -> None:
     customer.route("/hangup", "")
@@ -121,13 +127,15 @@ def test_answer_url_failures_end_the_call_with_plivo_causes(sdk, sim: Sim, custo
     customer.route("/unknown", "<Response><Shout>hi</Shout></Response>")
     customer.route("/fallback", speak("From the fallback"))
     customer.route("/hangup", "")
-    for path, fallback in (("/broken", None), ("/bad-xml", None), ("/unknown", None), ("/broken", "/fallback")):
+    cases = (("/broken", None), ("/bad-xml", None), ("/unknown", None), ("/broken", "/fallback"), ("/unknown", "/fallback"))
+    for path, fallback in cases:
         kwargs = {"fallback_url": customer.url(fallback)} if fallback else {}
         sdk.calls.create(from_=CALLER, to_="14155550131", answer_url=customer.url(path),
                          hangup_url=customer.url("/hangup"), **kwargs)
-    hangups = customer.wait_for("/hangup", 4)
+    hangups = customer.wait_for("/hangup", len(cases))
     codes = sorted(h.params["HangupCauseCode"] for h in hangups)
-    assert codes == ["4010", "7011", "8011", "8011"]
+    assert codes == ["4010", "4010", "7011", "8011", "8011"]  # a document that cannot run goes to the fallback too
+    assert len(customer.requests_to("/fallback")) == 2
     assert all(h.params["HangupSource"] == "Error" for h in hangups if h.params["HangupCauseCode"] != "4010")
     logs = sim.http.get(f"/v1/Account/{sim.account.auth_id}/WebhookLog/", params={"errors": "true"}).json()
     errors = " | ".join(entry["error"] for entry in logs["objects"])

@@ -49,6 +49,13 @@ def phone_for(destination: str) -> str:
 class SimNetwork(Network):
     def __init__(self, clock: Clock, book: PhoneBook):
         self.clock, self.book = clock, book
+        self._arriving: set[asyncio.Task[None]] = set()  # calls being handed to the engine (kept referenced)
+
+    def _hand_over(self, leg: CallLeg) -> None:
+        assert self.on_incoming is not None
+        task = asyncio.create_task(self.on_incoming(leg), name=f"incoming-{leg.uuid}")
+        self._arriving.add(task)
+        task.add_done_callback(self._arriving.discard)
 
     async def originate(self, request: OriginateRequest) -> CallLeg:
         if self.local_destination is not None and not request.to.startswith("sip:") \
@@ -71,8 +78,7 @@ class SimNetwork(Network):
         outbound = LoopLeg(self.clock, self.book, "", uuid=request.call_uuid or new_uuid(), direction="outbound", **identity)
         inbound = LoopLeg(self.clock, self.book, "", uuid=new_uuid(), direction="inbound", **identity)
         loop_pair(outbound, inbound)
-        assert self.on_incoming is not None
-        asyncio.create_task(self.on_incoming(inbound), name=f"incoming-{inbound.uuid}")
+        self._hand_over(inbound)
         return outbound
 
     async def place_call(self, from_: str, to: str, script: list[CallStep], caller_name: str = "",
@@ -92,7 +98,7 @@ class SimNetwork(Network):
         if self.on_incoming is None:
             await leg.hangup("unreachable")
         else:
-            asyncio.create_task(self.on_incoming(leg), name=f"incoming-{leg.uuid}")
+            self._hand_over(leg)
         return leg
 
     # --- the far end ---------------------------------------------------------------------------

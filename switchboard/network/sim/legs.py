@@ -253,22 +253,36 @@ class SimLeg(CallLeg):
         self._digits.clear()
 
     async def next_utterance(self, timeout: float | None, recognition: Recognition) -> Utterance | None:
+        """The next utterance understood. Each ``say`` of the phone is a whole answer, unless
+        ``recognition.end_silence`` (GetInput ``speechEndTimeout``) is given: then speech that
+        resumes within that many seconds of silence belongs to the same answer."""
         deadline = None if timeout is None else self.clock.monotonic() + timeout
         reported = ""
+        parts: list[Utterance] = []  # the answer so far, while waiting for end_silence of silence
         while not self.ended.done():
             while self._utterances:
-                understood = recognise(self._utterances.popleft(), recognition)
-                if understood is not None:
+                heard = self._utterances.popleft()
+                understood = recognise(heard, recognition)
+                if understood is not None and recognition.end_silence is None:
                     return understood
+                if understood is not None:
+                    parts.append(heard)
             left = None if deadline is None else deadline - self.clock.monotonic()
             if self.speaking_since is not None:
                 left = None  # an utterance under way is heard to its end
                 if recognition.interim is not None and self.partial and self.partial != reported:
                     reported = self.partial
                     elapsed = self.clock.monotonic() - self.speaking_since
-                    interim = recognise(Utterance(reported, 1.0, elapsed, self.partial_language), recognition, partial=True)
+                    so_far = " ".join([part.text for part in parts] + [reported])
+                    interim = recognise(Utterance(so_far, 1.0, elapsed, self.partial_language), recognition, partial=True)
                     if interim is not None:
                         recognition.interim(interim)
+            elif parts:
+                assert recognition.end_silence is not None
+                left = self.silent_since + recognition.end_silence - self.clock.monotonic()
+                if left <= 0:
+                    return recognise(Utterance(" ".join(part.text for part in parts), 1.0,
+                                               sum(part.seconds for part in parts), parts[0].language), recognition)
             elif left is not None and left <= 0:
                 break
             await wait_any(self.clock, (self._arrival, self.ended), left)
