@@ -4,10 +4,11 @@ stay within the stated bound.
 
 What limits it: the caller's speech is eSpeak NG (a robotic voice), band-limited to telephony's
 8 kHz and MP3-encoded, and pocketsphinx's bundled model is trained on 16 kHz natural speech with
-a general language model. Measured on the 2-core EPYC development machine: WER 0.59 to 0.72 over
-eight runs (the recognizer is sensitive to where the speech falls in the file, which moves by
-milliseconds with the real time the platform spends busy). The bound is above the worst run; a
-broken pipeline (silence, the wrong audio, no recogniser) scores about 1.0.
+a general language model. Measured on the 2-core EPYC development machine: WER 0.56 to 0.74 over
+twelve runs of each test (the recognizer is sensitive to where the speech falls in the file, which moves by
+milliseconds with the real time the platform spends busy). The bound leaves room above the worst
+run; a broken pipeline (silence, the wrong audio, no recogniser, a stereo file split wrongly)
+scores 0.98 to 1.0.
 """
 
 from plivo import plivoxml
@@ -17,7 +18,7 @@ from tests.voice.conftest import Sim
 from tests.voice.customer_app import CustomerApp
 from tests.voice.recording.conftest import inbound
 
-WER_BOUND = 0.8
+WER_BOUND = 0.85
 PHRASES = [
     "hello this is john please call me back tomorrow morning",
     "i would like to speak to someone about my bill",
