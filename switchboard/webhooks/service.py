@@ -89,7 +89,8 @@ class Webhooks:
         self._sessionmaker = sessionmaker
         if verify is None:
             verify = ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
-        self.transport = Transport(verify=verify, host_limit=config.fetch_host_limit)
+        self.transport = Transport(verify=verify, host_limit=config.fetch_host_limit,
+                                   host_total_limit=config.fetch_host_total_limit)
         self.journal = Journal(sessionmaker)
         self.outbox = Outbox(
             sessionmaker,
@@ -98,6 +99,7 @@ class Webhooks:
             node_id=new_uuid(),
             single_node=single_node,
             host_limit=config.host_limit,
+            host_total_limit=config.host_total_limit,
             max_backlog=config.max_backlog,
             host_backlog=config.host_backlog,
             lease_seconds=config.lease_seconds,
@@ -286,7 +288,7 @@ class Webhooks:
             return _result(failed, request_id, 1)
         deadline = time.monotonic() + found.policy.total_ms / 1000
         tries = 1 + found.policy.retries
-        async with self.transport.host_slot(host_key(found.url)):
+        async with self.transport.host_slot(host_key(found.url), owner.auth_id):
             for number in range(1, tries + 1):
                 attempt = await self._send(owner, found, payload, request_id, number, cap=self.config.fetch_max_bytes,
                                            cap_is_error=True, deadline=deadline)
