@@ -73,6 +73,10 @@ class Attempt:
         return self.body[:limit].decode("utf-8", errors="replace")
 
 
+class HostBusy(Exception):
+    """No request slot for the host came free before the request's deadline (see :meth:`Transport.host_slot`)."""
+
+
 def _connect_reason(exc: aiohttp.ClientConnectorError) -> tuple[Failure, str]:
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cause = exc.certificate_error
@@ -147,22 +151,31 @@ class Transport:
         return self._session
 
     @asynccontextmanager
-    async def host_slot(self, host: str, account: str = "") -> AsyncIterator[None]:
+    async def host_slot(self, host: str, account: str = "", deadline: float | None = None) -> AsyncIterator[None]:
         """At most ``host_limit`` requests of one account to one ``host:port`` at a time, and
         ``host_total_limit`` of all accounts together (others wait). The account's own bound is
-        taken first, so one account's hanging endpoint holds at most ``host_limit`` of the host's."""
-        async with self._slot(f"{host} {account}", self.host_limit), self._slot(host, self.host_total_limit):
+        taken first, so one account's hanging endpoint holds at most ``host_limit`` of the host's.
+        Raises :class:`HostBusy` if no slot came free by ``deadline`` (a ``time.monotonic()`` instant)."""
+        async with (self._slot(f"{host} {account}", self.host_limit, deadline, f"of {account} to {host}"),
+                    self._slot(host, self.host_total_limit, deadline, f"to {host}")):
             yield
 
     @asynccontextmanager
-    async def _slot(self, key: str, limit: int) -> AsyncIterator[None]:
+    async def _slot(self, key: str, limit: int, deadline: float | None, what: str) -> AsyncIterator[None]:
         semaphore = self._slots.get(key)
         if semaphore is None:
             semaphore = self._slots[key] = asyncio.Semaphore(limit)
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with semaphore:
+            try:
+                async with asyncio.timeout(None if deadline is None else max(deadline - time.monotonic(), 0.0)):
+                    await semaphore.acquire()
+            except TimeoutError:
+                raise HostBusy(f"all {limit} request slots {what} stayed busy until the total time limit") from None
+            try:
                 yield
+            finally:
+                semaphore.release()
         finally:
             self._users[key] -= 1
             if not self._users[key]:

@@ -3,7 +3,9 @@
 import asyncio
 
 import pytest
+from sqlalchemy import select
 
+from switchboard.webhooks.models import WebhookAttempt
 from tests.webhooks.conftest import Stack
 from tests.webhooks.helpers import until
 from tests.webhooks.receivers import Receiver
@@ -121,3 +123,23 @@ async def test_one_accounts_hanging_fetches_do_not_hold_up_another_accounts_call
     assert slow.max_holding == 3, "all accounts together stay within fetch_host_total_limit"
     slow.release()
     assert all(result.ok for result in await asyncio.gather(*hanging, *more))
+
+
+async def test_a_fetch_waits_for_a_slot_no_longer_than_its_total_time(stack: Stack, slow: Receiver, fast: Receiver) -> None:
+    """With the account's slots to a host all held, a call's fetch does not wait past its ``tt``: it
+    fails with the reason, and the fallback URL (on another host) runs at once."""
+    webhooks = await stack.service(fetch_host_limit=1)
+    hanging = asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None))
+    assert await until(lambda: slow.holding == 1)
+    result = await webhooks.fetch(slow.url("/ok#tt=300"), {}, account=stack.auth_id, fallback_url=fast.url("/ok"))
+    assert result.ok and result.fallback_used and not hanging.done()
+    assert result.primary_error == f"not sent: all 1 request slots of {stack.auth_id} to 127.0.0.1:{slow.port} " \
+                                   "stayed busy until the total time limit"
+    assert len(slow.requests) == 1 and len(fast.requests) == 1
+    slow.release()
+    assert (await hanging).ok
+    await webhooks.flush()
+    async with stack.db.session() as session:
+        entry = await session.scalar(select(WebhookAttempt).where(WebhookAttempt.request_id == result.request_id,
+                                                                  WebhookAttempt.outcome == "failed"))
+    assert entry is not None and entry.error == result.primary_error and entry.status_code is None
