@@ -36,7 +36,7 @@ def serve(
     ] = None,
     outbound_cps: Annotated[int, typer.Option(help="Outbound API calls started per second per main account; more are queued.", min=1)] = 2,
     webhook_log_retention_hours: Annotated[float, typer.Option(help="Keep webhook debug-log entries this long.")] = 72.0,
-    webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications in flight to one host at a time.")] = 16,
+    webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications of one account in flight to one host at a time.")] = 16,
     webhook_ca_file: Annotated[Optional[str], typer.Option(help="PEM file of CAs to trust for https webhook URLs.")] = None,
     recording_retention_days: Annotated[
         Optional[float], typer.Option(help="Delete recordings older than this many days; default: keep until deleted.")

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class WebhookConfig:
     host_limit: int = 16
-    """Event notifications in flight to one ``host:port`` at a time."""
+    """Event notifications of one account in flight to one ``host:port`` at a time."""
+    host_total_limit: int = 64
+    """Event notifications of all accounts together in flight to one ``host:port`` at a time."""
     fetch_host_limit: int = 64
-    """Synchronous fetches (answer/action URLs) in flight to one ``host:port`` at a time."""
+    """Synchronous fetches (answer/action URLs) of one account in flight to one ``host:port`` at a time."""
+    fetch_host_total_limit: int = 256
+    """Synchronous fetches of all accounts together in flight to one ``host:port`` at a time."""
     notify_retries: int = 8
     """Retries of a notification when its URL has no ``rc`` in its fragment."""
     retry_base_seconds: float = 2.0

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.core.ids import new_uuid
 from switchboard.webhooks.models import WebhookNotification
-from switchboard.webhooks.urls import normalize_params, safe_host_key
+from switchboard.webhooks.urls import delivery_unit, normalize_params
 
 
 def notification_row(
@@ -44,7 +44,7 @@ def notification_row(
         "owner_auth_id": owner_auth_id,
         "event": event[:64],
         "url": url,
-        "host": safe_host_key(url),
+        "host": delivery_unit(url, owner_auth_id),
         "method": method.upper(),
         "params": orjson.dumps(normalize_params(params)).decode(),
         "attempts": 0,

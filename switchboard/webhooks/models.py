@@ -25,7 +25,8 @@ class WebhookNotification(Base):
     event: Mapped[str] = mapped_column(String(64), default="")
     url: Mapped[str] = mapped_column(String(URL_LENGTH))
     host: Mapped[str] = mapped_column(String(300), default="", server_default="")
-    """``host:port`` of ``url`` (see ``urls.host_key``): the unit of per-host queues and limits."""
+    """``host:port`` of ``url`` and the owning account (``urls.delivery_unit``): the unit of the
+    outbox's queues and limits. Rows stored before the account was added hold ``host:port`` only."""
     method: Mapped[str] = mapped_column(String(4))
     params: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,13 +6,15 @@ lives) and delivers it from memory at once. A row whose lease ran out — its no
 was rescheduled for a retry — is claimed by the poller of any node once it is due. On SQLite there
 is only ever one node, so at start-up every lease is taken over at once.
 
-Isolation: each destination ``host:port`` has its own queue and at most ``host_limit``
-deliveries in flight; a slow host only fills its own slots, and other hosts' notifications go
-on. What a node holds in memory is bounded per host (``host_backlog``) and in all
-(``max_backlog``); beyond that, rows wait in the database, and the poller claims only rows of
-hosts that have room (the ``host`` column), so a flood for one stuck host never keeps another
-host's rows in the database. A host with fewer than ``host_limit`` notifications in memory always
-has room, even on a full node.
+Isolation: each *unit* — a destination ``host:port`` and the account that owns the notification
+(``urls.delivery_unit``) — has its own queue and at most ``host_limit`` deliveries in flight; a
+slow endpoint only fills its own account's slots on its host, and other hosts' and other
+accounts' notifications go on. All accounts together have at most ``host_total_limit`` deliveries
+in flight to one host; units waiting for that bound take the freed slots in turn. What a node
+holds in memory is bounded per unit (``host_backlog``) and in all (``max_backlog``); beyond that,
+rows wait in the database, and the poller claims only rows of units that have room (the ``host``
+column), so a flood for one stuck endpoint never keeps another unit's rows in the database. A
+unit with fewer than ``host_limit`` notifications in memory always has room, even on a full node.
 """
 
 import asyncio
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
 from switchboard.webhooks.models import WebhookNotification
-from switchboard.webhooks.urls import safe_host_key
+from switchboard.webhooks.urls import delivery_unit, unit_host
 
 log = logging.getLogger("switchboard.webhooks")
 _JOB_COLUMNS = [WebhookNotification.__table__.c[name] for name in
@@ -84,6 +86,7 @@ class Outbox:
         node_id: str,
         single_node: bool,
         host_limit: int,
+        host_total_limit: int,
         max_backlog: int,
         host_backlog: int,
         lease_seconds: float,
@@ -95,16 +98,22 @@ class Outbox:
         self.node_id = node_id
         self._single_node = single_node
         self.host_limit = host_limit
+        self.host_total_limit = host_total_limit
         self.max_backlog = max_backlog
         self.host_backlog = host_backlog
         self.lease = timedelta(seconds=lease_seconds)
         self._poll_seconds = poll_seconds
         self._queues: dict[str, deque[Job]] = {}
         self._running: dict[str, int] = {}
+        """Deliveries in flight per unit."""
+        self._host_running: dict[str, int] = {}
+        """Deliveries in flight per host (all its units)."""
+        self._blocked: dict[str, deque[str]] = {}
+        """Per host, units with work that wait for a slot under ``host_total_limit``, in turn."""
         self._held: dict[str, int] = {}
-        """Notifications in memory (queued or being delivered) per host."""
+        """Notifications in memory (queued or being delivered) per unit."""
         self._waiting: set[str] = set()
-        """Hosts with rows left in the database for lack of room: poll when they have room again."""
+        """Units with rows left in the database for lack of room: poll when they have room again."""
         self._known: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -120,19 +129,19 @@ class Outbox:
         """Notifications this node holds in memory (queued or being delivered)."""
         return len(self._known)
 
-    def has_room(self, host: str, count: int = 1) -> bool:
-        """May this node take ``count`` more notifications for ``host`` into memory?"""
+    def has_room(self, unit: str, count: int = 1) -> bool:
+        """May this node take ``count`` more notifications of ``unit`` into memory?"""
         if self._stopping:
             return False
-        held = self._held.get(host, 0) + count
+        held = self._held.get(unit, 0) + count
         return held <= self.host_backlog and (self.backlog + count <= self.max_backlog or held <= self.host_limit)
 
-    def left_in_database(self, host: str) -> None:
-        """A row for ``host`` was stored without a lease for lack of room: claim it once there is room."""
-        self._waiting.add(host)
+    def left_in_database(self, unit: str) -> None:
+        """A row of ``unit`` was stored without a lease for lack of room: claim it once there is room."""
+        self._waiting.add(unit)
 
-    def in_flight(self, host: str) -> int:
-        return self._running.get(host, 0)
+    def in_flight(self, unit: str) -> int:
+        return self._running.get(unit, 0)
 
     def lease_until(self) -> datetime:
         return self._clock.now() + self.lease
@@ -172,18 +181,18 @@ class Outbox:
 
     def take(self, rows: Sequence[dict[str, Any]], payloads: Sequence[dict[str, list[str]]] | None = None) -> Leased:
         """Lease rows about to be stored (rows of ``notification_row``) to this node where their
-        host has room, so that they need no poll and no claim; the others are left to the poller.
+        unit has room, so that they need no poll and no claim; the others are left to the poller.
         ``payloads`` are the rows' parameters when the caller has them decoded already."""
         leased = Leased()
         taken: dict[str, int] = {}
         until = self.lease_until()
         for index, row in enumerate(rows):
-            host = row["host"]
-            if not self.has_room(host, taken.get(host, 0) + 1):
-                self.left_in_database(host)
+            unit = row["host"]  # the delivery unit (see notification_row)
+            if not self.has_room(unit, taken.get(unit, 0) + 1):
+                self.left_in_database(unit)
                 leased.unleased = True
                 continue
-            taken[host] = taken.get(host, 0) + 1
+            taken[unit] = taken.get(unit, 0) + 1
             row["lease_owner"], row["lease_until"] = self.node_id, until
             params = payloads[index] if payloads is not None else orjson.loads(row["params"])
             leased.jobs.append(Job(row["notification_id"], row["account_id"], row["owner_auth_id"], row["event"],
@@ -202,23 +211,38 @@ class Outbox:
         if self._stopping or job.notification_id in self._known:
             return
         self._known.add(job.notification_id)
-        host = safe_host_key(job.url)
-        self._held[host] = self._held.get(host, 0) + 1
-        self._queues.setdefault(host, deque()).append(job)
-        self._pump(host)
+        unit = delivery_unit(job.url, job.owner_auth_id)
+        self._held[unit] = self._held.get(unit, 0) + 1
+        self._queues.setdefault(unit, deque()).append(job)
+        self._pump(unit)
 
-    def _pump(self, host: str) -> None:
-        queue = self._queues.get(host)
-        while queue and self._running.get(host, 0) < self.host_limit and not self._stopping:
+    def _pump(self, unit: str) -> None:
+        queue = self._queues.get(unit)
+        host = unit_host(unit)
+        while queue and self._running.get(unit, 0) < self.host_limit and not self._stopping:
+            if self._host_running.get(host, 0) >= self.host_total_limit:
+                blocked = self._blocked.setdefault(host, deque())
+                if unit not in blocked:
+                    blocked.append(unit)
+                break
             job = queue.popleft()
-            self._running[host] = self._running.get(host, 0) + 1
-            task = asyncio.create_task(self._run(host, job))
+            self._running[unit] = self._running.get(unit, 0) + 1
+            self._host_running[host] = self._host_running.get(host, 0) + 1
+            task = asyncio.create_task(self._run(unit, job))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         if queue is not None and not queue:
-            del self._queues[host]
+            del self._queues[unit]
 
-    async def _run(self, host: str, job: Job) -> None:
+    def _unblock(self, host: str) -> None:
+        """A slot of ``host`` came free: units that waited for the host's bound go first, in turn."""
+        blocked = self._blocked.get(host)
+        while blocked and self._host_running.get(host, 0) < self.host_total_limit:
+            self._pump(blocked.popleft())  # a unit that fills the host again goes to the back
+        if blocked is not None and not blocked:
+            del self._blocked[host]
+
+    async def _run(self, unit: str, job: Job) -> None:
         try:
             await self._deliver(job)
         except asyncio.CancelledError:
@@ -230,16 +254,19 @@ class Outbox:
             task.add_done_callback(self._tasks.discard)
         finally:
             self._known.discard(job.notification_id)
-            self._running[host] -= 1
-            if not self._running[host]:
-                del self._running[host]
-            self._held[host] -= 1
-            held = self._held[host]
+            host = unit_host(unit)
+            for counts, key in ((self._running, unit), (self._host_running, host)):
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key]
+            self._held[unit] -= 1
+            held = self._held[unit]
             if not held:
-                del self._held[host]
-            self._pump(host)
-            if host in self._waiting and held <= min(self.host_backlog // 2, self.max_backlog // 2):
-                self._waiting.discard(host)
+                del self._held[unit]
+            self._unblock(host)
+            self._pump(unit)
+            if unit in self._waiting and held <= min(self.host_backlog // 2, self.max_backlog // 2):
+                self._waiting.discard(unit)
                 self._poke.set()
             elif self.overflow and self.backlog < self.max_backlog // 2:
                 self.overflow = False
@@ -284,13 +311,13 @@ class Outbox:
             self._poke.clear()
 
     async def claim_due(self) -> int:
-        """Lease due rows nobody holds, of hosts that have room, and hand them to the dispatcher;
+        """Lease due rows nobody holds, of units that have room, and hand them to the dispatcher;
         returns how many."""
         if self._stopping:
             return 0
         now = self._clock.now()
         table = WebhookNotification
-        full = [host for host in self._held if not self.has_room(host)]
+        full = [unit for unit in self._held if not self.has_room(unit)]
         statement = select(*_JOB_COLUMNS).where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
         if full:
             statement = statement.where(table.host.not_in(full))
@@ -299,13 +326,13 @@ class Outbox:
             taken: dict[str, int] = {}
             jobs = []
             for row in rows:
-                host = safe_host_key(row.url)
+                unit = delivery_unit(row.url, row.owner_auth_id)
                 if row.notification_id in self._known:
                     continue
-                if not self.has_room(host, taken.get(host, 0) + 1):
-                    self._waiting.add(host)
+                if not self.has_room(unit, taken.get(unit, 0) + 1):
+                    self._waiting.add(unit)
                     continue
-                taken[host] = taken.get(host, 0) + 1
+                taken[unit] = taken.get(unit, 0) + 1
                 jobs.append(Job.of(row))
             if not jobs:
                 return 0

@@ -34,7 +34,7 @@ from switchboard.webhooks.journal import Journal
 from switchboard.webhooks.models import WebhookAttempt
 from switchboard.webhooks.outbox import Job, Leased, Outbox
 from switchboard.webhooks.signing import signature_headers
-from switchboard.webhooks.transport import Attempt, Failure, Transport, encode_form
+from switchboard.webhooks.transport import Attempt, Failure, HostBusy, Transport, encode_form
 from switchboard.webhooks.urls import InvalidUrl, RetryPolicy, Target, host_key, normalize_params, request_url, target
 from switchboard.webhooks.validation import BodyCheck, expect_plivo_xml
 
@@ -89,7 +89,8 @@ class Webhooks:
         self._sessionmaker = sessionmaker
         if verify is None:
             verify = ssl.create_default_context(cafile=config.ca_file) if config.ca_file else True
-        self.transport = Transport(verify=verify, host_limit=config.fetch_host_limit)
+        self.transport = Transport(verify=verify, host_limit=config.fetch_host_limit,
+                                   host_total_limit=config.fetch_host_total_limit)
         self.journal = Journal(sessionmaker)
         self.outbox = Outbox(
             sessionmaker,
@@ -98,6 +99,7 @@ class Webhooks:
             node_id=new_uuid(),
             single_node=single_node,
             host_limit=config.host_limit,
+            host_total_limit=config.host_total_limit,
             max_backlog=config.max_backlog,
             host_backlog=config.host_backlog,
             lease_seconds=config.lease_seconds,
@@ -286,21 +288,28 @@ class Webhooks:
             return _result(failed, request_id, 1)
         deadline = time.monotonic() + found.policy.total_ms / 1000
         tries = 1 + found.policy.retries
-        async with self.transport.host_slot(host_key(found.url)):
-            for number in range(1, tries + 1):
-                attempt = await self._send(owner, found, payload, request_id, number, cap=self.config.fetch_max_bytes,
-                                           cap_is_error=True, deadline=deadline)
-                if attempt.ok and check is not None:
-                    problem = check(attempt.body, attempt.content_type)
-                    if problem:
-                        attempt.fail(Failure.INVALID_BODY, problem)
-                retry = (not attempt.ok and number < tries and found.policy.retries_on(attempt.failure.value)
-                         and deadline - time.monotonic() > self.config.fetch_retry_pause_seconds)
-                outcome = "success" if attempt.ok else "retrying" if retry else "failed"
-                self._log(owner, "fetch", event, request_id, number, found.url, found.method, logged, attempt, outcome)
-                if not retry:
-                    break
-                await asyncio.sleep(self.config.fetch_retry_pause_seconds)
+        started, begin = self._clock.now(), time.monotonic()
+        try:
+            async with self.transport.host_slot(host_key(found.url), owner.auth_id, deadline):
+                for number in range(1, tries + 1):
+                    attempt = await self._send(owner, found, payload, request_id, number, cap=self.config.fetch_max_bytes,
+                                               cap_is_error=True, deadline=deadline)
+                    if attempt.ok and check is not None:
+                        problem = check(attempt.body, attempt.content_type)
+                        if problem:
+                            attempt.fail(Failure.INVALID_BODY, problem)
+                    retry = (not attempt.ok and number < tries and found.policy.retries_on(attempt.failure.value)
+                             and deadline - time.monotonic() > self.config.fetch_retry_pause_seconds)
+                    outcome = "success" if attempt.ok else "retrying" if retry else "failed"
+                    self._log(owner, "fetch", event, request_id, number, found.url, found.method, logged, attempt, outcome)
+                    if not retry:
+                        break
+                    await asyncio.sleep(self.config.fetch_retry_pause_seconds)
+        except HostBusy as busy:  # the call's own time limit ran out before the request could start
+            number = 1
+            attempt = Attempt(url=found.url, method=found.method, started=started).fail(Failure.CONNECT, f"not sent: {busy}")
+            attempt.latency_ms = (time.monotonic() - begin) * 1000
+            self._log(owner, "fetch", event, request_id, number, found.url, found.method, logged, attempt, "failed")
         return _result(attempt, request_id, number)
 
     async def _deliver(self, job: Job) -> None:

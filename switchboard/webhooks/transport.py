@@ -73,6 +73,10 @@ class Attempt:
         return self.body[:limit].decode("utf-8", errors="replace")
 
 
+class HostBusy(Exception):
+    """No request slot for the host came free before the request's deadline (see :meth:`Transport.host_slot`)."""
+
+
 def _connect_reason(exc: aiohttp.ClientConnectorError) -> tuple[Failure, str]:
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         cause = exc.certificate_error
@@ -126,11 +130,12 @@ def default_tls() -> ssl.SSLContext:
 
 class Transport:
     """The HTTP side: one client session (created on first use, inside the running loop) and a
-    bounded number of synchronous fetches in flight per host."""
+    bounded number of synchronous fetches in flight per host and account, and per host."""
 
-    def __init__(self, *, verify: ssl.SSLContext | bool = True, host_limit: int = 16):
+    def __init__(self, *, verify: ssl.SSLContext | bool = True, host_limit: int = 16, host_total_limit: int = 64):
         self._tls: ssl.SSLContext | bool = verify if isinstance(verify, ssl.SSLContext) else default_tls() if verify else False
         self.host_limit = host_limit
+        self.host_total_limit = host_total_limit
         self._session: aiohttp.ClientSession | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._users: dict[str, int] = {}
@@ -146,19 +151,35 @@ class Transport:
         return self._session
 
     @asynccontextmanager
-    async def host_slot(self, host: str) -> AsyncIterator[None]:
-        """At most ``host_limit`` requests to one ``host:port`` at a time (others wait)."""
-        semaphore = self._slots.get(host)
+    async def host_slot(self, host: str, account: str = "", deadline: float | None = None) -> AsyncIterator[None]:
+        """At most ``host_limit`` requests of one account to one ``host:port`` at a time, and
+        ``host_total_limit`` of all accounts together (others wait). The account's own bound is
+        taken first, so one account's hanging endpoint holds at most ``host_limit`` of the host's.
+        Raises :class:`HostBusy` if no slot came free by ``deadline`` (a ``time.monotonic()`` instant)."""
+        async with (self._slot(f"{host} {account}", self.host_limit, deadline, f"of {account} to {host}"),
+                    self._slot(host, self.host_total_limit, deadline, f"to {host}")):
+            yield
+
+    @asynccontextmanager
+    async def _slot(self, key: str, limit: int, deadline: float | None, what: str) -> AsyncIterator[None]:
+        semaphore = self._slots.get(key)
         if semaphore is None:
-            semaphore = self._slots[host] = asyncio.Semaphore(self.host_limit)
-        self._users[host] = self._users.get(host, 0) + 1
+            semaphore = self._slots[key] = asyncio.Semaphore(limit)
+        self._users[key] = self._users.get(key, 0) + 1
         try:
-            async with semaphore:
+            try:
+                async with asyncio.timeout(None if deadline is None else max(deadline - time.monotonic(), 0.0)):
+                    await semaphore.acquire()
+            except TimeoutError:
+                raise HostBusy(f"all {limit} request slots {what} stayed busy until the total time limit") from None
+            try:
                 yield
+            finally:
+                semaphore.release()
         finally:
-            self._users[host] -= 1
-            if not self._users[host]:
-                del self._users[host], self._slots[host]
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._slots[key]
 
     async def send(
         self,

@@ -163,3 +163,15 @@ def safe_host_key(url: str) -> str:
         return host_key(url)[:300] if "://" in url else "invalid"
     except ValueError:
         return "invalid"
+
+
+def delivery_unit(url: str, owner_auth_id: str) -> str:
+    """What a notification queue and its limits are for: ``host:port`` *and* the account that owns
+    the notification, so that one account's stuck endpoint never holds up another account's
+    notifications to the same host. Fits the outbox's ``host`` column (300 characters)."""
+    return f"{safe_host_key(url)[:279]} {owner_auth_id}"
+
+
+def unit_host(unit: str) -> str:
+    """The ``host:port`` of a :func:`delivery_unit` (all accounts together are bounded per host)."""
+    return unit.rpartition(" ")[0] or unit

@@ -24,8 +24,12 @@ class Stack:
 
     async def setup(self) -> None:
         await self.db.migrate()
+        self.auth_id = await self.new_account("Webhook tests")
+
+    async def new_account(self, name: str) -> str:
+        """Another main account; returns its auth_id."""
         async with self.db.session() as session:
-            self.auth_id = (await create_main_account(session, self.clock, name="Webhook tests")).auth_id
+            return (await create_main_account(session, self.clock, name=name)).auth_id
 
     async def service(self, **config: object) -> Webhooks:
         webhooks = Webhooks(self.db.sessionmaker, self.clock, self.credentials, WebhookConfig(**config),  # type: ignore[arg-type]

@@ -4,13 +4,17 @@ import subprocess
 import sys
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from switchboard.config import Settings
 from switchboard.webhooks.models import WebhookAttempt
+from switchboard.webhooks.runtime import build_webhooks
 from tests.helpers import LiveServer, MainAccount
+from tests.webhooks.conftest import Stack
 from tests.webhooks.helpers import fetch, flush, log_entries
 from tests.webhooks.receivers import Receiver, eventually
 
@@ -146,3 +150,31 @@ def test_switchboard_logs_follow(server: LiveServer, account: MainAccount, recei
             follower.terminate()
     assert len(lines) == 2, "switchboard logs --follow printed nothing within 30 s"
     assert "-> 200" in lines[0] and "-> 500" in lines[1]
+
+
+async def test_retention_is_the_configured_one_and_keeps_younger_entries(stack: Stack) -> None:
+    """``--webhook-log-retention-hours`` reaches the service; prune removes only what is older."""
+    settings = Settings(webhook_log_retention_hours=2, webhook_host_concurrency=3)
+    app = SimpleNamespace(state=SimpleNamespace(settings=settings, db=stack.db, clock=stack.clock, credentials=stack.credentials))
+    webhooks = build_webhooks(app)
+    assert (webhooks.config.log_retention_hours, webhooks.config.host_limit) == (2, 3)
+    ages = {"fresh": 0.5, "nearly": 1.9, "just-over": 2.1, "old": 30.0}
+    for name in ages:
+        webhooks.journal.record_attempt({
+            "created": stack.clock.now(), "account_id": stack.auth_id, "owner_auth_id": stack.auth_id, "kind": "notify",
+            "event": "", "request_id": name, "attempt": 1, "url": "https://example.com/", "method": "POST", "params": "{}",
+            "status_code": 200, "latency_ms": 1.0, "response_snippet": "", "outcome": "success", "error": ""})
+    webhooks.journal.start()
+    try:
+        await webhooks.flush()
+        async with stack.db.session() as session:
+            for row in (await session.scalars(select(WebhookAttempt))).all():
+                row.created -= timedelta(hours=ages[row.request_id])
+            await session.commit()
+        assert await webhooks.prune() == 2
+        async with stack.db.session() as session:
+            left = (await session.scalars(select(WebhookAttempt.request_id))).all()
+        assert sorted(left) == ["fresh", "nearly"]
+    finally:
+        await webhooks.journal.stop()
+        await webhooks.transport.aclose()

@@ -97,3 +97,35 @@ async def test_row_with_an_unusable_url_is_logged_and_dropped(stack: Stack) -> N
     async with stack.db.session() as session:
         entry = await session.scalar(select(WebhookAttempt).where(WebhookAttempt.request_id == "bad-url-row"))
     assert entry is not None and entry.outcome == "failed" and entry.error.startswith("URL cannot be requested")
+
+
+async def test_row_is_stored_before_its_first_attempt(stack: Stack) -> None:
+    """The receiver holds the first request open: the notification is in the outbox already, and
+    leaves it only once the receiver has answered."""
+    webhooks = await stack.service()
+    with Receiver() as receiver:
+        notification_id = await webhooks.notify(receiver.url("/hold"), {"Event": "Hangup"}, account=stack.auth_id)
+        assert await until(lambda: receiver.holding == 1)
+        async with stack.db.session() as session:
+            row = await session.get(WebhookNotification, notification_id)
+        assert row is not None and row.attempts == 0
+        receiver.release()
+        await until(lambda: webhooks.outbox.backlog == 0)
+        await webhooks.flush()
+        assert await until_async(lambda: outbox_size(stack), 0)
+
+
+async def test_retries_back_off_exponentially(stack: Stack) -> None:
+    """Attempts of a notification that keeps failing are spaced 1, 2, 4 … times the base delay (±10 %)."""
+    webhooks = await stack.service(retry_base_seconds=0.2, poll_seconds=0.02)
+    with Receiver() as gone:
+        url = gone.url("/ok#rc=3")
+    notification_id = await webhooks.notify(url, {"Event": "Hangup"}, account=stack.auth_id)
+    assert await until_async(lambda: outbox_size(stack), 0)
+    await webhooks.flush()
+    async with stack.db.session() as session:
+        entries = (await session.scalars(select(WebhookAttempt).where(WebhookAttempt.request_id == notification_id)
+                                         .order_by(WebhookAttempt.attempt))).all()
+    assert [(e.attempt, e.outcome) for e in entries] == [(1, "retrying"), (2, "retrying"), (3, "retrying"), (4, "failed")]
+    gaps = [(later.created - earlier.created).total_seconds() for earlier, later in zip(entries, entries[1:])]
+    assert [gap >= 0.9 * 0.2 * 2**number for number, gap in enumerate(gaps)] == [True, True, True], gaps

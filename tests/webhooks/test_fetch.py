@@ -205,6 +205,32 @@ def test_fallback_used_when_answer_is_not_xml(server: LiveServer, account: MainA
     assert result.ok and result.fallback_used
 
 
+BAD_ANSWERS = [
+    ("/hang#rt=300&rc=0", Failure.READ, "read timeout: no response data for 300 ms"),
+    ("/reset#rc=0", Failure.READ, "connection reset ("),
+    ("/status/500", Failure.SERVER_ERROR, "HTTP 500 Internal Server Error"),
+    ("/loop", Failure.REDIRECT, "HTTP 302 Found: redirects are not followed (Location: /loop)"),
+    ("/html", Failure.INVALID_BODY, "response is HTML (text/html), not Plivo XML"),
+    ("/huge", Failure.TOO_LARGE, "response body of 52428800 bytes exceeds the 102400-byte limit"),
+    ("tls", Failure.TLS, "TLS handshake failed: "),
+]
+
+
+@pytest.mark.parametrize(("path", "failure", "reason"), BAD_ANSWERS, ids=[case[0].split("#")[0] for case in BAD_ANSWERS])
+def test_every_bad_answer_url_ends_in_the_fallback(server: LiveServer, account: MainAccount, receiver: Receiver,
+                                                     path: str, failure: Failure, reason: str) -> None:
+    """Each misbehaving endpoint is a logged failure with its precise reason, then the fallback URL runs."""
+    url = receiver.url("/ok#rc=0").replace("http://", "https://") if path == "tls" else receiver.url(path)
+    without = fetch(server, account, url)
+    assert (without.ok, without.failure) == (False, failure) and without.error.startswith(reason)
+    result = fetch(server, account, url, fallback_url=receiver.url("/ok?fallback=1"))
+    assert result.ok and result.fallback_used and result.text.startswith("<Response>")
+    assert result.primary_error.startswith(reason)
+    entries = log_entries(server, account, request_id=result.request_id)
+    assert [e["outcome"] for e in entries] == ["failed", "success"]
+    assert entries[0]["error"] == result.primary_error and entries[1]["url"] == receiver.url("/ok?fallback=1")
+
+
 def test_both_failing_reports_the_fallbacks_failure(server: LiveServer, account: MainAccount, receiver: Receiver) -> None:
     result = fetch(server, account, receiver.url("/html"), fallback_url=receiver.url("/loop"))
     assert not result.ok and result.fallback_used

@@ -3,7 +3,9 @@
 import asyncio
 
 import pytest
+from sqlalchemy import select
 
+from switchboard.webhooks.models import WebhookAttempt
 from tests.webhooks.conftest import Stack
 from tests.webhooks.helpers import until
 from tests.webhooks.receivers import Receiver
@@ -84,3 +86,60 @@ async def test_notifications_do_not_take_fetch_slots(stack: Stack, slow: Receive
     assert await until(lambda: slow.holding == 3), "a call's fetch waited behind notifications to the same host"
     slow.release()
     assert (await call).ok
+
+
+async def test_one_accounts_stuck_endpoint_does_not_hold_up_another_account_on_the_same_host(stack: Stack, slow: Receiver) -> None:
+    """Two accounts' endpoints on one host (a shared hosting service): the first account's stuck
+    endpoint fills only its own slots, and all accounts together stay within the host's bound."""
+    webhooks = await stack.service(host_limit=2, host_total_limit=3)
+    other, third = await stack.new_account("Other"), await stack.new_account("Third")
+    for number in range(6):
+        await webhooks.notify(slow.url("/hold"), {"Sequence": number}, account=stack.auth_id)
+    assert await until(lambda: slow.holding == 2)
+    for number in range(3):
+        await webhooks.notify(slow.url("/ok/other"), {"Sequence": number}, account=other)
+    assert await until(lambda: len(slow.to("/ok/other")) == 3), "another account waited behind the stuck endpoint"
+    assert slow.holding == 2
+    for number in range(6):
+        await webhooks.notify(slow.url("/hold"), {"Sequence": number}, account=third)
+    assert await until(lambda: slow.holding == 3)
+    await asyncio.sleep(0.3)
+    assert slow.max_holding == 3, "all accounts together stay within host_total_limit"
+    slow.release()
+    assert await until(lambda: len(slow.to("/hold")) == 12)
+    assert slow.max_holding == 3
+
+
+async def test_one_accounts_hanging_fetches_do_not_hold_up_another_accounts_calls(stack: Stack, slow: Receiver) -> None:
+    webhooks = await stack.service(fetch_host_limit=2, fetch_host_total_limit=3)
+    other = await stack.new_account("Other")
+    hanging = [asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None)) for _ in range(4)]
+    assert await until(lambda: slow.holding == 2)
+    result = await webhooks.fetch(slow.url("/ok"), {}, account=other)
+    assert result.ok and slow.holding == 2, "another account's call waited behind the hanging answer URL"
+    more = [asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=other, check=None)) for _ in range(2)]
+    assert await until(lambda: slow.holding == 3)
+    await asyncio.sleep(0.3)
+    assert slow.max_holding == 3, "all accounts together stay within fetch_host_total_limit"
+    slow.release()
+    assert all(result.ok for result in await asyncio.gather(*hanging, *more))
+
+
+async def test_a_fetch_waits_for_a_slot_no_longer_than_its_total_time(stack: Stack, slow: Receiver, fast: Receiver) -> None:
+    """With the account's slots to a host all held, a call's fetch does not wait past its ``tt``: it
+    fails with the reason, and the fallback URL (on another host) runs at once."""
+    webhooks = await stack.service(fetch_host_limit=1)
+    hanging = asyncio.create_task(webhooks.fetch(slow.url("/hold"), {}, account=stack.auth_id, check=None))
+    assert await until(lambda: slow.holding == 1)
+    result = await webhooks.fetch(slow.url("/ok#tt=300"), {}, account=stack.auth_id, fallback_url=fast.url("/ok"))
+    assert result.ok and result.fallback_used and not hanging.done()
+    assert result.primary_error == f"not sent: all 1 request slots of {stack.auth_id} to 127.0.0.1:{slow.port} " \
+                                   "stayed busy until the total time limit"
+    assert len(slow.requests) == 1 and len(fast.requests) == 1
+    slow.release()
+    assert (await hanging).ok
+    await webhooks.flush()
+    async with stack.db.session() as session:
+        entry = await session.scalar(select(WebhookAttempt).where(WebhookAttempt.request_id == result.request_id,
+                                                                  WebhookAttempt.outcome == "failed"))
+    assert entry is not None and entry.error == result.primary_error and entry.status_code is None

@@ -6,9 +6,11 @@ import pytest
 from plivo.utils import validate_signature, validate_v3_signature
 from sqlalchemy import select
 
-from switchboard.webhooks.models import WebhookNotification
+from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
+from switchboard.webhooks.urls import delivery_unit
 from tests.helpers import LiveServer, MainAccount
-from tests.webhooks.helpers import flush, log_entries, notify
+from tests.webhooks.conftest import Stack
+from tests.webhooks.helpers import flush, log_entries, notify, until
 from tests.webhooks.receivers import Receiver, eventually
 
 
@@ -152,3 +154,34 @@ def test_overlong_url_is_refused_without_harming_other_notifications(server: Liv
     assert receiver.wait_for(lambda: [r.headers["X-Switchboard-Webhook-Id"] for r in receiver.requests] == [good])
     [entry] = log_entries(server, account, request_id=bad)
     assert entry["error"] == "URL longer than 2048 characters" and entry["event"] == "e" * 64
+
+
+BAD_ENDPOINTS = {
+    "/hang#rt=300&rc=0": "read timeout: no response data for 300 ms",
+    "/reset#rc=0": "connection reset (",
+    "/close#rc=0": "connection closed before a complete response",
+    "/status/500": "HTTP 500 Internal Server Error",
+    "/loop": "HTTP 302 Found: redirects are not followed (Location: /loop)",
+}
+
+
+async def test_bad_endpoints_never_leave_a_worker_stuck(stack: Stack) -> None:
+    """Every kind of bad endpoint at once, on one host with two delivery slots: each ends in a
+    failed entry with its precise reason, the slots come free, and a good notification still goes."""
+    webhooks = await stack.service(host_limit=2)
+    with Receiver() as receiver:
+        sent = {path: await webhooks.notify(receiver.url(path), {"Event": "Hangup"}, account=stack.auth_id)
+                for path in [*BAD_ENDPOINTS, "/huge#rc=0", "/endless#rc=0", "/html#rc=0"]}
+        good = await webhooks.notify(receiver.url("/ok"), {"Event": "Hangup"}, account=stack.auth_id)
+        assert await until(lambda: good in [r.headers["X-Switchboard-Webhook-Id"] for r in receiver.requests], timeout=30)
+        assert await until(lambda: webhooks.outbox.backlog == 0)
+        assert webhooks.outbox.in_flight(delivery_unit(receiver.url("/"), stack.auth_id)) == 0
+    await webhooks.flush()
+    async with stack.db.session() as session:
+        entries = {e.request_id: e for e in (await session.scalars(select(WebhookAttempt))).all()}
+    for path, reason in BAD_ENDPOINTS.items():
+        entry = entries[sent[path]]
+        assert entry.outcome == "failed" and entry.error.startswith(reason), (path, entry.error)
+    for path in ("/huge#rc=0", "/endless#rc=0", "/html#rc=0"):  # a notification's body is ignored, only capped
+        assert (entries[sent[path]].outcome, entries[sent[path]].status_code) == ("success", 200)
+    assert entries[good].outcome == "success"
