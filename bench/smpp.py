@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import uvloop
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -163,7 +164,7 @@ def main() -> None:
                     before.update({pid: total_cpu([pid]) for pids in peers.values() for pid in pids()})
 
                 try:
-                    result = asyncio.run(run(ports, args.messages, args.bulk, args.connections, callbacks, mark))
+                    result = uvloop.run(run(ports, args.messages, args.bulk, args.connections, callbacks, mark))
                     for peer, pids in peers.items():  # processes started during the run count in full
                         spent = sum(total_cpu([pid]) - before.get(pid, 0.0) for pid in pids())
                         result[f"{peer}_cpu_ms_per_message"] = round(1000 * spent / result["messages"], 2)
