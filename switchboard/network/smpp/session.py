@@ -63,8 +63,6 @@ class Session:
         self._handlers: set[asyncio.Task[None]] = set()
         self._last_heard = 0.0
         self._unbinding = False
-        self._outgoing: list[bytes] = []
-        """PDUs written in this turn of the event loop: sent together, in one system call, at its end."""
 
     # --- opening and closing -------------------------------------------------------------------
 
@@ -97,7 +95,6 @@ class Session:
         self.close_reason = reason
         self.closed.set()
         if self._writer is not None:
-            self._flush()  # what this turn wrote (an unbind_resp) still goes out
             self._writer.close()
         for future in self._pending.values():
             if not future.done():
@@ -135,7 +132,7 @@ class Session:
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._pending[sequence] = future
             try:
-                self._send(pdu.make(command, sequence, **fields))
+                self._writer.write(pdu.make(command, sequence, **fields))
                 if not await self.clock.wait(future, timeout or self.config.response_timeout):
                     raise ResponseTimeout(f"{command} #{sequence} not answered")
                 return future.result()
@@ -144,20 +141,10 @@ class Session:
 
     def respond(self, command: str, sequence: int, status: int = pdu.ROK, **fields: Any) -> None:
         if self._writer is not None and not self.closed.is_set():
-            self._send(pdu.make(command, sequence, status, **fields))
+            self._writer.write(pdu.make(command, sequence, status, **fields))
             self._answered[sequence] = command
             if len(self._answered) > ANSWERED_KEPT:
                 self._answered.popitem(last=False)
-
-    def _send(self, data: bytes) -> None:
-        if not self._outgoing:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._outgoing.append(data)
-
-    def _flush(self) -> None:
-        data, self._outgoing = self._outgoing, []
-        if data and self._writer is not None and not self._writer.is_closing():
-            self._writer.write(b"".join(data))
 
     @property
     def outstanding(self) -> int:
