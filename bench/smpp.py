@@ -8,23 +8,29 @@ to German mobile numbers routed to the connector; senders are not paced. Measure
 - delivered/s: from the first request until every message is `delivered` in the database
   (submit_sm, submit_sm_resp, the receipt deliver_sm, its correlation and the state change);
 - delivered callbacks received/s: until the receiver has every `delivered` callback (callbacks on);
-- CPU milliseconds per message of the server and of the SMSC peer (from /proc, over the run), which
-  say more than rates on a machine that other work loads; and the load average before/after.
+- CPU milliseconds per message of the server, of the SMSC peer and of this process (the load
+  generator and the callback receiver), from /proc over the timed part (after the setup: the number
+  search and purchase, the first request of each route), which say more than rates on a machine
+  that other work loads; and the load average before/after.
 
-    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL]
+    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL] [--nodes N]
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import uvloop
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -52,8 +58,11 @@ connector = "smsc"
 """
 
 
-async def run(port: int, messages: int, bulk: int, connections: int, callbacks: bool) -> dict:
-    base = f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}"
+async def run(ports: list[int], messages: int, bulk: int, connections: int, callbacks: bool, on_start: Callable[[], None]) -> dict:
+    """Requests go to the nodes on ``ports`` in turn. ``on_start`` is called after the setup (number
+    search and purchase, the first request of each route), when the timed part begins."""
+    bases = [f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}" for port in ports]
+    base = bases[0]
     receiver = CallbackReceiver()
     await receiver.start()
     async with httpx.AsyncClient(auth=(AUTH_ID, AUTH_TOKEN), timeout=300, limits=httpx.Limits(max_connections=connections)) as http:
@@ -62,17 +71,20 @@ async def run(port: int, messages: int, bulk: int, connections: int, callbacks: 
         await http.post(f"{base}/PhoneNumber/{src}/", json={})
         url = f"http://127.0.0.1:{receiver.port}/status" if callbacks else ""
         counter = iter(range(10**9))
+        for node in bases:
+            await delivered_count(http, node)  # warms the routes up
 
-        async def worker(requests: int) -> int:
+        async def worker(requests: int, node: str) -> int:
             accepted = 0
             for _ in range(requests):
                 dst = "<".join(f"49151{next(counter):08d}" for _ in range(bulk))
-                response = await http.post(f"{base}/Message/", json={"src": src, "dst": dst, "text": "SMPP benchmark", "url": url})
+                response = await http.post(f"{node}/Message/", json={"src": src, "dst": dst, "text": "SMPP benchmark", "url": url})
                 accepted += len(response.json()["message_uuid"])
             return accepted
 
+        on_start()
         started = time.perf_counter()
-        accepted = sum(await asyncio.gather(*(worker(messages // bulk // connections) for _ in range(connections))))
+        accepted = sum(await asyncio.gather(*(worker(messages // bulk // connections, bases[index % len(bases)]) for index in range(connections))))
         accept_seconds = time.perf_counter() - started
         receiver.expect = accepted
         if receiver.statuses.get("delivered", 0) >= accepted:
@@ -95,6 +107,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def backend_pids(database: str | None) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (its connections)."""
+    if database is None:
+        return []
+    found = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc",
+                            f"select pid from pg_stat_activity where datname = '{database}'"], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def total_cpu(pids: list[int]) -> float:
+    """:func:`cpu_seconds` summed over ``pids`` (processes that are gone count 0)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=10000)
@@ -103,41 +135,62 @@ def main() -> None:
     parser.add_argument("--binds", type=int, default=2)
     parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--callbacks", choices=("off", "on", "both"), default="both")
+    parser.add_argument("--nodes", type=int, default=1, help="server processes on one database (beyond 1: PostgreSQL only)")
     add_postgres_option(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
     for name, url in backends(args.postgres):
+        if args.nodes > 1 and not url:
+            continue  # SQLite has one writer: one server process
+        nodes = args.nodes
         for callbacks in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]:
-            with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
+            throwaway = throwaway_database(url)
+            with tempfile.TemporaryDirectory() as data_dir, throwaway as database_url, contextlib.ExitStack() as stop:
                 smsc = SmscPeer().start()
                 smsc.set(quiet=True)
                 config = Path(data_dir) / "connectors.toml"
                 config.write_text(CONNECTORS.format(port=smsc.port, binds=args.binds, window=args.window))
-                port = free_port()
-                server = start_server(database_url, f"{data_dir}/data", port, "--sms-mps", "longcode=1000000",
-                                      "--connectors", str(config))
-                load, server_cpu, smsc_cpu = os.getloadavg()[0], cpu_seconds(server.pid), cpu_seconds(smsc.pid)
+                ports, servers = [], []
+                for node in range(nodes):
+                    ports.append(free_port())
+                    servers.append(start_server(database_url, f"{data_dir}/data{node}", ports[-1], "--sms-mps", "longcode=1000000",
+                                                "--connectors", str(config)))
+                    stop.callback(_stop, servers[-1])
+                load = os.getloadavg()[0]
+                peers = {"server": lambda: [server.pid for server in servers], "smsc": lambda: [smsc.pid],
+                         "bench": lambda: [os.getpid()], "postgres": lambda: backend_pids(name == "postgresql" and throwaway.name or None)}
+                before: dict[int, float] = {}
+
+                def mark() -> None:
+                    before.update({pid: total_cpu([pid]) for pids in peers.values() for pid in pids()})
+
                 try:
-                    result = asyncio.run(run(port, args.messages, args.bulk, args.connections, callbacks))
-                    result["server_cpu_ms_per_message"] = round(1000 * (cpu_seconds(server.pid) - server_cpu) / result["messages"], 2)
-                    result["smsc_cpu_ms_per_message"] = round(1000 * (cpu_seconds(smsc.pid) - smsc_cpu) / result["messages"], 2)
+                    result = uvloop.run(run(ports, args.messages, args.bulk, args.connections, callbacks, mark))
+                    for peer, pids in peers.items():  # processes started during the run count in full
+                        spent = sum(total_cpu([pid]) - before.get(pid, 0.0) for pid in pids())
+                        result[f"{peer}_cpu_ms_per_message"] = round(1000 * spent / result["messages"], 2)
                     result["load_average"] = f"{load:.1f}-{os.getloadavg()[0]:.1f}"
                 finally:
-                    server.send_signal(signal.SIGINT)
-                    server.wait(timeout=60)
+                    stop.close()
                     smsc.command(cmd="count")
                     submits = smsc.wait_for("count")[0]["submits"]
                     smsc.kill()
                 result["submit_sm_seen_by_smsc"] = submits
                 print(json.dumps({"database": name, **result}), flush=True)
                 rows.append((name, result))
-    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | server CPU ms/message | SMSC CPU ms/message | load average |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"\nserver processes: {args.nodes}")
+    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | server CPU ms/message | SMSC CPU ms/message | load generator + receiver CPU ms/message | PostgreSQL backends CPU ms/message | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         print(f"| {name} | {'on' if r['callbacks_on'] else 'off'} | {r['messages']} | {args.binds} × {args.window} | "
               f"{r['accepted_per_second']} | {r['delivered_per_second']} | {r['delivered_callbacks_received_per_second'] or '–'} | "
-              f"{r.get('server_cpu_ms_per_message', '?')} | {r.get('smsc_cpu_ms_per_message', '?')} | {r.get('load_average', '?')} |")
+              f"{r.get('server_cpu_ms_per_message', '?')} | {r.get('smsc_cpu_ms_per_message', '?')} | {r.get('bench_cpu_ms_per_message', '?')} | {r.get('postgres_cpu_ms_per_message') if name == 'postgresql' else '–'} | {r.get('load_average', '?')} |")
+
+def _stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGINT)
+    server.wait(timeout=60)
+
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@ the message's state, so that a state change and its callback are committed toget
 can neither lose the callback nor send one for a change that did not happen)."""
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from switchboard.messaging.models import Message
@@ -16,7 +17,14 @@ FAILURE_STATES = ("failed", "undelivered")
 
 def callback_time(value: datetime | None) -> str:
     """``YYYY-mm-dd HH:MM:SS.ffffff`` (UTC), as Plivo's message callbacks write times."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if value is not None else ""
+    return _formatted(value, value.utcoffset()) if value is not None else ""
+
+
+@lru_cache(maxsize=1024)
+def _formatted(value: datetime, _offset: object) -> str:
+    """Cached (the messages of a request or of a batch share their times); keyed by the offset too,
+    as equal instants in other zones are equal datetimes."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def status_params(message: Message | MessageRow) -> dict[str, Any]:

@@ -28,9 +28,15 @@ from urllib.parse import parse_qs, urlsplit
 Params = Mapping[str, str | Sequence[str]]
 
 
-def _root(url: str) -> str:
+@lru_cache(maxsize=4096)
+def _split(url: str) -> tuple[str, dict[str, list[str]]]:
+    """``scheme://host/path`` of ``url`` and its query parameters (a burst of requests goes to few URLs)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc}{parts.path}", parse_qs(parts.query, keep_blank_values=True)
+
+
+def _root(url: str) -> str:
+    return _split(url)[0]
 
 
 def _values(value: str | Sequence[str]) -> list[str]:
@@ -49,22 +55,20 @@ def _query_form(params: Mapping[str, list[str]]) -> str:
     return "&".join(f"{key}={value}" for key in sorted(params) for value in sorted(params[key]))
 
 
-def _body_form(params: Mapping[str, list[str]]) -> str:
-    return "".join(f"{key}{value}" for key in sorted(params) for value in sorted(params[key]))
+def _body_form(params: Params) -> str:
+    return "".join([key + value for key in sorted(params) for value in sorted(_values(params[key]))])
 
 
 def v3_base(method: str, url: str, params: Params) -> str:
     """The V3 base string for a request of ``method`` to ``url`` (the URL as sent, with its query)
     carrying ``params`` (the form body of a POST; for a GET, parameters not yet in ``url``)."""
-    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
-    root = _root(url)
+    root, query = _split(url)
     if method.upper() == "GET":
         everything = _merge(params, query)
         return root + ("?" + _query_form(everything) if everything else "")
-    body = _merge(params)
-    if not body:
+    if not params:
         return root + ("?" + _query_form(query) if query else "")
-    return root + "?" + _query_form(query) + ("." if query else "") + _body_form(body)
+    return root + "?" + _query_form(query) + ("." if query else "") + _body_form(params)
 
 
 @lru_cache(maxsize=1024)
@@ -120,11 +124,13 @@ def signature_headers(method: str, url: str, params: Params, token: str, main_to
     nonce_v2, nonce_v3 = new_nonce(), new_nonce()
     signed_v2 = _root(url) + nonce_v2
     signed_v3 = f"{v3_base(method, url, params)}.{nonce_v3}"
+    v2, v3 = _hmac(token, signed_v2), _hmac(token, signed_v3)
+    same = main_token == token  # a main account's own resources: the Ma- signatures are the same
     return {
-        "X-Plivo-Signature-V2": _hmac(token, signed_v2),
-        "X-Plivo-Signature-Ma-V2": _hmac(main_token, signed_v2),
+        "X-Plivo-Signature-V2": v2,
+        "X-Plivo-Signature-Ma-V2": v2 if same else _hmac(main_token, signed_v2),
         "X-Plivo-Signature-V2-Nonce": nonce_v2,
-        "X-Plivo-Signature-V3": _hmac(token, signed_v3),
-        "X-Plivo-Signature-Ma-V3": _hmac(main_token, signed_v3),
+        "X-Plivo-Signature-V3": v3,
+        "X-Plivo-Signature-Ma-V3": v3 if same else _hmac(main_token, signed_v3),
         "X-Plivo-Signature-V3-Nonce": nonce_v3,
     }

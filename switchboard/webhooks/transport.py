@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 import aiohttp
@@ -113,14 +114,30 @@ def _status_failure(response: aiohttp.ClientResponse) -> tuple[Failure, str] | N
     return Failure.SERVER_ERROR, f"unexpected {phrase}"
 
 
+_FORM_ASCII = {code: "+" if code == 32 else chr(code) if _UNRESERVED.fullmatch(chr(code)) else f"%{code:02X}" for code in range(128)}
+"""What ``quote_plus`` makes of each ASCII character."""
+
+
 def _form_quote(text: str) -> str:
-    """``quote_plus``, skipped for the (common) text with nothing to quote: ids, numbers, times."""
-    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+    """``quote_plus``: ASCII text (ids, numbers, times) by one ``str.translate``, the rest by ``quote_plus``."""
+    return text.translate(_FORM_ASCII) if text.isascii() else quote_plus(text)
 
 
 def encode_form(params: Mapping[str, list[str]]) -> bytes:
     """The form body, byte for byte what ``urlencode`` makes, at a fraction of its cost."""
     return "&".join([f"{_form_quote(key)}={_form_quote(value)}" for key, values in params.items() for value in values]).encode("ascii")
+
+
+@lru_cache(maxsize=64)
+def _timeouts(connect_ms: int, read_ms: int) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for a policy (made once: policies are few, requests many)."""
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect_ms / 1000, sock_read=read_ms / 1000)
+
+
+@lru_cache(maxsize=4096)
+def _wire_url(url: str) -> URL:
+    """``url`` as a yarl URL taken as already percent-encoded (sent exactly as signed)."""
+    return URL(url, encoded=True)
 
 
 def default_tls() -> ssl.SSLContext:
@@ -199,8 +216,7 @@ class Transport:
         document was expected) and is cut short otherwise (a notification, whose body is
         ignored). ``deadline`` is a ``time.monotonic()`` instant for the whole request."""
         attempt = Attempt(url=url, method=method, started=started)
-        timeout = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=policy.connect_ms / 1000,
-                                        sock_read=policy.read_ms / 1000)
+        timeout = _timeouts(policy.connect_ms, policy.read_ms)
         begin = time.monotonic()
         budget = policy.total_ms / 1000 if deadline is None else max(deadline - begin, 0.0)
         request_headers = dict(headers)
@@ -208,7 +224,7 @@ class Transport:
             request_headers["Content-Type"] = _FORM
         try:
             async with asyncio.timeout(budget):
-                await self._exchange(attempt, method, URL(url, encoded=True), body, request_headers, timeout, cap, cap_is_error)
+                await self._exchange(attempt, method, _wire_url(url), body, request_headers, timeout, cap, cap_is_error)
         except aiohttp.ConnectionTimeoutError:
             attempt.fail(Failure.CONNECT, f"connect timeout: no connection within {policy.connect_ms} ms")
         except aiohttp.SocketTimeoutError:

@@ -126,6 +126,9 @@ def normalize_params(params: Mapping[str, Any] | None) -> dict[str, list[str]]:
     """Parameters as lists of strings; ``None`` values are left out, lists give repeated keys."""
     result: dict[str, list[str]] = {}
     for key, value in (params or {}).items():
+        if value.__class__ is str:  # the common case, first
+            result[str(key)] = [value]
+            continue
         if value is None:
             continue
         values = value if isinstance(value, (list, tuple)) else [value]
