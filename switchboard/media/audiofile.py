@@ -74,6 +74,3 @@ def decode(data: bytes) -> np.ndarray:
         raise DecodeError(f"not a readable audio file: {exc}") from None
     return _mono(samples, rate)
 
-
-def split_stereo(pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return pcm[0::2], pcm[1::2]

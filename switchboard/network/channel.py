@@ -201,6 +201,17 @@ class CallLeg(ABC):
     def is_up(self) -> bool:
         return not self.ended.done()
 
+    def _mark_ended(self, ended: Ended, *waiters: "asyncio.Future[None]") -> bool:
+        """The common start of a network's ``_end``: the state, :attr:`ended` and the network's
+        own ``waiters`` woken, once; False when the leg had ended already."""
+        if self.ended.done():
+            return False
+        self.state = LegState.ENDED
+        self.ended.set_result(ended)
+        for future in waiters:
+            resolve(future)
+        return True
+
     # --- signalling ------------------------------------------------------------------------
 
     @abstractmethod
@@ -329,6 +340,12 @@ def first_of(*futures: "asyncio.Future[Any]") -> "asyncio.Future[None]":
         future.add_done_callback(done)
     combined.add_done_callback(tidy)
     return combined
+
+
+def resolve(future: "asyncio.Future[None]") -> None:
+    """Wake the waiters of ``future`` unless it is done already."""
+    if not future.done():
+        future.set_result(None)
 
 
 async def wait_any(clock: Any, futures: "tuple[asyncio.Future[Any], ...]", timeout: float | None) -> bool:

@@ -8,7 +8,6 @@ from typing import Any
 
 from switchboard.core.clock import Clock
 from switchboard.network.channel import (
-    wait_any,
     NO_INTERRUPT,
     Audio,
     Beep,
@@ -24,6 +23,8 @@ from switchboard.network.channel import (
     Speech,
     Tones,
     Utterance,
+    resolve,
+    wait_any,
 )
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sim.recogniser import recognise
@@ -77,18 +78,18 @@ class SimLeg(CallLeg):
 
     def far_end_ringing(self) -> None:
         self.state = LegState.RINGING
-        _resolve(self.ringing)
+        resolve(self.ringing)
 
     def far_end_early_media(self) -> None:
         """The callee sent 183 Session Progress: media flows before answer."""
         if self.state in (LegState.NEW, LegState.RINGING):
             self.state = LegState.EARLY
-            _resolve(self.early_media)
+            resolve(self.early_media)
             self.log("call", state="early-media")
 
     def far_end_answered(self) -> None:
         self.state = LegState.ANSWERED
-        _resolve(self.answered)
+        resolve(self.answered)
 
     def far_end_ended(self, reason: str) -> None:
         self._end(Ended(reason, by_far_end=True))
@@ -101,7 +102,7 @@ class SimLeg(CallLeg):
 
     def far_end_starts_speaking(self) -> None:
         self.speaking_since = self.clock.monotonic()
-        _resolve(self._speech_start)
+        resolve(self._speech_start)
 
     def far_end_partly_said(self, words: str, language: str) -> None:
         """The far end is still speaking; ``words`` are what it has said so far."""
@@ -139,19 +140,15 @@ class SimLeg(CallLeg):
         self.emit(MediaEvent(self.clock.monotonic(), "in", media, seconds))
 
     def far_end_beeped(self) -> None:
-        _resolve(self._beep)
+        resolve(self._beep)
 
     def _wake(self) -> None:
-        _resolve(self._arrival)
+        resolve(self._arrival)
         self._arrival = self._new()
 
     def _end(self, ended: Ended) -> None:
-        if self.ended.done():
+        if not self._mark_ended(ended, self._arrival, self._stop):
             return
-        self.state = LegState.ENDED
-        self.ended.set_result(ended)
-        for future in (self._arrival, self._stop):
-            _resolve(future)
         if self.far_end_task is not None and not ended.by_far_end:
             self.far_end_task.cancel()
 
@@ -160,19 +157,19 @@ class SimLeg(CallLeg):
     async def ring(self) -> None:
         if self.state == LegState.NEW:
             self.state = LegState.RINGING
-            _resolve(self.ringing)
+            resolve(self.ringing)
             self.log("call", state="ringing")
 
     async def pre_answer(self) -> None:
         if self.state in (LegState.NEW, LegState.RINGING):
             self.state = LegState.EARLY
-            _resolve(self.early_media)
+            resolve(self.early_media)
             self.log("call", state="early-media")
 
     async def answer(self) -> None:
         if self.state not in (LegState.ANSWERED, LegState.ENDED):
             self.state = LegState.ANSWERED
-            _resolve(self.answered)
+            resolve(self.answered)
             self.log("call", state="answered")
 
     async def hangup(self, reason: str = "platform") -> None:
@@ -212,7 +209,7 @@ class SimLeg(CallLeg):
         return done
 
     def stop_media(self) -> None:
-        _resolve(self._stop)
+        resolve(self._stop)
 
     def overlay(self, media: list[Media], loops: int) -> "asyncio.Task[None]":
         async def run() -> None:
@@ -321,7 +318,3 @@ class SimLeg(CallLeg):
             return Utterance("", 0.0, round(self.clock.monotonic() - self.speaking_since, 3))
         return None
 
-
-def _resolve(future: "asyncio.Future[None]") -> None:
-    if not future.done():
-        future.set_result(None)

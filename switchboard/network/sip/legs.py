@@ -25,6 +25,7 @@ from switchboard.network.channel import (
     MediaListener,
     Recognition,
     Utterance,
+    resolve,
     wait_any,
 )
 from switchboard.network.mixer import Mixer, Sound
@@ -82,7 +83,7 @@ class SipLeg(CallLeg):
     def far_end_digit(self, digit: str) -> None:
         self.digits_heard += 1
         self._digits.append(digit)
-        _resolve(self._arrival)
+        resolve(self._arrival)
         self._arrival = self._new()
         self.audio.digit("in", digit)
         self.transmit(Sound("digits", self.uuid, self.audio.label, digits=digit, at=self.stack.clock.monotonic()))
@@ -93,7 +94,7 @@ class SipLeg(CallLeg):
             if self.loud_since is None:
                 self.loud_since = now
             self.last_loud = now
-            _resolve(self._loud)
+            resolve(self._loud)
         elif self.last_loud is not None and now - self.last_loud > 0.3:
             self.loud_since, self.silent_since = None, self.last_loud
             self._loud = self._new() if self._loud.done() else self._loud
@@ -102,12 +103,8 @@ class SipLeg(CallLeg):
         self._end(Ended(reason, by_far_end=True))
 
     def _end(self, ended: Ended) -> None:
-        if self.ended.done():
+        if not self._mark_ended(ended, self._arrival, self._stop):
             return
-        self.state = LegState.ENDED
-        self.ended.set_result(ended)
-        for future in (self._arrival, self._stop):
-            _resolve(future)
         self.audio.close()
         self.rtp.close()
         self.stack.forget(self)
@@ -133,13 +130,13 @@ class SipLeg(CallLeg):
     async def ring(self) -> None:
         if self.direction == "inbound" and self.state == LegState.NEW:
             self.state = LegState.RINGING
-            _resolve(self.ringing)
+            resolve(self.ringing)
             self._respond(180)
 
     async def pre_answer(self) -> None:
         if self.direction == "inbound" and self.state in (LegState.NEW, LegState.RINGING):
             self.state = LegState.EARLY
-            _resolve(self.early_media)
+            resolve(self.early_media)
             self._respond(183, self.answer_sdp)
             self.media_up()
 
@@ -147,7 +144,7 @@ class SipLeg(CallLeg):
         if self.direction == "inbound" and self.state not in (LegState.ANSWERED, LegState.ENDED):
             self.state = LegState.ANSWERED
             self._respond(200, self.answer_sdp)
-            _resolve(self.answered)
+            resolve(self.answered)
             self.media_up()
 
     async def hangup(self, reason: str = "platform") -> None:
@@ -231,9 +228,9 @@ class SipLeg(CallLeg):
             self._apply_offer(response.body)
         if response.status in (180, 181, 183) and self.state == LegState.NEW:
             self.state = LegState.RINGING
-            _resolve(self.ringing)
+            resolve(self.ringing)
         if response.status == 183 and response.body:
-            _resolve(self.early_media)
+            resolve(self.early_media)
             self.media_up()
         if 200 <= response.status < 300:
             assert self.invite is not None
@@ -243,7 +240,7 @@ class SipLeg(CallLeg):
             self.stack.send_ack(self, response)
             if self.state != LegState.ANSWERED:
                 self.state = LegState.ANSWERED
-                _resolve(self.answered)
+                resolve(self.answered)
                 self.media_up()
 
     # --- media out -----------------------------------------------------------------------------
@@ -275,7 +272,7 @@ class SipLeg(CallLeg):
 
     def stop_media(self) -> None:
         self.rtp.stop_playing()
-        _resolve(self._stop)
+        resolve(self._stop)
 
     def overlay(self, media: list[Media], loops: int) -> "asyncio.Task[None]":
         async def run() -> None:
@@ -399,7 +396,3 @@ class SipLeg(CallLeg):
         text = await asyncio.to_thread(asr.transcribe, heard.pcm)
         return Utterance(text, 0.0, heard.seconds)
 
-
-def _resolve(future: "asyncio.Future[None]") -> None:
-    if not future.done():
-        future.set_result(None)
