@@ -160,4 +160,6 @@ def _split(text: str, parts: int) -> list[str]:
 
 
 if __name__ == "__main__":
-    asyncio.run(Smsc(int(sys.argv[1])).run())
+    import uvloop
+
+    uvloop.run(Smsc(int(sys.argv[1])).run())
