@@ -8,6 +8,7 @@ object, which the asyncio session does not use) and turns smpplib's many parse e
 
 import asyncio
 import struct
+from functools import lru_cache
 from typing import Any
 
 from smpplib import smpp
@@ -56,7 +57,21 @@ _CLIENT = _Sequence()
 
 
 def make(command: str, sequence: int, status: int = ROK, **fields: Any) -> bytes:
-    """The encoded PDU ``command`` (smpplib's command names) with ``fields``."""
+    """The encoded PDU ``command`` (smpplib's command names) with ``fields``. A PDU without fields
+    (a deliver_sm_resp, an enquire_link_resp: one per receipt) is encoded once per command and
+    status, and only its sequence number is set per PDU."""
+    if not fields:
+        template = _bare(command, status)
+        return template[:12] + sequence.to_bytes(4, "big") + template[16:]
+    return _encode(command, sequence, status, fields)
+
+
+@lru_cache(maxsize=64)
+def _bare(command: str, status: int) -> bytes:
+    return _encode(command, 0, status, {})
+
+
+def _encode(command: str, sequence: int, status: int, fields: dict[str, Any]) -> bytes:
     pdu = smpp.make_pdu(command, client=_CLIENT, status=status, **fields)
     pdu.sequence = sequence
     pdu.status = status
