@@ -201,7 +201,7 @@ class Prepared:
 async def write_prepared(session: AsyncSession, prepared: Prepared) -> None:
     """Insert prepared rows into the session's transaction (the caller commits)."""
     if prepared.messages:
-        await session.execute(insert(Message), prepared.messages)
+        await session.execute(insert(Message.__table__), prepared.messages)  # Core: no ORM bulk-insert overhead
     if prepared.media:
         await session.execute(insert(MessageMedia), prepared.media)
     if prepared.callbacks:
