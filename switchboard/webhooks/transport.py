@@ -123,9 +123,15 @@ def _form_quote(text: str) -> str:
     return text.translate(_FORM_ASCII) if text.isascii() else quote_plus(text)
 
 
+@lru_cache(maxsize=1024)
+def _form_key(key: str) -> str:
+    """A parameter name quoted (names are few: Plivo's, a callback's, a customer's query)."""
+    return _form_quote(key) + "="
+
+
 def encode_form(params: Mapping[str, list[str]]) -> bytes:
     """The form body, byte for byte what ``urlencode`` makes, at a fraction of its cost."""
-    return "&".join([f"{_form_quote(key)}={_form_quote(value)}" for key, values in params.items() for value in values]).encode("ascii")
+    return "&".join([_form_key(key) + _form_quote(value) for key, values in params.items() for value in values]).encode("ascii")
 
 
 @lru_cache(maxsize=64)
