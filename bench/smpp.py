@@ -13,7 +13,7 @@ to German mobile numbers routed to the connector; senders are not paced. Measure
   search and purchase, the first request of each route), which say more than rates on a machine
   that other work loads; and the load average before/after.
 
-    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL] [--nodes N]
+    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL] [--nodes N] [--repeat N]
 """
 
 import argparse
@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -136,6 +137,7 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--callbacks", choices=("off", "on", "both"), default="both")
     parser.add_argument("--nodes", type=int, default=1, help="server processes on one database (beyond 1: PostgreSQL only)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; the table gives their medians")
     add_postgres_option(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -144,7 +146,7 @@ def main() -> None:
         if args.nodes > 1 and not url:
             continue  # SQLite has one writer: one server process
         nodes = args.nodes
-        for callbacks in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]:
+        for callbacks in [mode for _ in range(args.repeat) for mode in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]]:
             throwaway = throwaway_database(url)
             with tempfile.TemporaryDirectory() as data_dir, throwaway as database_url, contextlib.ExitStack() as stop:
                 smsc = SmscPeer().start()
@@ -179,13 +181,32 @@ def main() -> None:
                 result["submit_sm_seen_by_smsc"] = submits
                 print(json.dumps({"database": name, **result}), flush=True)
                 rows.append((name, result))
-    print(f"\nserver processes: {args.nodes}")
+    print(f"\nserver processes: {args.nodes}; runs per configuration: {args.repeat} (medians, and the range when more than one)")
     print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | server CPU ms/message | SMSC CPU ms/message | load generator + receiver CPU ms/message | PostgreSQL backends CPU ms/message | load average |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for name, r in rows:
-        print(f"| {name} | {'on' if r['callbacks_on'] else 'off'} | {r['messages']} | {args.binds} × {args.window} | "
-              f"{r['accepted_per_second']} | {r['delivered_per_second']} | {r['delivered_callbacks_received_per_second'] or '–'} | "
-              f"{r.get('server_cpu_ms_per_message', '?')} | {r.get('smsc_cpu_ms_per_message', '?')} | {r.get('bench_cpu_ms_per_message', '?')} | {r.get('postgres_cpu_ms_per_message') if name == 'postgresql' else '–'} | {r.get('load_average', '?')} |")
+    configurations: dict[tuple[str, bool], list[dict]] = {}
+    for name, result in rows:
+        configurations.setdefault((name, result["callbacks_on"]), []).append(result)
+    for (name, callbacks), results in configurations.items():
+
+        def cell(key: str) -> str:
+            return spread([result[key] for result in results if result.get(key) is not None])
+
+        loads = [result["load_average"] for result in results if "load_average" in result]
+        print(f"| {name} | {'on' if callbacks else 'off'} | {results[0]['messages']} | {args.binds} × {args.window} | "
+              f"{cell('accepted_per_second')} | {cell('delivered_per_second')} | {cell('delivered_callbacks_received_per_second') if callbacks else '–'} | "
+              f"{cell('server_cpu_ms_per_message')} | {cell('smsc_cpu_ms_per_message')} | {cell('bench_cpu_ms_per_message')} | "
+              f"{cell('postgres_cpu_ms_per_message') if name == 'postgresql' else '–'} | {loads[0].split('-')[0] + '–' + loads[-1].split('-')[-1] if loads else '?'} |")
+
+
+def spread(values: list[float]) -> str:
+    """The median of ``values``, and their range when there are several: ``545 (480–610)``."""
+    if not values:
+        return "?"
+    middle = statistics.median(values)
+    text = f"{middle:g}" if isinstance(middle, float) else str(middle)
+    return text if len(values) == 1 else f"{text} ({min(values):g}–{max(values):g})"
+
 
 def _stop(server: subprocess.Popen) -> None:
     server.send_signal(signal.SIGINT)
