@@ -21,6 +21,7 @@ import json
 import sys
 
 import smpp34
+import uvloop
 
 STATES = {"DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5, "ACCEPTD": 6, "UNKNOWN": 7, "REJECTD": 8}
 
@@ -160,6 +161,4 @@ def _split(text: str, parts: int) -> list[str]:
 
 
 if __name__ == "__main__":
-    import uvloop
-
     uvloop.run(Smsc(int(sys.argv[1])).run())
