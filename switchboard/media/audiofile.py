@@ -73,4 +73,3 @@ def decode(data: bytes) -> np.ndarray:
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
         raise DecodeError(f"not a readable audio file: {exc}") from None
     return _mono(samples, rate)
-

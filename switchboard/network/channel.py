@@ -329,8 +329,7 @@ def first_of(*futures: "asyncio.Future[Any]") -> "asyncio.Future[None]":
         return combined
 
     def done(_: "asyncio.Future[Any]") -> None:
-        if not combined.done():
-            combined.set_result(None)
+        resolve(combined)
 
     def tidy(_: "asyncio.Future[None]") -> None:
         for future in futures:

@@ -317,4 +317,3 @@ class SimLeg(CallLeg):
         if self.speaking_since is not None:
             return Utterance("", 0.0, round(self.clock.monotonic() - self.speaking_since, 3))
         return None
-

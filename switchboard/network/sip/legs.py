@@ -395,4 +395,3 @@ class SipLeg(CallLeg):
             return None
         text = await asyncio.to_thread(asr.transcribe, heard.pcm)
         return Utterance(text, 0.0, heard.seconds)
-

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from switchboard.media.detect import BeepDetector, DtmfDetector
+from switchboard.network.channel import resolve
 from switchboard.network.rtp import codec
 
 FRAME_SECONDS = 0.02
@@ -142,8 +143,7 @@ class Listening:
         self._trim(self.frames - PREROLL)
 
     def _wake(self) -> None:
-        if not self.changed.done():
-            self.changed.set_result(None)
+        resolve(self.changed)
         self.changed = self._loop.create_future()
 
     def _trim(self, first: int) -> None:
