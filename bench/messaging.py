@@ -30,11 +30,13 @@ from common import AUTH_ID, AUTH_TOKEN, add_postgres_option, backends, free_port
 class CallbackReceiver:
     """Counts status callbacks; answers 200 to everything."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, timed: bool = False) -> None:
         self.statuses: dict[str, int] = {}
         self.delivered = asyncio.Event()
         self.expect = 0
         self.port = 0
+        self.arrivals: dict[str, float] | None = {} if timed else None
+        """With ``timed``: when each message's ``delivered`` callback arrived (``perf_counter``), by MessageUUID."""
 
     async def start(self) -> None:
         server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
@@ -49,8 +51,12 @@ class CallbackReceiver:
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":", 1)[1])
                 body = await reader.readexactly(length)
-                status = next((part[7:].decode() for part in body.split(b"&") if part.startswith(b"Status=")), "?")
+                fields = body.split(b"&")
+                status = next((part[7:].decode() for part in fields if part.startswith(b"Status=")), "?")
                 self.statuses[status] = self.statuses.get(status, 0) + 1
+                if self.arrivals is not None and status == "delivered":
+                    uuid = next((part[12:].decode() for part in fields if part.startswith(b"MessageUUID=")), "?")
+                    self.arrivals[uuid] = time.perf_counter()
                 if self.statuses.get("delivered", 0) >= self.expect > 0:
                     self.delivered.set()
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")

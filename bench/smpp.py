@@ -4,16 +4,19 @@ One `switchboard serve` process with an SMPP connector (2 transceiver binds, win
 throughput cap) to the smpp34 SMSC peer process (tests/network/smpp/smsc_peer.py), which accepts
 every submit_sm and sends a DELIVRD receipt for it at once. The load generator and the status
 callback receiver (bench/messaging.py's) run in this process. Messages are sent in bulk requests
-to German mobile numbers routed to the connector; senders are not paced. Measured per database:
+to German mobile numbers routed to the connector; with --rate, on a fixed schedule of that many
+messages/s (does the system keep up?), else as fast as they are answered (how fast does it drain
+a burst?). Measured per database:
 - delivered/s: from the first request until every message is `delivered` in the database
   (submit_sm, submit_sm_resp, the receipt deliver_sm, its correlation and the state change);
-- delivered callbacks received/s: until the receiver has every `delivered` callback (callbacks on);
+- delivered callbacks received/s: until the receiver has every `delivered` callback (callbacks on),
+  and each message's latency from its request's answer to its `delivered` callback (p50/p99/max);
 - CPU milliseconds per message of the server, of the SMSC peer and of this process (the load
   generator and the callback receiver), from /proc over the timed part (after the setup: the number
   search and purchase, the first request of each route), which say more than rates on a machine
   that other work loads; and the load average before/after.
 
-    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL] [--nodes N] [--repeat N]
+    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL] [--nodes N] [--repeat N] [--rate R]
 """
 
 import argparse
@@ -59,13 +62,17 @@ connector = "smsc"
 """
 
 
-async def run(ports: list[int], messages: int, bulk: int, connections: int, callbacks: bool, on_start: Callable[[], None]) -> dict:
+async def run(ports: list[int], messages: int, bulk: int, connections: int, callbacks: bool, rate: float,
+              on_start: Callable[[], None]) -> dict:
     """Requests go to the nodes on ``ports`` in turn. ``on_start`` is called after the setup (number
-    search and purchase, the first request of each route), when the timed part begins."""
+    search and purchase, the first request of each route), when the timed part begins. With
+    ``rate`` (messages/s) each bulk request is sent at its time on a fixed schedule; without, each
+    of ``connections`` senders sends its next request as soon as the last one is answered."""
     bases = [f"http://127.0.0.1:{port}/v1/Account/{AUTH_ID}" for port in ports]
     base = bases[0]
-    receiver = CallbackReceiver()
+    receiver = CallbackReceiver(timed=True)
     await receiver.start()
+    accepted_at: dict[str, float] = {}
     async with httpx.AsyncClient(auth=(AUTH_ID, AUTH_TOKEN), timeout=300, limits=httpx.Limits(max_connections=connections)) as http:
         found = await http.get(f"{base}/PhoneNumber/", params={"country_iso": "US", "services": "sms", "limit": 1})
         src = found.json()["objects"][0]["number"]
@@ -75,17 +82,29 @@ async def run(ports: list[int], messages: int, bulk: int, connections: int, call
         for node in bases:
             await delivered_count(http, node)  # warms the routes up
 
-        async def worker(requests: int, node: str) -> int:
-            accepted = 0
-            for _ in range(requests):
-                dst = "<".join(f"49151{next(counter):08d}" for _ in range(bulk))
-                response = await http.post(f"{node}/Message/", json={"src": src, "dst": dst, "text": "SMPP benchmark", "url": url})
-                accepted += len(response.json()["message_uuid"])
-            return accepted
+        async def send(node: str) -> int:
+            dst = "<".join(f"49151{next(counter):08d}" for _ in range(bulk))
+            response = await http.post(f"{node}/Message/", json={"src": src, "dst": dst, "text": "SMPP benchmark", "url": url})
+            uuids = response.json()["message_uuid"]
+            now = time.perf_counter()
+            accepted_at.update((uuid, now) for uuid in uuids)
+            return len(uuids)
 
+        async def sender(requests: int, node: str) -> int:
+            return sum([await send(node) for _ in range(requests)])
+
+        async def at(moment: float, node: str) -> int:
+            await asyncio.sleep(moment - time.perf_counter())
+            return await send(node)
+
+        requests = messages // bulk
         on_start()
         started = time.perf_counter()
-        accepted = sum(await asyncio.gather(*(worker(messages // bulk // connections, bases[index % len(bases)]) for index in range(connections))))
+        if rate:
+            sent = [at(started + index * bulk / rate, bases[index % len(bases)]) for index in range(requests)]
+        else:
+            sent = [sender(requests // connections, bases[index % len(bases)]) for index in range(connections)]
+        accepted = sum(await asyncio.gather(*sent))
         accept_seconds = time.perf_counter() - started
         receiver.expect = accepted
         if receiver.statuses.get("delivered", 0) >= accepted:
@@ -96,10 +115,16 @@ async def run(ports: list[int], messages: int, bulk: int, connections: int, call
         if callbacks:
             await asyncio.wait_for(receiver.delivered.wait(), timeout=1800)
         callback_seconds = time.perf_counter() - started
-    return {"callbacks_on": callbacks, "messages": accepted, "accepted_per_second": round(accepted / accept_seconds),
-            "delivered_per_second": round(accepted / deliver_seconds),
-            "delivered_callbacks_received_per_second": round(accepted / callback_seconds) if callbacks else None,
-            "callbacks": dict(receiver.statuses)}
+    result = {"callbacks_on": callbacks, "messages": accepted, "accepted_per_second": round(accepted / accept_seconds),
+              "delivered_per_second": round(accepted / deliver_seconds),
+              "delivered_callbacks_received_per_second": round(accepted / callback_seconds) if callbacks else None,
+              "callbacks": dict(receiver.statuses)}
+    if callbacks and receiver.arrivals:
+        latencies = sorted(receiver.arrivals[uuid] - accepted_at[uuid] for uuid in receiver.arrivals if uuid in accepted_at)
+        result.update({"callback_latency_p50_s": round(latencies[len(latencies) // 2], 2),
+                       "callback_latency_p99_s": round(latencies[len(latencies) * 99 // 100], 2),
+                       "callback_latency_max_s": round(latencies[-1], 2)})
+    return result
 
 
 def cpu_seconds(pid: int) -> float:
@@ -138,6 +163,7 @@ def main() -> None:
     parser.add_argument("--callbacks", choices=("off", "on", "both"), default="both")
     parser.add_argument("--nodes", type=int, default=1, help="server processes on one database (beyond 1: PostgreSQL only)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; the table gives their medians")
+    parser.add_argument("--rate", type=float, default=0.0, help="messages/s offered on a fixed schedule (0: not paced)")
     add_postgres_option(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -168,7 +194,7 @@ def main() -> None:
                     before.update({pid: total_cpu([pid]) for pids in peers.values() for pid in pids()})
 
                 try:
-                    result = uvloop.run(run(ports, args.messages, args.bulk, args.connections, callbacks, mark))
+                    result = uvloop.run(run(ports, args.messages, args.bulk, args.connections, callbacks, args.rate, mark))
                     for peer, pids in peers.items():  # processes started during the run count in full
                         spent = sum(total_cpu([pid]) - before.get(pid, 0.0) for pid in pids())
                         result[f"{peer}_cpu_ms_per_message"] = round(1000 * spent / result["messages"], 2)
@@ -181,9 +207,10 @@ def main() -> None:
                 result["submit_sm_seen_by_smsc"] = submits
                 print(json.dumps({"database": name, **result}), flush=True)
                 rows.append((name, result))
-    print(f"\nserver processes: {args.nodes}; runs per configuration: {args.repeat} (medians, and the range when more than one)")
-    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | server CPU ms/message | SMSC CPU ms/message | load generator + receiver CPU ms/message | PostgreSQL backends CPU ms/message | load average |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    offered = f"offered at {args.rate:g} messages/s" if args.rate else "not paced"
+    print(f"\nserver processes: {args.nodes}; {offered}; runs per configuration: {args.repeat} (medians, and the range when more than one)")
+    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | delivered callback latency p50 / p99 / max s | server CPU ms/message | SMSC CPU ms/message | load generator + receiver CPU ms/message | PostgreSQL backends CPU ms/message | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     configurations: dict[tuple[str, bool], list[dict]] = {}
     for name, result in rows:
         configurations.setdefault((name, result["callbacks_on"]), []).append(result)
@@ -195,6 +222,7 @@ def main() -> None:
         loads = [result["load_average"] for result in results if "load_average" in result]
         print(f"| {name} | {'on' if callbacks else 'off'} | {results[0]['messages']} | {args.binds} × {args.window} | "
               f"{cell('accepted_per_second')} | {cell('delivered_per_second')} | {cell('delivered_callbacks_received_per_second') if callbacks else '–'} | "
+              f"{' / '.join(cell(f'callback_latency_{part}_s') for part in ('p50', 'p99', 'max')) if callbacks else '–'} | "
               f"{cell('server_cpu_ms_per_message')} | {cell('smsc_cpu_ms_per_message')} | {cell('bench_cpu_ms_per_message')} | "
               f"{cell('postgres_cpu_ms_per_message') if name == 'postgresql' else '–'} | {loads[0].split('-')[0] + '–' + loads[-1].split('-')[-1] if loads else '?'} |")
 

@@ -2,6 +2,7 @@
 
 from switchboard.accounts.models import Account, Application
 from switchboard.core.db import Base
+from switchboard.endpoints.bindings import SipBinding
 from switchboard.endpoints.models import Endpoint
 from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.network.models import CarrierSegment, ConnectorRow, MessagingRoute
@@ -10,4 +11,4 @@ from switchboard.voice.models import CallRecord
 from switchboard.voice.recording.models import Recording
 from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
 
-__all__ = ["Base", "Account", "Application", "CallRecord", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "Recording", "RentedNumber", "WebhookAttempt", "WebhookNotification"]
+__all__ = ["Base", "Account", "Application", "CallRecord", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "Recording", "RentedNumber", "SipBinding", "WebhookAttempt", "WebhookNotification"]

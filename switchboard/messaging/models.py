@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.core.db import Base
@@ -49,12 +50,20 @@ class Message(Base):
     updated_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     """Status callbacks sent so far (the ``Sequence`` of the last one)."""
-    dispatch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True, default=None)
+    dispatch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     connector: Mapped[str] = mapped_column(String(32), default="")
-    carrier_message_id: Mapped[str | None] = mapped_column(String(80), index=True, default=None)
+    carrier_message_id: Mapped[str | None] = mapped_column(String(80), default=None)
 
-    __table_args__ = (Index("ix_messages_account_time", "account_id", "message_time"),)
+    # The pipeline's lookups lead an index each, so that a generic plan PostgreSQL made for a
+    # prepared statement while the table was small still uses it. Only rows with work pending are
+    # in the pipeline's queue index.
+    __table_args__ = (
+        Index("ix_messages_account_time", "account_id", "message_time"),
+        Index("ix_messages_carrier_message_id_connector", "carrier_message_id", "connector"),
+        Index("ix_messages_due", "message_direction", "dispatch_at",
+              postgresql_where=sql_text("dispatch_at IS NOT NULL"), sqlite_where=sql_text("dispatch_at IS NOT NULL")),
+    )
 
 
 class Media(Base):

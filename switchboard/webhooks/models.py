@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.core.db import Base
@@ -36,8 +36,11 @@ class WebhookNotification(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
 
+    # Rows are mostly stored leased and deleted once delivered; only those no node holds (left for
+    # lack of room, or waiting for a retry) are in the poller's index.
     __table_args__ = (
-        Index("ix_webhook_notifications_due", "next_attempt_at"),
+        Index("ix_webhook_notifications_unleased", "next_attempt_at",
+              postgresql_where=text("lease_owner IS NULL"), sqlite_where=text("lease_owner IS NULL")),
         Index("ix_webhook_notifications_lease_owner", "lease_owner"),
     )
 

@@ -19,6 +19,7 @@ unit with fewer than ``host_limit`` notifications in memory always has room, eve
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ class Outbox:
         self.host_backlog = host_backlog
         self.lease = timedelta(seconds=lease_seconds)
         self._poll_seconds = poll_seconds
+        self._expiry_check_at = 0.0
+        """``time.monotonic()`` after which :meth:`claim_due` looks for leases that ran out again."""
         self._queues: dict[str, deque[Job]] = {}
         self._running: dict[str, int] = {}
         """Deliveries in flight per unit."""
@@ -318,7 +321,13 @@ class Outbox:
         now = self._clock.now()
         table = WebhookNotification
         full = [unit for unit in self._held if not self.has_room(unit)]
-        statement = select(*_JOB_COLUMNS).where(table.next_attempt_at <= now, or_(table.lease_until.is_(None), table.lease_until < now))
+        claimable = table.lease_owner.is_(None)  # through its own index: not the rows in flight
+        if time.monotonic() >= self._expiry_check_at:
+            # Leases that ran out (their node is gone): this reads every leased row, so at most
+            # once a poll interval, however often the outbox is poked.
+            self._expiry_check_at = time.monotonic() + self._poll_seconds
+            claimable = or_(claimable, table.lease_until < now)
+        statement = select(*_JOB_COLUMNS).where(table.next_attempt_at <= now, claimable)
         if full:
             statement = statement.where(table.host.not_in(full))
         async with self._sessionmaker() as session:
