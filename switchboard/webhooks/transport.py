@@ -1,17 +1,16 @@
 """One HTTP request to a customer URL, and the precise reason when it fails.
 
-Requests are form-encoded POSTs or GETs through one shared ``aiohttp`` client session that never
-follows redirects and never asks for compressed bodies. aiohttp (C-accelerated HTTP parser,
-a per-host keep-alive pool) costs a fraction of the CPU per request that httpx did, which is what
-bounded event-notification throughput (see ``docs/benchmarks.md``). Every request has a connect
-and a read timeout and a total deadline; the body read is capped, so a huge or endless answer
-costs at most ``cap`` bytes of memory. Failures are never raised: each becomes an
-:class:`Attempt` with ``error`` (a sentence for people) and ``failure`` (a kind for programs, see
-:class:`Failure`).
+Requests are form-encoded POSTs or GETs through this module's pool of kept-alive connections
+(``http1.py``: asyncio protocols and httptools' parser), never following redirects and never
+asking for compressed bodies. Every request has a connect and a read timeout and a total
+deadline; the body read is capped, so a huge or endless answer costs at most ``cap`` bytes of
+memory. Failures are never raised: each becomes an :class:`Attempt` with ``error`` (a sentence for
+people) and ``failure`` (a kind for programs, see :class:`Failure`).
 """
 
 import asyncio
 import re
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -20,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
-import aiohttp
 import certifi
-from yarl import URL
 
 from switchboard import __version__
+from switchboard.webhooks.http1 import ConnectTimeout, Disconnected, InvalidResponse, Pool, ReadTimeout, Response, Target
 from switchboard.webhooks.urls import RetryPolicy
 
 USER_AGENT = f"Switchboard/{__version__} (Plivo-compatible webhooks)"
@@ -78,19 +76,16 @@ class HostBusy(Exception):
     """No request slot for the host came free before the request's deadline (see :meth:`Transport.host_slot`)."""
 
 
-def _connect_reason(exc: aiohttp.ClientConnectorError) -> tuple[Failure, str]:
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        cause = exc.certificate_error
-        detail = getattr(cause, "verify_message", "") or getattr(cause, "reason", "") or str(cause)
-        return Failure.TLS, f"TLS certificate not trusted: {detail}"
-    if isinstance(exc, (aiohttp.ClientConnectorSSLError, aiohttp.ClientSSLError)):
-        cause = exc.os_error
-        return Failure.TLS, f"TLS handshake failed: {getattr(cause, 'reason', '') or cause}"
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return Failure.CONNECT, f"host name could not be resolved: {exc.os_error}"
-    if isinstance(exc.os_error, ConnectionRefusedError):
+def _connect_reason(exc: OSError) -> tuple[Failure, str]:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return Failure.TLS, f"TLS certificate not trusted: {exc.verify_message or exc.reason or exc}"
+    if isinstance(exc, ssl.SSLError):
+        return Failure.TLS, f"TLS handshake failed: {exc.reason or exc}"
+    if isinstance(exc, socket.gaierror):
+        return Failure.CONNECT, f"host name could not be resolved: {exc}"
+    if isinstance(exc, ConnectionRefusedError):
         return Failure.CONNECT, "connection refused"
-    return Failure.CONNECT, f"could not connect: {exc.os_error or exc}"
+    return Failure.CONNECT, f"could not connect: {exc}"
 
 
 def _brief(exc: BaseException, text: object = None) -> str:
@@ -99,11 +94,11 @@ def _brief(exc: BaseException, text: object = None) -> str:
     return line if len(line) <= 300 else line[:297] + "..."
 
 
-def _status_failure(response: aiohttp.ClientResponse) -> tuple[Failure, str] | None:
+def _status_failure(response: Response) -> tuple[Failure, str] | None:
     status = response.status
     if 200 <= status < 300:
         return None
-    phrase = f"HTTP {status} {response.reason or ''}".rstrip()
+    phrase = f"HTTP {status} {response.reason}".rstrip()
     if 300 <= status < 400:
         location = response.headers.get("location", "")
         return Failure.REDIRECT, f"{phrase}: redirects are not followed" + (f" (Location: {location})" if location else "")
@@ -134,16 +129,10 @@ def encode_form(params: Mapping[str, list[str]]) -> bytes:
     return "&".join([_form_key(key) + _form_quote(value) for key, values in params.items() for value in values]).encode("ascii")
 
 
-@lru_cache(maxsize=64)
-def _timeouts(connect_ms: int, read_ms: int) -> aiohttp.ClientTimeout:
-    """aiohttp's timeouts for a policy (made once: policies are few, requests many)."""
-    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect_ms / 1000, sock_read=read_ms / 1000)
-
-
 @lru_cache(maxsize=4096)
-def _wire_url(url: str) -> URL:
-    """``url`` as a yarl URL taken as already percent-encoded (sent exactly as signed)."""
-    return URL(url, encoded=True)
+def _target(url: str) -> Target:
+    """Where ``url`` (already percent-encoded: sent exactly as signed) points; ``ValueError`` if nowhere."""
+    return Target.of(urlsplit(url))
 
 
 def default_tls() -> ssl.SSLContext:
@@ -151,27 +140,26 @@ def default_tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """TLS without certificate checks (``verify=False``: tests and closed networks only)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class Transport:
-    """The HTTP side: one client session (created on first use, inside the running loop) and a
-    bounded number of synchronous fetches in flight per host and account, and per host."""
+    """The HTTP side: a pool of kept-alive connections and a bounded number of synchronous
+    fetches in flight per host and account, and per host. The pool itself has no connection
+    limit: the outbox (per host) and :meth:`host_slot` bound what is in flight."""
 
     def __init__(self, *, verify: ssl.SSLContext | bool = True, host_limit: int = 16, host_total_limit: int = 64):
-        self._tls: ssl.SSLContext | bool = verify if isinstance(verify, ssl.SSLContext) else default_tls() if verify else False
+        tls = verify if isinstance(verify, ssl.SSLContext) else default_tls() if verify else unverified_tls()
         self.host_limit = host_limit
         self.host_total_limit = host_total_limit
-        self._session: aiohttp.ClientSession | None = None
+        self._pool = Pool(tls, USER_AGENT)
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._users: dict[str, int] = {}
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # No connection limit here: the outbox (per host) and host_slot() bound what is in flight.
-            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=self._tls, keepalive_timeout=30)
-            self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=("Accept-Encoding",), headers={"User-Agent": USER_AGENT},
-            )
-        return self._session
 
     @asynccontextmanager
     async def host_slot(self, host: str, account: str = "", deadline: float | None = None) -> AsyncIterator[None]:
@@ -222,80 +210,54 @@ class Transport:
         document was expected) and is cut short otherwise (a notification, whose body is
         ignored). ``deadline`` is a ``time.monotonic()`` instant for the whole request."""
         attempt = Attempt(url=url, method=method, started=started)
-        timeout = _timeouts(policy.connect_ms, policy.read_ms)
         begin = time.monotonic()
         budget = policy.total_ms / 1000 if deadline is None else max(deadline - begin, 0.0)
-        request_headers = dict(headers)
+        request_headers = list(headers.items())
         if body is not None:
-            request_headers["Content-Type"] = _FORM
+            request_headers.append(("Content-Type", _FORM))
         try:
+            target = _target(url)
             async with asyncio.timeout(budget):
-                await self._exchange(attempt, method, _wire_url(url), body, request_headers, timeout, cap, cap_is_error)
-        except aiohttp.ConnectionTimeoutError:
+                response = await self._pool.request(method, target, request_headers, body, connect_timeout=policy.connect_ms / 1000,
+                                                    read_timeout=policy.read_ms / 1000, cap=cap, stop_above=cap if cap_is_error else None)
+            _read(attempt, response, cap, cap_is_error)
+        except ConnectTimeout:
             attempt.fail(Failure.CONNECT, f"connect timeout: no connection within {policy.connect_ms} ms")
-        except aiohttp.SocketTimeoutError:
+        except ReadTimeout:
             attempt.fail(Failure.READ, f"read timeout: no response data for {policy.read_ms} ms")
         except TimeoutError:
             attempt.fail(Failure.READ, f"no complete response within the total time limit of {policy.total_ms} ms")
-        except aiohttp.ClientConnectorError as exc:
+        except Disconnected as exc:
+            if exc.in_body:
+                attempt.fail(Failure.READ, f"connection closed before the complete response body ({_brief(exc)})")
+            elif isinstance(exc.cause, ConnectionResetError):
+                attempt.fail(Failure.READ, f"connection reset ({_brief(exc.cause)})")
+            else:
+                attempt.fail(Failure.READ, "connection closed before a complete response")
+        except InvalidResponse as exc:
+            attempt.fail(Failure.READ, f"invalid HTTP response ({_brief(exc)})")
+        except OSError as exc:  # connecting: refused, unreachable, name not found, TLS
             attempt.fail(*_connect_reason(exc))
-        except aiohttp.ServerDisconnectedError:
-            attempt.fail(Failure.READ, "connection closed before a complete response")
-        except aiohttp.ClientPayloadError as exc:
-            attempt.fail(Failure.READ, f"connection closed before the complete response body ({_brief(exc)})")
-        except (aiohttp.ClientOSError, ConnectionError) as exc:
-            attempt.fail(Failure.READ, f"connection reset ({_brief(exc)})")
-        except aiohttp.ClientResponseError as exc:  # not HTTP: the response line or headers could not be parsed
-            attempt.fail(Failure.READ, f"invalid HTTP response ({_brief(exc, exc.message or None)})")
-        except (aiohttp.InvalidURL, ValueError) as exc:
+        except ValueError as exc:
             attempt.fail(Failure.INVALID_URL, f"URL cannot be requested: {_brief(exc)}")
-        except aiohttp.ClientError as exc:
-            attempt.fail(Failure.CONNECT, f"{type(exc).__name__}: {_brief(exc)}")
         attempt.latency_ms = (time.monotonic() - begin) * 1000
         return attempt
 
-    async def _exchange(
-        self,
-        attempt: Attempt,
-        method: str,
-        url: URL,
-        body: bytes | None,
-        headers: dict[str, str],
-        timeout: aiohttp.ClientTimeout,
-        cap: int,
-        cap_is_error: bool,
-    ) -> None:
-        response = await self._client().request(method, url, data=body, headers=headers, allow_redirects=False,
-                                                 timeout=timeout, read_until_eof=True)
-        complete = False
-        try:
-            attempt.status = response.status
-            attempt.content_type = response.headers.get("content-type", "")
-            attempt.headers = {"content-type": attempt.content_type}
-            declared = response.content_length
-            if cap_is_error and declared is not None and declared > cap:
-                attempt.fail(Failure.TOO_LARGE, f"response body of {declared} bytes exceeds the {cap}-byte limit")
-                return
-            chunks: list[bytes] = []
-            size = 0
-            while size <= cap:
-                chunk = await response.content.readany()
-                if not chunk:
-                    complete = True
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            attempt.body = b"".join(chunks)[: cap + 1]
-            problem = _status_failure(response)
-            if problem is not None:
-                attempt.fail(*problem)
-            elif size > cap and cap_is_error:
-                attempt.fail(Failure.TOO_LARGE, f"response body exceeds the {cap}-byte limit (reading stopped)")
-            attempt.body = attempt.body[:cap]
-        finally:
-            # A body read to its end leaves the connection reusable; one cut short must not be reused.
-            response.release() if complete else response.close()
-
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        self._pool.close()
+
+
+def _read(attempt: Attempt, response: Response, cap: int, cap_is_error: bool) -> None:
+    """Fill ``attempt`` in from ``response`` (whose body holds at most ``cap`` + 1 bytes)."""
+    attempt.status = response.status
+    attempt.content_type = response.headers.get("content-type", "")
+    attempt.headers = {"content-type": attempt.content_type}
+    if response.declared_too_large:
+        attempt.fail(Failure.TOO_LARGE, f"response body of {response.content_length} bytes exceeds the {cap}-byte limit")
+        return
+    problem = _status_failure(response)
+    if problem is not None:
+        attempt.fail(*problem)
+    elif len(response.body) > cap and cap_is_error:
+        attempt.fail(Failure.TOO_LARGE, f"response body exceeds the {cap}-byte limit (reading stopped)")
+    attempt.body = response.body[:cap]
