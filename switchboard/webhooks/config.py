@@ -28,10 +28,10 @@ class WebhookConfig:
     """Bytes of a response body kept in the debug log."""
     lease_seconds: float = 15.0
     poll_seconds: float = 1.0
-    max_backlog: int = 20_000
+    max_backlog: int = 50_000
     """Notifications a node holds in memory; more wait in the database. A host with fewer than
     ``host_limit`` in memory may still take that many, so a full node never starves a host."""
-    host_backlog: int = 5_000
+    host_backlog: int = 20_000
     """Notifications for one host a node holds in memory; more wait in the database."""
     log_retention_hours: float = 72.0
     """Debug-log entries older than this are pruned."""
