@@ -13,7 +13,7 @@ connecting; ``transport.py`` turns them into sentences.
 import asyncio
 import base64
 import ssl
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote
 
@@ -97,7 +97,10 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.closed = False
-        self.idle_since = time.monotonic()
+        self.idle_timer: asyncio.TimerHandle | None = None
+        """While the connection waits in the pool: closes it once it has been idle too long."""
+        self.on_close: Callable[[], None] | None = None
+        """While the connection waits in the pool: takes it out when it closes."""
         self._done: asyncio.Future[None] | None = None
         self._read_timer: asyncio.TimerHandle | None = None
         self._read_timeout = 0.0
@@ -139,6 +142,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self.on_close is not None:
+            self.on_close()
         if self._done is None or self._done.done():
             return
         if self._headers_complete and self._until_eof():
@@ -280,20 +285,33 @@ class Pool:
             connection._close()
             raise
         if connection.reusable:
-            connection.idle_since = time.monotonic()
-            self._idle.setdefault(key, []).append(connection)
+            self._put(key, connection)
         else:
             connection._close()
         return response
 
+    def _put(self, key: tuple[str, str, int], connection: _Connection) -> None:
+        self._idle.setdefault(key, []).append(connection)
+        connection.on_close = lambda: self._forget(key, connection)
+        connection.idle_timer = asyncio.get_running_loop().call_later(self._idle_seconds, connection._close)
+
+    def _forget(self, key: tuple[str, str, int], connection: _Connection) -> None:
+        idle = self._idle.get(key, [])
+        if connection in idle:
+            idle.remove(connection)
+        if not idle:
+            self._idle.pop(key, None)
+
     def _take(self, key: tuple[str, str, int]) -> _Connection | None:
-        idle = self._idle.get(key)
-        now = time.monotonic()
+        idle = self._idle.get(key, [])
         while idle:
             connection = idle.pop()
-            if not connection.closed and now - connection.idle_since < self._idle_seconds:
+            connection.on_close = None
+            if connection.idle_timer is not None:
+                connection.idle_timer.cancel()
+            if not connection.closed:  # closed ones leave the pool when their close completes
                 return connection
-            connection._close()
+        self._idle.pop(key, None)
         return None
 
     async def _connect(self, target: Target, timeout: float) -> _Connection:
@@ -308,7 +326,7 @@ class Pool:
         return connection
 
     def close(self) -> None:
-        for connections in self._idle.values():
-            for connection in connections:
+        for connections in list(self._idle.values()):
+            for connection in list(connections):
                 connection._close()
         self._idle.clear()

@@ -129,6 +129,22 @@ async def test_a_connection_the_server_closed_while_idle_is_not_used_again() -> 
         assert not closed.value.in_body
         assert (await send(pool, url)).status == 200
         assert server.connections == 2
+    async with raw_answer_then_close(OK) as port:  # kept alive by HTTP/1.1, then closed while idle
+        assert (await send(pool, f"http://127.0.0.1:{port}/")).status == 200
+        await asyncio.sleep(0.05)
+    assert ("http", "127.0.0.1", port) not in pool._idle, "a connection the server closed leaves the pool"
+    pool.close()
+
+
+async def test_idle_connections_are_closed_after_a_while_and_leave_the_pool() -> None:
+    pool = Pool(ssl.create_default_context(), "Test/1", idle_seconds=0.1)
+    async with raw_server(lambda n: OK) as server:
+        await send(pool, f"http://127.0.0.1:{server.port}/")
+        assert sum(len(idle) for idle in pool._idle.values()) == 1
+        await asyncio.sleep(0.3)
+        assert pool._idle == {}
+        await send(pool, f"http://127.0.0.1:{server.port}/")
+        assert server.connections == 2
     pool.close()
 
 
