@@ -126,8 +126,8 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
-        if self._done is None or self._done.done():
-            self._close()  # bytes nobody asked for: the connection is not in a known state
+        if not self._awaiting:
+            self.close()  # bytes nobody asked for: the connection is not in a known state
             return
         self._arm_read_timer()
         try:
@@ -144,7 +144,7 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.on_close is not None:
             self.on_close()
-        if self._done is None or self._done.done():
+        if not self._awaiting:
             return
         if self._headers_complete and self._until_eof():
             self._response.complete = True  # a body that runs until the connection closes
@@ -155,12 +155,12 @@ class _Connection(asyncio.Protocol):
     # --- httptools callbacks --------------------------------------------------------------------
 
     def on_status(self, status: bytes) -> None:
-        if self._done is None or self._done.done():
+        if not self._awaiting:
             return  # an answer nobody asked for: data_received closes the connection
         self._response.reason += status.decode("latin-1")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self._done is None or self._done.done():
+        if not self._awaiting:
             return
         line = len(name) + len(value) + 2
         self._header_bytes += line + 2
@@ -173,7 +173,7 @@ class _Connection(asyncio.Protocol):
         self._response.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
-        if self._done is None or self._done.done():
+        if not self._awaiting:
             return
         self._headers_complete = True
         self._response.status = self._parser.get_status_code()
@@ -183,7 +183,7 @@ class _Connection(asyncio.Protocol):
             self._finish(None)
 
     def on_body(self, body: bytes) -> None:
-        if self._done is None or self._done.done():
+        if not self._awaiting:
             return
         room = self._cap + 1 - self._size
         self._chunks.append(body[:room])
@@ -192,7 +192,7 @@ class _Connection(asyncio.Protocol):
             self._finish(None)  # enough read: the rest is never wanted
 
     def on_message_complete(self) -> None:
-        if self._done is None or self._done.done():
+        if not self._awaiting:
             return  # reading had already stopped (cap reached, or a declared length over the limit)
         self._keep_alive = self._parser.should_keep_alive()
         self._response.complete = True
@@ -216,6 +216,11 @@ class _Connection(asyncio.Protocol):
         return self._response
 
     @property
+    def _awaiting(self) -> bool:
+        """A request's response is being read (not yet finished, failed or cut short)."""
+        return self._done is not None and not self._done.done()
+
+    @property
     def reusable(self) -> bool:
         return not self.closed and self._response.complete and self._keep_alive and not self._response.declared_too_large
 
@@ -232,12 +237,12 @@ class _Connection(asyncio.Protocol):
         self._finish(ReadTimeout())
 
     def _finish(self, error: BaseException | None) -> None:
-        if self._done is not None and not self._done.done():
+        if self._awaiting:
             self._done.set_exception(error) if error is not None else self._done.set_result(None)
         if error is not None or not self._response.complete:
-            self._close()
+            self.close()
 
-    def _close(self) -> None:
+    def close(self) -> None:
         self.closed = True
         if self.transport is not None:
             self.transport.close()
@@ -282,18 +287,18 @@ class Pool:
         try:
             response = await connection.exchange(head, body, read_timeout=read_timeout, cap=cap, stop_above=stop_above)
         except BaseException:
-            connection._close()
+            connection.close()
             raise
         if connection.reusable:
             self._put(key, connection)
         else:
-            connection._close()
+            connection.close()
         return response
 
     def _put(self, key: tuple[str, str, int], connection: _Connection) -> None:
         self._idle.setdefault(key, []).append(connection)
         connection.on_close = lambda: self._forget(key, connection)
-        connection.idle_timer = asyncio.get_running_loop().call_later(self._idle_seconds, connection._close)
+        connection.idle_timer = asyncio.get_running_loop().call_later(self._idle_seconds, connection.close)
 
     def _forget(self, key: tuple[str, str, int], connection: _Connection) -> None:
         idle = self._idle.get(key, [])
@@ -328,5 +333,5 @@ class Pool:
     def close(self) -> None:
         for connections in list(self._idle.values()):
             for connection in list(connections):
-                connection._close()
+                connection.close()
         self._idle.clear()

@@ -322,10 +322,11 @@ class Outbox:
         table = WebhookNotification
         full = [unit for unit in self._held if not self.has_room(unit)]
         claimable = table.lease_owner.is_(None)  # through its own index: not the rows in flight
-        if time.monotonic() >= self._expiry_check_at:
+        moment = time.monotonic()
+        if moment >= self._expiry_check_at:
             # Leases that ran out (their node is gone): this reads every leased row, so at most
             # once a poll interval, however often the outbox is poked.
-            self._expiry_check_at = time.monotonic() + self._poll_seconds
+            self._expiry_check_at = moment + self._poll_seconds
             claimable = or_(claimable, table.lease_until < now)
         statement = select(*_JOB_COLUMNS).where(table.next_attempt_at <= now, claimable)
         if full:

@@ -88,9 +88,9 @@ def _connect_reason(exc: OSError) -> tuple[Failure, str]:
     return Failure.CONNECT, f"could not connect: {exc}"
 
 
-def _brief(exc: BaseException, text: object = None) -> str:
+def _brief(exc: BaseException) -> str:
     """An exception's message on one line and at most 300 characters (it goes into the debug log)."""
-    line = " ".join(str(text if text is not None else exc).split()) or type(exc).__name__
+    line = " ".join(str(exc).split()) or type(exc).__name__
     return line if len(line) <= 300 else line[:297] + "..."
 
 
