@@ -3,12 +3,18 @@
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 import uvicorn
 
 from switchboard.config import Settings
+
+HTTP_SERVER_OPTIONS: dict[str, Any] = {"access_log": False, "timeout_keep_alive": 75}
+"""uvicorn options of ``serve`` (and of the tests' server). An idle connection stays open 75 s, not
+uvicorn's 5: API clients such as the Plivo SDKs keep connections in a pool with no idle timeout of
+their own, so a request sent just as the server closed its connection failed with "connection
+reset" after a pause of about 5 s between two calls."""
 
 cli = typer.Typer(help="Switchboard: a self-hosted platform that speaks Plivo's API.", no_args_is_help=True)
 
@@ -81,7 +87,7 @@ def serve(
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False, loop="auto", http="auto")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, loop="auto", http="auto", **HTTP_SERVER_OPTIONS)
 
 
 def parse_rates(items: list[str]) -> dict[str, float]:

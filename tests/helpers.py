@@ -16,6 +16,7 @@ import uvicorn
 
 from switchboard.accounts.service import create_main_account
 from switchboard.app import create_app
+from switchboard.cli import HTTP_SERVER_OPTIONS
 from switchboard.config import Settings
 from switchboard.plivo_sdk import plivo_client
 
@@ -62,7 +63,7 @@ class LiveServer:
         settings.setdefault("auth_failure_limit", 10_000)
         self.settings = Settings(port=self.port, data_dir=data_dir, database_url=database_url, **settings)
         self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **HTTP_SERVER_OPTIONS)
         self._server = _Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"switchboard-{self.port}", daemon=True)
         self.base_url = f"http://127.0.0.1:{self.port}"

@@ -1,5 +1,7 @@
 """`switchboard serve` and `switchboard create-account` as a user runs them: real processes."""
 
+import base64
+import http.client
 import os
 import re
 import signal
@@ -34,7 +36,7 @@ def serving(database_url: str, data_dir: Path, env: dict[str, str], *options: st
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
-            if "Application startup complete" in line:
+            if "Uvicorn running on" in line:  # listening (the application started before)
                 break
         else:
             raise AssertionError("server exited during start-up:\n" + "".join(lines))
@@ -126,3 +128,25 @@ def test_create_account_adds_a_tenant(backend: str, tmp_path: Path) -> None:
     with serving(backend, tmp_path, {}) as (base, _lines):
         body = httpx.get(f"{base}/v1/Account/{auth_id}/", auth=(auth_id, token)).json()
     assert body["name"] == "Second tenant"
+
+
+def test_serve_keeps_an_idle_connection_open_longer_than_a_pause_between_api_calls(tmp_path: Path) -> None:
+    """An SDK's pooled connection, idle for 6 s (more than uvicorn's default 5 s), still serves
+    the next call: the server has not closed it under the client."""
+    env = {"SWITCHBOARD_AUTH_ID": AUTH_ID, "SWITCHBOARD_AUTH_TOKEN": "a-secret-token-0001"}
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sb.db'}"
+    with serving(url, tmp_path, env) as (base, _lines):
+        port = int(base.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Authorization": "Basic " + base64.b64encode(f"{AUTH_ID}:a-secret-token-0001".encode()).decode()}
+        connection.request("GET", f"/v1/Account/{AUTH_ID}/", headers=headers)
+        first = connection.getresponse()
+        first.read()
+        sock = connection.sock
+        time.sleep(6.0)
+        connection.request("GET", f"/v1/Account/{AUTH_ID}/", headers=headers)
+        second = connection.getresponse()
+        second.read()
+        assert connection.sock is sock, "the connection was not reused"
+        assert (first.status, second.status) == (200, 200)
+        connection.close()
