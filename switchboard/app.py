@@ -1,6 +1,7 @@
 """The ASGI application: routes of every area, Plivo-shaped errors, start-up and shut-down."""
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -48,19 +49,32 @@ from switchboard.voice.recording.runtime import build_recordings
 log = logging.getLogger("switchboard")
 
 
-class TrailingSlash:
-    """Plivo's paths end in ``/``; requests without it are served as if they had it (no redirect,
-    which would turn the SDK's POST into a GET)."""
+_REPEATED_SLASHES = re.compile(r"/{2,}")
+_REPEATED_SLASHES_RAW = re.compile(rb"/{2,}")
+
+
+class PlivoPaths:
+    """Spellings of a path that Plivo serves as the canonical one, without a redirect (which would
+    turn the SDK's POST into a GET): repeated slashes count as one (the Node SDK asks for
+    ``/v1/Account/{auth_id}//``), and an API path without its final ``/`` is served as if it had it."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/") and not scope["path"].endswith("/"):
-            scope = dict(scope)
-            scope["path"] += "/"
-            if scope.get("raw_path"):
-                scope["raw_path"] += b"/"
+        if scope["type"] in ("http", "websocket"):
+            path = _REPEATED_SLASHES.sub("/", scope["path"])
+            raw_path = scope.get("raw_path")
+            if raw_path:
+                raw_path = _REPEATED_SLASHES_RAW.sub(b"/", raw_path)
+            if path.startswith("/v1/") and not path.endswith("/"):
+                path += "/"
+                if raw_path:
+                    raw_path += b"/"
+            if path != scope["path"] or raw_path != scope.get("raw_path"):
+                scope = dict(scope, path=path)
+                if raw_path:
+                    scope["raw_path"] = raw_path
         await self.app(scope, receive, send)
 
 
@@ -224,7 +238,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(sim_sms_routes.router)
     app.include_router(connector_routes.router)
     app.include_router(carrier_webhook_routes.router)
-    app.add_middleware(TrailingSlash)
+    app.add_middleware(PlivoPaths)
     app.add_middleware(RejectNul)
     _declare_basic_auth(app)
     return app

@@ -13,6 +13,29 @@ def test_trailing_slash_is_optional_and_never_redirects(server: LiveServer, acco
     assert post.status_code == 201
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    ["/v1/Account/{id}//", "/v1//Account/{id}/", "/v1/Account/{id}///Subaccount//", "//v1/Account/{id}/Number"],
+)
+def test_repeated_slashes_route_as_one(server: LiveServer, account: MainAccount, spelling: str) -> None:
+    """The Node SDK's ``accounts.get()``/``update()`` ask for ``/v1/Account/{auth_id}//``; Plivo
+    serves every such spelling as the canonical path, without a redirect."""
+    path = spelling.format(id=account.auth_id)
+    with server.http(account) as http:
+        get = http.get(path)
+        canonical = http.get(path.replace("//", "/").replace("//", "/").rstrip("/") + "/")
+    assert get.status_code == 200, get.text
+    assert get.json().keys() == canonical.json().keys()
+
+
+def test_account_update_through_a_doubled_slash(server: LiveServer, account: MainAccount) -> None:
+    with server.http(account) as http:
+        post = http.post(f"/v1/Account/{account.auth_id}//", json={"name": "Renamed via //"})
+        get = http.get(f"/v1/Account/{account.auth_id}/")
+    assert post.status_code == 202, post.text
+    assert get.json()["name"] == "Renamed via //"
+
+
 def test_every_response_and_error_has_an_api_id(server: LiveServer, account: MainAccount) -> None:
     with server.http(account) as http:
         responses = [
