@@ -15,7 +15,7 @@ def test_trailing_slash_is_optional_and_never_redirects(server: LiveServer, acco
 
 @pytest.mark.parametrize(
     "spelling",
-    ["/v1/Account/{id}//", "/v1//Account/{id}/", "/v1/Account/{id}///Subaccount//", "//v1/Account/{id}/Number"],
+    ["/v1/Account/{id}//", "/v1//Account/{id}/", "/v1/Account/{id}///Subaccount//", "/v1/Account/{id}/Number//"],
 )
 def test_repeated_slashes_route_as_one(server: LiveServer, account: MainAccount, spelling: str) -> None:
     """The Node SDK's ``accounts.get()``/``update()`` ask for ``/v1/Account/{auth_id}//``; Plivo

@@ -28,6 +28,13 @@ def _url(value: str) -> str:
     return value
 
 
+def no_nul(value: str) -> str:
+    """For models outside :class:`~switchboard.core.params.Params` (which refuses NUL characters itself)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 HttpMethod = Annotated[
     str, AfterValidator(_http_method), WithJsonSchema({"type": "string", "pattern": "^([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt])$"})
 ]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.accounts.models import Application
 from switchboard.core.errors import PlivoError
 from switchboard.core.ids import new_uuid
-from switchboard.messaging.encoding import segment
+from switchboard.core.sms_encoding import segment
 from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.messaging.send import Outgoing, Owner, opt_out_applies, sender_number, split_destinations
 from switchboard.network.connector import InboundSms

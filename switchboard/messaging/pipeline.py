@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
 from switchboard.messaging.callbacks import outbox_row
-from switchboard.messaging.encoding import segment
+from switchboard.core.sms_encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
 from switchboard.messaging.models import InboundPart, Message, MessageMedia
 from switchboard.messaging.ratelimit import SenderSchedule, sender_kind

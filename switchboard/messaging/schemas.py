@@ -31,13 +31,6 @@ def parse_time(value: str) -> datetime:
 
 
 FilterTime = Annotated[str, AfterValidator(lambda value: parse_time(value) and value)]
-def no_nul(value: str) -> str:
-    """For models outside :class:`Params` (which refuses NUL characters itself)."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 RawText = Annotated[str, StringConstraints(strip_whitespace=False)]
 """Text kept exactly as sent (spaces at either end are part of the message)."""
 StringList = Annotated[list[str], BeforeValidator(_string_list)]

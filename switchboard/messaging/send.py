@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.messaging.callbacks import outbox_row
-from switchboard.messaging.encoding import Segmented, segment, too_long
+from switchboard.core.sms_encoding import Segmented, segment, too_long
 from switchboard.messaging.models import Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.numbers.models import RentedNumber

@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Sequence
 
-from switchboard.messaging.encoding import segment
+from switchboard.core.sms_encoding import segment
 from switchboard.network.connector import (
     ConnectorEvents,
     DeliveryReceipt,

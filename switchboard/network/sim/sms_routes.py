@@ -11,8 +11,8 @@ from switchboard.accounts.auth import AccountRecord, authenticate_main
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.params import describe, openapi_body, read_params
 from switchboard.core.responses import ERROR_RESPONSES, plivo_response
-from switchboard.messaging.encoding import segment, too_long
-from switchboard.messaging.schemas import no_nul
+from switchboard.core.sms_encoding import segment, too_long
+from switchboard.core.validators import no_nul
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.phone import e164_digits, parse_e164
 

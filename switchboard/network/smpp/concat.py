@@ -1,13 +1,13 @@
 """Long messages over SMPP: the submit_sm PDUs of a concatenated message (UDH, SAR TLVs or one
 message_payload), and the reading of concatenation info and text from an MO deliver_sm.
 
-The segment texts come from ``messaging.encoding.segment`` (which never splits an escape or a
+The segment texts come from ``core.sms_encoding.segment`` (which never splits an escape or a
 surrogate pair), so the units billed are the segments sent."""
 
 from dataclasses import dataclass
 from typing import Any
 
-from switchboard.messaging.encoding import GSM7, encode_part
+from switchboard.core.sms_encoding import GSM7, encode_part
 from switchboard.network.connector import OutboundMessage, PartInfo
 from switchboard.network.smpp.config import SmppConfig
 

@@ -5,7 +5,7 @@ import asyncio
 from collections.abc import Sequence
 
 from switchboard.core.clock import Clock
-from switchboard.messaging.encoding import segment
+from switchboard.core.sms_encoding import segment
 from switchboard.network.connector import DeliveryReceipt, InboundSms, OutboundMessage
 from switchboard.network.sim.phones import PhoneBook, SmsBehaviour
 from switchboard.network.sim.sms import SimulatedCarrier

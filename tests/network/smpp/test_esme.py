@@ -5,7 +5,7 @@ dropped mid-window and a restarted SMSC."""
 import asyncio
 from typing import Any
 
-from switchboard.messaging.encoding import segment
+from switchboard.core.sms_encoding import segment
 from switchboard.network.connector import OutboundMessage
 from tests.network.smpp.conftest import eventually
 from tests.network.smpp.peer import SmscPeer

@@ -1,4 +1,5 @@
-"""SMS encoding, segmenting and units, as Plivo counts them.
+"""SMS encoding, segmenting and units, as Plivo counts them: a codec below both the messaging
+area (which rates and stores messages) and the transports that carry segments (SMPP, the simulator).
 
 A text goes out in the GSM 03.38 7-bit default alphabet (with its extension table, whose
 characters take two septets: ESC and the character) when every character has a GSM code;

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from switchboard.messaging.encoding import GSM7, UCS2, encode_part, gsm_septets, segment, too_long
+from switchboard.core.sms_encoding import GSM7, UCS2, encode_part, gsm_septets, segment, too_long
 
 GSM_CHARS = "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà\n\r"
 EXTENSION = "^{}\\[~]|€\f"
