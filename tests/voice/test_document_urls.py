@@ -7,6 +7,7 @@ one was requested from the customer's server at the path it resolves to."""
 
 import re
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
@@ -51,19 +52,11 @@ def document(element: str, attr: str, value: str) -> str:
     if attr:
         attrs[attr] = value
     body = value if not attr else BODIES[element] if spec.text == "required" else ""
-    xml = f"<{element} {' '.join(f'{k}={quoted(v)}' for k, v in attrs.items())}>{escape(body)}</{element}>"
+    xml = f"<{element} {' '.join(f'{k}={quoteattr(v)}' for k, v in attrs.items())}>{escape(body)}</{element}>"
     if element not in SPECS["Response"].children:
         parent = next(name for name, parent_spec in SPECS.items() if element in parent_spec.children)
         xml = f"<{parent}>{xml}</{parent}>"
     return f"<Response>{xml}</Response>"
-
-
-def quoted(value: str) -> str:
-    return '"' + escape(value).replace('"', "&quot;") + '"'
-
-
-def escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def find(nodes: list[Node], name: str) -> Node:
@@ -183,4 +176,17 @@ def test_relative_dial_music_confirm_sound_and_callbacks_reach_the_documents_ser
     assert "Please hold." in [e["text"] for e in kinds(sim.log("14155567011"), "heard_speech")]
     assert kinds(sim.log("14155567012"), "heard_speech")[0]["text"] == "Press 5 to take the call."
     assert kinds(sim.log("14155567011"), "heard_speech")[-1]["text"] == "Goodbye."  # the Redirect resolved too
+    no_url_errors(sim)
+
+
+def test_relative_record_action_and_recording_callback_reach_the_documents_server(sim: Sim, customer: CustomerApp) -> None:
+    customer.route("/telephony/saved", "")
+    customer.route("/telephony/recorded", "")
+    number = answer(sim, customer, '<Response><Record action="saved" callbackUrl="recorded" maxLength="2" '
+                                   'playBeep="false" redirect="false"/></Response>')
+    sim.phone("14155567021", [])
+    sim.call("14155567021", number, [{"say": "please call me back"}, {"wait": 10}])
+    action = customer.wait_for("/telephony/saved")[0].params
+    callback = customer.wait_for("/telephony/recorded")[0].params
+    assert action["RecordingID"] and callback["RecordingID"] == action["RecordingID"]
     no_url_errors(sim)
