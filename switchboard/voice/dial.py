@@ -25,7 +25,7 @@ from switchboard.voice import causes
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall
 from switchboard.voice.causes import Cause
 from switchboard.voice.document import Node
-from switchboard.voice.prompts import fetch_prompts, media_of
+from switchboard.voice.prompts import fetch_prompts, sound_media
 from switchboard.voice.recording.bridge import bridged, unbridged
 from switchboard.voice.recording.service import Active
 
@@ -73,8 +73,8 @@ def dial_status(cause: Cause | None) -> str:
 
 
 class Dial:
-    def __init__(self, interp: "Interpreter", node: Node, base: str):
-        self.interp, self.node, self.base = interp, node, base
+    def __init__(self, interp: "Interpreter", node: Node):
+        self.interp, self.node = interp, node
         self.engine, self.call, self.clock = interp.engine, interp.call, interp.engine.clock
         self.won: asyncio.Future[Attempt] = asyncio.get_running_loop().create_future()
         self.rang = False
@@ -196,8 +196,7 @@ class Dial:
 
     async def _music(self) -> None:
         """``dialMusic``: the URL's prompts, looped on the A-leg until the Dial connects or fails."""
-        nodes, base = await fetch_prompts(self.engine, self.call, self.node["dialMusic"], "POST", "dial.music")
-        media = [m for node in nodes for m in await media_of(self.engine, self.call, node, base)]
+        media = await sound_media(self.engine, self.call, self.node["dialMusic"], "POST", "dial.music")
         while media and self.a_leg.is_up:
             for item in media:
                 await self.a_leg.play(item)
@@ -332,8 +331,6 @@ class Dial:
         url = self.node["callbackUrl"]
         if not url:
             return
-        from switchboard.webhooks.urls import resolve_url
-
         b = attempt.call
         params: dict[str, Any] = {
             "DialAction": action, "DialALegUUID": self.call.call_uuid, "DialBLegUUID": b.call_uuid,
@@ -355,7 +352,7 @@ class Dial:
                 params.update(DialBLegStatus="transferred", DialBLegHangupCause="", DialBLegHangupCauseName="",
                               DialBLegHangupCauseCode="", DialBLegHangupSource="")
         params.update(extra)
-        await self.engine.notify(self.call, resolve_url(url, self.base), self.call.params(**params),
+        await self.engine.notify(self.call, url, self.call.params(**params),
                                  self.node["callbackMethod"], f"dial.{action}")
 
     def _action_params(self, attempts: list[Attempt], winner: Attempt | None) -> dict[str, Any]:
@@ -376,7 +373,7 @@ class Dial:
 
 
 async def dial(interp: "Interpreter", node: Node, base: str) -> dict[str, Any] | None:
-    return await Dial(interp, node, base).run()
+    return await Dial(interp, node).run()
 
 
 def transfer_b_leg(engine: Any, bridge: Bridge, url: str, method: str) -> None:

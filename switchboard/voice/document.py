@@ -3,6 +3,11 @@
 :func:`parse` returns the tree of :class:`Node` with every attribute converted and its default
 filled in, or raises :class:`InvalidXml` saying precisely what is wrong (which the engine turns
 into Plivo's 8011–8014 hangup and a debug-log entry). Nothing half-runs.
+
+Every URL in the document — each attribute and body the element tables declare with
+:class:`~switchboard.voice.elements.Url` — comes out absolute, resolved against the URL the
+document came from. This is the one place relative URLs are resolved: element handlers use the
+values as they are.
 """
 
 import re
@@ -10,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
-from switchboard.voice.elements import SPECS, SSML_TAGS, AttributeError_
+from switchboard.voice.elements import SPECS, SSML_TAGS, AttributeError_, Url
 
 MAX_BYTES = 100 * 1024
 _BREAK_TIME = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\s*$")
@@ -34,8 +39,9 @@ class Node:
         return self.attrs[key]
 
 
-def parse(body: bytes | str) -> list[Node]:
-    """The elements under ``<Response>``, validated."""
+def parse(body: bytes | str, *, base_url: str | None) -> list[Node]:
+    """The elements under ``<Response>``, validated, with every URL resolved against ``base_url``
+    (the URL the document was fetched from; ``None``: validate only, URLs left as written)."""
     raw = body.encode() if isinstance(body, str) else body
     if len(raw) > MAX_BYTES:
         raise InvalidXml(f"the document is {len(raw)} bytes; Plivo XML may be at most {MAX_BYTES}")
@@ -49,20 +55,20 @@ def parse(body: bytes | str) -> list[Node]:
         raise InvalidXml(f"not well-formed XML: {exc}") from None
     if root.tag != "Response":
         raise InvalidXml(f"the root element is <{root.tag}>, not <Response>")
-    return _node(root, None).children
+    return _node(root, None, base_url).children
 
 
-def _node(element: ElementTree.Element, parent: str | None) -> Node:
+def _node(element: ElementTree.Element, parent: str | None, base_url: str | None) -> Node:
     name = element.tag
     spec = SPECS.get(name)
     if spec is None:
         raise InvalidXml(f"<{name}> is not a Plivo XML element")
     if parent is not None and name not in SPECS[parent].children:
         raise InvalidXml(f"<{name}> is not nestable inside <{parent}>")
-    attrs = _attributes(name, element.attrib)
+    attrs = _attributes(name, element.attrib, base_url)
     if name == "Speak":
         return _speak(element, attrs)
-    children = [_node(child, name) for child in element]
+    children = [_node(child, name, base_url) for child in element]
     content = " ".join((element.text or "").split())
     if children and any((child.tail or "").strip() for child in element):
         raise InvalidXml(f"<{name}> has text between its child elements")
@@ -75,12 +81,14 @@ def _node(element: ElementTree.Element, parent: str | None) -> Node:
             content = spec.body(content)
         except AttributeError_ as exc:
             raise InvalidXml(f"<{name}> body {exc}") from None
+        if isinstance(spec.body, Url):
+            content = spec.body.absolute(content, base_url)
     if name == "DTMF" and not re.fullmatch(r"[0-9*#A-Da-dwW]+", content):
         raise InvalidXml(f"<DTMF> digits may be 0-9, *, #, A-D, w and W, not {content!r}")
     return Node(name, attrs, content, children)
 
 
-def _attributes(name: str, given: dict[str, str]) -> dict[str, Any]:
+def _attributes(name: str, given: dict[str, str], base_url: str | None) -> dict[str, Any]:
     spec = SPECS[name]
     values: dict[str, Any] = {}
     for key, value in given.items():
@@ -91,6 +99,8 @@ def _attributes(name: str, given: dict[str, str]) -> dict[str, Any]:
             values[key] = check(value)
         except AttributeError_ as exc:
             raise InvalidXml(f"<{name} {key}> {exc}") from None
+        if isinstance(check, Url):
+            values[key] = check.absolute(values[key], base_url)
     for key in spec.required:
         if key not in values:
             raise InvalidXml(f"<{name}> needs the attribute {key!r}")

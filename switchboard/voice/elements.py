@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from switchboard.webhooks.urls import resolve_url
+
 
 class AttributeError_(ValueError):
     """An attribute value Plivo would refuse; the message says why."""
@@ -66,13 +68,41 @@ def method(value: str) -> str:
     return upper
 
 
-def url(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise AttributeError_("must be a URL, not empty")
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) and not re.match(r"^https?://", value, re.I):
-        raise AttributeError_(f"must be an http(s) URL, not {value!r}")
-    return value
+@dataclass(frozen=True)
+class Url:
+    """The check of a URL-valued attribute or body. Declaring an attribute with it is all it takes:
+    :func:`switchboard.voice.document.parse` makes every such value absolute against the URL the
+    document came from (:meth:`absolute`), so no element handler resolves anything itself.
+
+    ``keywords`` are values that are not URLs (``beep:1``, ``real``, ``""`` where empty means
+    none); ``checked=False`` is for elements not run yet, whose values are accepted as written."""
+
+    keywords: frozenset[str] = frozenset()
+    checked: bool = True
+
+    def __call__(self, value: str) -> str:
+        if not self.checked:
+            return value
+        value = value.strip()
+        if value.lower() in self.keywords:
+            return value.lower()
+        if not value:
+            raise AttributeError_("must be a URL, not empty")
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) and not re.match(r"^https?://", value, re.I):
+            raise AttributeError_(f"must be an http(s) URL, not {value!r}")
+        return value
+
+    def absolute(self, value: str, base_url: str | None) -> str:
+        """``value`` resolved against ``base_url`` (a keyword, an empty value or no base: as it is)."""
+        if not base_url or not value.strip() or value.strip().lower() in self.keywords:
+            return value
+        try:
+            return resolve_url(value, base_url)
+        except ValueError:  # unparseable: left as written, for the request to report in the debug log
+            return value
+
+
+url = Url()
 
 
 def text(max_length: int = 10_000) -> Check:
@@ -185,15 +215,10 @@ def sip_password(value: str) -> str:
     raise AttributeError_("must be 8 to 128 characters")
 
 
-def dial_music(value: str) -> str:
-    return "real" if value.strip().lower() == "real" else url(value)
-
-
-def room_sound(value: str) -> str:
-    """enterSound/exitSound: ``beep:1``, ``beep:2``, a URL that answers Play/Speak/Wait XML, or empty."""
-    if value.strip() in ("", "beep:1", "beep:2"):
-        return value.strip()
-    return url(value)
+dial_music = Url(frozenset({"real"}))
+room_sound = Url(frozenset({"", "beep:1", "beep:2"}))  # enterSound/exitSound: a beep, a URL answering prompts, or none
+unchecked_url = Url(checked=False)
+unchecked_sound = Url(frozenset({"", "none", "beep:1", "beep:2"}), checked=False)
 
 
 MAX_ROOM_NAME = 256
@@ -223,9 +248,14 @@ PROMPTS = frozenset({"Speak", "Play", "Wait"})
 MAX_RECORD_SECONDS = 14_400  # a recording of a whole call is bounded like a call (time_limit)
 
 
-def _names(*names: str) -> dict[str, tuple[Check, Any]]:
-    """Attributes of elements Switchboard does not run yet: known by name, values not checked."""
-    return {name: (any_value, None) for name in names}
+def _names(*names: str, urls: tuple[str, ...] = (), sounds: tuple[str, ...] = ()) -> dict[str, tuple[Check, Any]]:
+    """Attributes of elements Switchboard does not run yet: known by name, values not checked. The
+    URL-valued ones (``sounds``: a URL or ``beep:1``/``beep:2``/``none``) are still declared so, and
+    resolve against the document like every other URL."""
+    table: dict[str, tuple[Check, Any]] = {name: (any_value, None) for name in names}
+    table.update({name: (unchecked_url, None) for name in urls})
+    table.update({name: (unchecked_sound, None) for name in sounds})
+    return table
 
 
 SPECS: dict[str, Spec] = {
@@ -293,17 +323,19 @@ SPECS: dict[str, Spec] = {
     }),
     # Not run yet (skipped with a debug-log entry), but a misspelt attribute is still 8011 as on Plivo.
     "MultiPartyCall": Spec(_names(
-        "role", "maxDuration", "maxParticipants", "waitMusicUrl", "waitMusicMethod", "waitTime", "agentHoldMusicUrl",
-        "agentHoldMusicMethod", "customerHoldMusicUrl", "customerHoldMusicMethod", "record", "recordParticipantTrack",
-        "recordFileFormat", "recordMinMemberCount", "recordingCallbackUrl", "recordingCallbackMethod",
-        "statusCallbackUrl", "statusCallbackMethod", "statusCallbackEvents", "stayAlone", "coachMode", "mute", "hold",
-        "startMpcOnEnter", "endMpcOnExit", "enterSound", "enterSoundMethod", "exitSound", "exitSoundMethod",
-        "onExitActionUrl", "onExitActionMethod", "relayDTMFInputs", "startRecordingAudio", "startRecordingAudioMethod",
-        "stopRecordingAudio", "stopRecordingAudioMethod", "transcript", "transcriptionUrl", "waitForAgent",
+        "role", "maxDuration", "maxParticipants", "waitMusicMethod", "waitTime", "agentHoldMusicMethod",
+        "customerHoldMusicMethod", "record", "recordParticipantTrack", "recordFileFormat", "recordMinMemberCount",
+        "recordingCallbackMethod", "statusCallbackMethod", "statusCallbackEvents", "stayAlone", "coachMode", "mute",
+        "hold", "startMpcOnEnter", "endMpcOnExit", "enterSoundMethod", "exitSoundMethod", "onExitActionMethod",
+        "relayDTMFInputs", "startRecordingAudioMethod", "stopRecordingAudioMethod", "transcript", "waitForAgent",
         "recordCoachVoice",
+        urls=("waitMusicUrl", "agentHoldMusicUrl", "customerHoldMusicUrl", "recordingCallbackUrl", "statusCallbackUrl",
+              "onExitActionUrl", "startRecordingAudio", "stopRecordingAudio", "transcriptionUrl"),
+        sounds=("enterSound", "exitSound"),
     ), text="required", required=frozenset({"role"}), supported=False),
-    "Stream": Spec(_names("bidirectional", "audioTrack", "streamTimeout", "statusCallbackUrl", "statusCallbackMethod",
-                          "contentType", "extraHeaders", "keepCallAlive"), text="required", supported=False),
+    # The body is the WebSocket (wss://) URL the stream connects to: absolute, never resolved.
+    "Stream": Spec(_names("bidirectional", "audioTrack", "streamTimeout", "statusCallbackMethod", "contentType",
+                          "extraHeaders", "keepCallAlive", urls=("statusCallbackUrl",)), text="required", supported=False),
 }
 
 # Elements before which an inbound call is not answered (Plivo answers lazily).

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from switchboard.network.channel import Beep, Interrupt, Recognition, Utterance
 from switchboard.voice.document import Node
 from switchboard.voice.profanity import mask
-from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.interpreter import Interpreter
@@ -57,7 +56,7 @@ async def get_digits(interp: "Interpreter", node: Node, base: str) -> dict[str, 
             continue
         if any(ch not in node["validDigits"] for ch in digits):
             if node["invalidDigitsSound"]:
-                sound = Node("Play", {"loop": 1}, resolve_url(node["invalidDigitsSound"], base))
+                sound = Node("Play", {"loop": 1}, node["invalidDigitsSound"])
                 await interp.play_prompt(sound, base)
             leg.flush_digits()
             continue
@@ -65,14 +64,14 @@ async def get_digits(interp: "Interpreter", node: Node, base: str) -> dict[str, 
     return None
 
 
-async def _first_input(interp: "Interpreter", node: Node, base: str, timeout: float) -> tuple[str, Any] | None:
+async def _first_input(interp: "Interpreter", node: Node, timeout: float) -> tuple[str, Any] | None:
     """Race the first key against the first utterance; whichever comes first within ``timeout``."""
     leg = interp.leg
     waiting: dict[asyncio.Task[Any], str] = {}
     if "dtmf" in node["inputType"]:
         waiting[asyncio.create_task(leg.next_digit(timeout))] = "dtmf"
     if "speech" in node["inputType"]:
-        waiting[asyncio.create_task(leg.next_utterance(timeout, _recognition(interp, node, base)))] = "speech"
+        waiting[asyncio.create_task(leg.next_utterance(timeout, _recognition(interp, node)))] = "speech"
     winner: tuple[str, Any] | None = None
     try:
         while waiting and winner is None:
@@ -95,7 +94,7 @@ async def get_input(interp: "Interpreter", node: Node, base: str) -> dict[str, A
     await _prompts(interp, node, base, Interrupt(digits="dtmf" in kinds, speech="speech" in kinds))
     if not leg.is_up:
         return None
-    first = await _first_input(interp, node, base, float(node["executionTimeout"]))
+    first = await _first_input(interp, node, float(node["executionTimeout"]))
     if first is None:
         return None
     kind, value = first
@@ -112,7 +111,7 @@ async def get_input(interp: "Interpreter", node: Node, base: str) -> dict[str, A
             "SpeechConfidenceScore": f"{utterance.confidence:.2f}", "BilledAmount": "0.00000"}
 
 
-def _recognition(interp: "Interpreter", node: Node, base: str) -> Recognition:
+def _recognition(interp: "Interpreter", node: Node) -> Recognition:
     """GetInput's recogniser settings; with ``interimSpeechResultsCallback``, each interim result
     (the caller still speaking) is posted there: ``StableSpeech`` (the words so far but the last),
     ``UnstableSpeech`` (the last, which may still change), ``Stability``, ``SequenceNumber``."""
@@ -126,7 +125,7 @@ def _recognition(interp: "Interpreter", node: Node, base: str) -> Recognition:
         *stable, unstable = text.split() or [""]
         params = interp.call.params(StableSpeech=" ".join(stable), UnstableSpeech=unstable,
                                     Stability=f"{partial.confidence:.2f}", SequenceNumber=str(sequence))
-        interp.engine.spawn(interp.engine.notify(interp.call, resolve_url(url, base), params,
+        interp.engine.spawn(interp.engine.notify(interp.call, url, params,
                                                  node["interimSpeechResultsCallbackMethod"], "call.interim_speech"),
                             f"interim-{interp.call.call_uuid}-{sequence}")
 

@@ -17,7 +17,6 @@ from switchboard.voice.document import InvalidXml, Node, parse
 from switchboard.voice.elements import DO_NOT_ANSWER
 from switchboard.webhooks.transport import Failure
 from switchboard.webhooks.validation import expect_plivo_xml
-from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.engine import VoiceEngine
@@ -56,9 +55,8 @@ class Interpreter:
     async def run(self, url: str, method: str, kind: str, params: dict[str, Any] | None = None) -> None:
         """Run the document at ``url`` and whatever it leads to, then hang up as Plivo would."""
         target: Goto | None = Goto(url, method, kind, params)
-        base: str | None = None
         while target is not None:
-            fetched = await self.fetch(target, base)
+            fetched = await self.fetch(target)
             if fetched is None:
                 return
             nodes, base = fetched
@@ -72,21 +70,21 @@ class Interpreter:
         if self.leg.is_up:
             await self.engine.finish(self.call, causes.END_OF_XML, causes.PLIVO)
 
-    async def fetch(self, target: Goto, base: str | None) -> tuple[list[Node], str] | None:
+    async def fetch(self, target: Goto) -> tuple[list[Node], str] | None:
+        """The document at ``target`` (an absolute URL: the document it came from resolved it)."""
         call = self.call
         call.fetches += 1
         extra = dict(target.params)
         if target.kind == "answer":
             extra.setdefault("Event", "StartApp")
         fallback = call.urls.fallback_url if target.kind == "answer" else None
-        parsed: dict[bytes, list[Node]] = {}
 
         def valid(body: bytes, content_type: str) -> str | None:
             """A document counts as fetched only if it would run (else the fallback URL is tried)."""
             problem = expect_plivo_xml(body, content_type)
             if problem is None:
                 try:
-                    parsed[body] = parse(body)
+                    parse(body, base_url=None)
                 except InvalidXml as exc:
                     problem = f"invalid Plivo XML: {exc}"
             return problem
@@ -94,7 +92,7 @@ class Interpreter:
         with self.clock.busy():
             result = await self.engine.webhooks.fetch(
                 target.url, call.params(**extra), account=call.owner, method=target.method, fallback_url=fallback or None,
-                fallback_method=call.urls.fallback_method, base_url=base, event=f"call.{target.kind}",
+                fallback_method=call.urls.fallback_method, event=f"call.{target.kind}",
                 unlogged=target.unlogged, check=valid,
             )
         if not self.leg.is_up:
@@ -111,7 +109,8 @@ class Interpreter:
                         target.kind, result.url, result.attempts, result.error, cause.code, cause.name)
             await self.engine.finish(call, cause, causes.ERROR)
             return None
-        return parsed[result.body], result.url
+        # Parsed again, now that it is known which URL (the first or the fallback) answered it.
+        return parse(result.body, base_url=result.url), result.url
 
     async def run_nodes(self, nodes: list[Node], base: str, early: bool = False) -> None:
         for node in nodes:
@@ -137,11 +136,10 @@ class Interpreter:
         if node.name == "Speak":
             media: Any = Speech(node.text, node["voice"], node["language"], node.pause_seconds, node.ssml)
         else:
-            url = resolve_url(node.text, base)
             try:
-                media = Audio(url, await self.engine.audio.seconds(url))
+                media = Audio(node.text, await self.engine.audio.seconds(node.text))
             except AudioError as exc:
-                self.engine.debug_log(self.call, "", url, "GET", f"<Play> skipped: {exc}")
+                self.engine.debug_log(self.call, "", node.text, "GET", f"<Play> skipped: {exc}")
                 return True
         loops = node["loop"] or 10_000
         for _ in range(loops):
@@ -183,7 +181,7 @@ class Interpreter:
                                   f"redirect loop: {MAX_IDLE_REDIRECTS} redirects in a row with nothing played")
             await self.engine.finish(self.call, causes.XML_ERRORS["redirect"], causes.ERROR)
             raise CallOver
-        raise Goto(resolve_url(node.text, base), node["method"], "redirect")
+        raise Goto(node.text, node["method"], "redirect")
 
     async def do_hangup(self, node: Node, base: str) -> None:
         reason = node["reason"]
@@ -209,7 +207,7 @@ class Interpreter:
             return
         problem = await self.engine.send_message(self.call, {
             "src": node["src"], "dst": node["dst"], "text": node.text, "type": node["type"],
-            "url": resolve_url(node["callbackUrl"], base) if node["callbackUrl"] else "",
+            "url": node["callbackUrl"] or "",
             "method": node["callbackMethod"],
         })
         if problem:
@@ -245,7 +243,7 @@ class Interpreter:
         run its document instead of the rest (redirect=true) or ignore its answer."""
         if params is None or not node["action"] or not self.leg.is_up:
             return
-        url = resolve_url(node["action"], base)
+        url = node["action"]
         unlogged = frozenset() if node.attrs.get("log", True) else frozenset({"Digits", "Speech"})  # GetDigits/GetInput log="false"
         if node["redirect"]:
             raise Goto(url, node["method"], "action", params, unlogged)

@@ -9,7 +9,6 @@ from switchboard.network.channel import Audio, Beep, Media, Silence, Speech
 from switchboard.voice.audio import AudioError
 from switchboard.voice.call import LiveCall
 from switchboard.voice.document import InvalidXml, Node, parse
-from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.engine import VoiceEngine
@@ -28,7 +27,7 @@ async def fetch_prompts(engine: "VoiceEngine", call: LiveCall, url: str, method:
         engine.debug_log(call, result.request_id, url, method, f"{what}: {url} gave no usable XML; nothing played")
         return [], url
     try:
-        nodes = parse(result.body)
+        nodes = parse(result.body, base_url=result.url)
     except InvalidXml as exc:
         engine.debug_log(call, result.request_id, result.url, method, f"{what}: invalid Plivo XML: {exc}")
         return [], result.url
@@ -39,18 +38,17 @@ async def fetch_prompts(engine: "VoiceEngine", call: LiveCall, url: str, method:
     return prompts, result.url
 
 
-async def media_of(engine: "VoiceEngine", call: LiveCall, node: Node, base: str) -> list[Media]:
+async def media_of(engine: "VoiceEngine", call: LiveCall, node: Node) -> list[Media]:
     """The media one prompt element plays (its ``loop`` repeated; an unplayable Play is nothing)."""
     if node.name == "Wait":
         return [Silence(float(node["length"]))]
     if node.name == "Speak":
         media: Media = Speech(node.text, node["voice"], node["language"], node.pause_seconds, node.ssml)
     else:
-        url = resolve_url(node.text, base)
         try:
-            media = Audio(url, await engine.audio.seconds(url))
+            media = Audio(node.text, await engine.audio.seconds(node.text))
         except AudioError as exc:
-            engine.debug_log(call, "", url, "GET", f"<Play> skipped: {exc}")
+            engine.debug_log(call, "", node.text, "GET", f"<Play> skipped: {exc}")
             return []
     return [media] * min(node["loop"] or 1, 100)
 
@@ -61,8 +59,5 @@ async def sound_media(engine: "VoiceEngine", call: LiveCall, sound: str, method:
         return []
     if sound in BEEPS:
         return BEEPS[sound]
-    nodes, base = await fetch_prompts(engine, call, sound, method, what)
-    media: list[Media] = []
-    for node in nodes:
-        media.extend(await media_of(engine, call, node, base))
-    return media
+    nodes, _ = await fetch_prompts(engine, call, sound, method, what)
+    return [item for node in nodes for item in await media_of(engine, call, node)]

@@ -18,7 +18,7 @@ from switchboard.network.channel import CallLeg, wait_any
 from switchboard.voice.conference import recording
 from switchboard.voice.conference.room import Room, RoomMember
 from switchboard.voice.document import Node
-from switchboard.voice.prompts import fetch_prompts, media_of, sound_media
+from switchboard.voice.prompts import sound_media
 
 if TYPE_CHECKING:
     from switchboard.voice.interpreter import Interpreter
@@ -34,7 +34,7 @@ async def conference(interp: "Interpreter", node: Node, base: str) -> dict[str, 
                                               f"maxMembers {node['maxMembers']}); the call was not admitted")
         rooms.close_if_empty(room)
         return None
-    member = room.add(call, node, base)
+    member = room.add(call, node)
     member.waiting = not node["startConferenceOnEnter"] and not room.started
     watcher: asyncio.Task[None] | None = None
     why = "hangup"
@@ -88,8 +88,7 @@ async def _after_leaving(room: Room, member: RoomMember) -> None:
 async def _wait_music(interp: "Interpreter", node: Node) -> None:
     """``waitSound``: the URL's prompts, looped until the room starts."""
     engine, call = interp.engine, interp.call
-    nodes, base = await fetch_prompts(engine, call, node["waitSound"], "POST", "conference.wait_sound")
-    media = [m for prompt in nodes for m in await media_of(engine, call, prompt, base)]
+    media = await sound_media(engine, call, node["waitSound"], "POST", "conference.wait_sound")
     while media and interp.leg.is_up:
         for item in media:
             await interp.leg.play(item)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from switchboard.voice.recording.service import Active, Callback, Target
 from switchboard.voice.recording.storage import StorageFull
-from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.conference.room import Room, RoomMember
@@ -66,13 +65,12 @@ async def _maybe_start(room: "Room") -> None:
     node = member.node
     callback = Callback()
     if node["callbackUrl"]:
-        callback = Callback(resolve_url(node["callbackUrl"], member.base), node["callbackMethod"], "xml", {
+        callback = Callback(node["callbackUrl"], node["callbackMethod"], "xml", {
             "ConferenceAction": "record", "ConferenceName": room.name, "ConferenceUUID": room.uuid,
             "ConferenceMemberID": member.member_id, "CallUUID": member.call.call_uuid})
     transcription = ("", "", "POST")
     if node["transcriptionType"] and node["transcriptionUrl"]:
-        transcription = (node["transcriptionType"], resolve_url(node["transcriptionUrl"], member.base),
-                         node["transcriptionMethod"])
+        transcription = (node["transcriptionType"], node["transcriptionUrl"], node["transcriptionMethod"])
     try:
         await record(room, node["recordFileFormat"], callback, transcription)
     except StorageFull as exc:

@@ -18,7 +18,6 @@ from switchboard.network.channel import Media
 from switchboard.network.mixer import Mixer, Sound, estimated_seconds
 from switchboard.voice.call import LiveCall
 from switchboard.voice.document import Node
-from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.engine import VoiceEngine
@@ -35,7 +34,6 @@ class RoomMember:
     member_id: str
     call: LiveCall
     node: Node
-    base: str
     joined_at: float
     join_time: datetime
     muted: bool = False
@@ -83,10 +81,10 @@ class Room:
     def started(self) -> bool:
         return self.started_at is not None
 
-    def add(self, call: LiveCall, node: Node, base: str) -> RoomMember:
+    def add(self, call: LiveCall, node: Node) -> RoomMember:
         self._ids += 1
         clock = self.engine.clock
-        member = RoomMember(str(self._ids), call, node, base, clock.monotonic(), clock.now(), muted=node["muted"])
+        member = RoomMember(str(self._ids), call, node, clock.monotonic(), clock.now(), muted=node["muted"])
         self.members[member.member_id] = member
         return member
 
@@ -182,7 +180,7 @@ class Room:
         call = member.call
         params = call.params(ConferenceAction=action, ConferenceName=self.name, ConferenceUUID=self.uuid,
                              ConferenceMemberID=member.member_id, CallUUID=call.call_uuid, **extra)
-        await self.engine.notify(call, resolve_url(url, member.base), params, member.node["callbackMethod"],
+        await self.engine.notify(call, url, params, member.node["callbackMethod"],
                                  f"conference.{action}")
 
     def action_params(self, member: RoomMember) -> dict[str, str]:

@@ -19,7 +19,6 @@ from switchboard.voice.document import Node
 from switchboard.voice.recording.bridge import OnDialAnswer, wait_for_dial_answer
 from switchboard.voice.recording.service import Active, Callback, result_params
 from switchboard.voice.recording.storage import StorageFull
-from switchboard.webhooks.urls import resolve_url
 
 if TYPE_CHECKING:
     from switchboard.voice.interpreter import Interpreter
@@ -29,13 +28,11 @@ SESSION_PENDING = {"RecordUrl": "", "RecordingID": "", "RecordingDuration": "-1"
                    "RecordingStartMs": "-1", "RecordingEndMs": "-1"}
 
 
-def _options(node: Node, base: str) -> dict[str, Any]:
+def _options(node: Node) -> dict[str, Any]:
     transcription = ("", "", "POST")
     if node["transcriptionType"] and node["transcriptionUrl"]:
-        transcription = (node["transcriptionType"], resolve_url(node["transcriptionUrl"], base),
-                         node["transcriptionMethod"])
-    callback = Callback(resolve_url(node["callbackUrl"], base), node["callbackMethod"]) if node["callbackUrl"] \
-        else Callback()
+        transcription = (node["transcriptionType"], node["transcriptionUrl"], node["transcriptionMethod"])
+    callback = Callback(node["callbackUrl"], node["callbackMethod"]) if node["callbackUrl"] else Callback()
     return {"callback": callback, "transcription": transcription}
 
 
@@ -46,11 +43,11 @@ async def record(interp: "Interpreter", node: Node, base: str) -> None:
         params = dict(SESSION_PENDING)
         if node["startOnDialAnswer"]:
             wait_for_dial_answer(recordings, call, OnDialAnswer(node["fileFormat"], node["recordChannelType"] == "stereo",
-                                                                float(node["maxLength"]), **_options(node, base)))
+                                                                float(node["maxLength"]), **_options(node)))
         else:
             try:
                 active = await recordings.begin(call, node["fileFormat"], stereo=node["recordChannelType"] == "stereo",
-                                                max_seconds=float(node["maxLength"]), **_options(node, base))
+                                                max_seconds=float(node["maxLength"]), **_options(node))
                 params.update(RecordUrl=recordings.url(call.owner, active.recording_id, node["fileFormat"]),
                               RecordingID=active.recording_id)
             except StorageFull as exc:
@@ -62,12 +59,12 @@ async def record(interp: "Interpreter", node: Node, base: str) -> None:
         return  # the caller hung up during the beep: nothing to record, nothing to report
     leg.flush_digits()
     try:
-        active = await recordings.begin(call, node["fileFormat"], directions=("in",), **_options(node, base))
+        active = await recordings.begin(call, node["fileFormat"], directions=("in",), **_options(node))
     except StorageFull as exc:
         interp.engine.debug_log(call, "", base, "", f"<Record> skipped: {exc}")
         return
     if node["action"]:
-        active.action = (resolve_url(node["action"], base), node["method"])
+        active.action = (node["action"], node["method"])
     digits, stop_at = await _until_done(interp, leg, active, node)
     if not leg.is_up:
         return  # the call's end finishes the recording and reports it to the action (service.py)
