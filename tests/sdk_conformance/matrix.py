@@ -45,9 +45,19 @@ def render(python: list[Result], node: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def replace(document: str, table: str) -> str:
-    """``document`` with the text between the markers replaced by ``table``."""
+def _bounds(document: str) -> tuple[int, int]:
     if BEGIN not in document or END not in document:
         raise ValueError(f"the document lacks the SDK matrix markers {BEGIN!r} and {END!r}")
-    start, end = document.index(BEGIN) + len(BEGIN), document.index(END)
+    return document.index(BEGIN) + len(BEGIN), document.index(END)
+
+
+def written(document: str) -> str:
+    """The table between the markers of ``document``."""
+    start, end = _bounds(document)
+    return document[start:end].strip("\n")
+
+
+def replace(document: str, table: str) -> str:
+    """``document`` with the text between the markers replaced by ``table``."""
+    start, end = _bounds(document)
     return f"{document[:start]}\n{table}\n{document[end:]}"

@@ -58,12 +58,28 @@ def test_every_operation_passes(sdk_results: dict[str, list[dict[str, Any]]], sd
 def test_parity_matrix_is_current(sdk_results: dict[str, list[dict[str, Any]]], repo_root: Path) -> None:
     path = repo_root / "docs" / "parity.md"
     document = path.read_text()
-    current = matrix.replace(document, matrix.render(sdk_results["python"], sdk_results["node"]))
+    table = matrix.render(sdk_results["python"], sdk_results["node"])
     if os.environ.get(WRITE_ENV) == "1":
-        path.write_text(current)
-    assert current == document, (
+        path.write_text(matrix.replace(document, table))
+        document = path.read_text()
+    assert matrix.written(document) == table, (
         f"docs/parity.md's SDK matrix differs from this run: regenerate it with "
         f"`{WRITE_ENV}=1 .venv/bin/python -m pytest tests/sdk_conformance -k 'matrix and sqlite'`")
+
+
+def test_matrix_names_every_problem() -> None:
+    declared = list(matrix.OPERATIONS)
+    results = [{"op": name, "call": f"sdk.{name}()", "ok": True, "error": None} for name in declared[1:]]
+    results[0].update(ok=False, error="HTTP 404")
+    results.append({"op": "made.up", "call": "sdk.made_up()", "ok": True, "error": None})
+    assert matrix.problems(results) == [f"{declared[0]}: not run", f"{declared[1]} (sdk.{declared[1]}()): HTTP 404",
+                                        "made.up: reported but not declared in tests/sdk_conformance/operations.py"]
+    table = matrix.render(results, results)
+    assert f"| {declared[0]} | {matrix.OPERATIONS[declared[0]]} | not run | not run |" in table
+    assert f"FAIL: `sdk.{declared[1]}()`" in table and "made.up" not in table
+    assert matrix.written(matrix.replace(f"a\n{matrix.BEGIN}\nold\n{matrix.END}\nb", table)) == table
+    with pytest.raises(ValueError, match="markers"):
+        matrix.replace("no markers here", table)
 
 
 def test_the_documented_node_hook_is_the_one_tested(repo_root: Path) -> None:
