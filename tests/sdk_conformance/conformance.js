@@ -368,6 +368,12 @@ async function calls(client, state, app) {
     const spoken = await client.calls.speakText(uuid, 'This is an announcement.', { voice: 'MAN' });
     check(spoken.message === 'speak started', JSON.stringify(spoken));
   });
+  await op('call.speak_async', 'client.calls.speakText(uuid, text, {callbackUrl})', async () => {
+    const spawned = await client.calls.speakText(uuid, 'Asynchronously.', { callbackUrl: app.url('/speak-result') });
+    check(spawned.message === 'async api spawned', JSON.stringify(spawned));
+    const [result] = await app.waitFor('/speak-result');
+    check(result.params.api_id === spawned.apiId, JSON.stringify(result.params));
+  });
   await op('call.speak_stop', 'client.calls.stopSpeakingText(uuid)', () => client.calls.stopSpeakingText(uuid));
   await op('call.play', 'client.calls.playMusic(uuid, url)', async () => {
     const played = await client.calls.playMusic(uuid, app.url('/beep.wav'));
@@ -550,6 +556,7 @@ async function xmlBuilder(client, app) {
     const response = new plivo.Response();
     response.addSpeak('Welcome to the Node line.', { voice: 'WOMAN', language: 'en-US' });
     response.addPlay(app.url('/beep.wav'));
+    response.addDTMF('12');
     const getInput = response.addGetInput({ action: app.url('/input'), inputType: 'dtmf', numDigits: 1 });
     getInput.addSpeak('Press a key.');
     response.addHangup();
@@ -566,6 +573,32 @@ async function xmlBuilder(client, app) {
     const log = await phoneLog('14155564301');
     check(log.some((event) => event.kind === 'heard_speech' && event.text === 'Welcome to the Node line.'), 'Speak heard');
     check(log.some((event) => event.kind === 'heard_audio'), 'Play heard');
+    check(log.some((event) => event.kind === 'received_digits' && event.digits === '12'), 'DTMF received');
+  });
+
+  await op('xml.dial', 'new plivo.Response().addDial({action}).addNumber(number)', async () => {
+    const response = new plivo.Response();
+    response.addDial({ action: app.url('/dial-action') }).addNumber('14155564402');
+    app.xml('/dial-answer', response);
+    app.xml('/dial-action', new plivo.Response());
+    await phone('14155564401', [{ ring: 0 }]);
+    await phone('14155564402', [{ ring: 1 }, { wait: 2 }, { hangup: true }]);
+    await client.calls.create(CALLER, '14155564401', app.url('/dial-answer'));
+    const [action] = await fastForward(app.waitFor('/dial-action'));
+    check(action.params.DialStatus === 'completed' && action.params.DialBLegUUID, JSON.stringify(action.params));
+  });
+
+  await op('xml.record', 'new plivo.Response().addRecord({action, maxLength})', async () => {
+    const response = new plivo.Response();
+    response.addSpeak('Leave a message after the beep.');
+    response.addRecord({ action: app.url('/record-action'), maxLength: 3, playBeep: true });
+    app.xml('/record-answer', response);
+    app.xml('/record-action', new plivo.Response());
+    await phone('14155564501', [{ ring: 0 }, { wait: 4 }, { say: 'call me back' }]);
+    await client.calls.create(CALLER, '14155564501', app.url('/record-answer'));
+    const [action] = await fastForward(app.waitFor('/record-action'));
+    check(action.params.RecordUrl && action.params.RecordingID && Number(action.params.RecordingDuration) > 0,
+      JSON.stringify(action.params));
   });
 }
 

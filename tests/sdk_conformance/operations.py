@@ -41,6 +41,7 @@ OPERATIONS: dict[str, str] = {
     "call.live_list": "`GET Call/?status=live`",
     "call.live_get": "`GET Call/{uuid}/?status=live`",
     "call.speak": "`POST Call/{uuid}/Speak/`",
+    "call.speak_async": "`POST Call/{uuid}/Speak/` with `callback_url` (asynchronous API)",
     "call.speak_stop": "`DELETE Call/{uuid}/Speak/`",
     "call.play": "`POST Call/{uuid}/Play/`",
     "call.play_stop": "`DELETE Call/{uuid}/Play/`",
@@ -73,6 +74,8 @@ OPERATIONS: dict[str, str] = {
     "conference.member_hangup": "`DELETE Conference/{name}/Member/{id}/`",
     "conference.hangup": "`DELETE Conference/{name}/`",
     "conference.hangup_all": "`DELETE Conference/`",
-    "xml.response": "XML built with the SDK's builder, served at an answer URL, run by a call",
+    "xml.response": "XML from the SDK's builder (Speak, Play, DTMF, GetInput, Hangup) run by a call",
+    "xml.dial": "XML from the SDK's builder: `<Dial>` a number, the action gets `DialStatus`",
+    "xml.record": "XML from the SDK's builder: `<Record>`, the action gets the recording",
     "webhook.validate_v3_signature": "`X-Plivo-Signature-V3` of the callbacks the run received",
 }

@@ -274,7 +274,7 @@ def calls(run: Run) -> None:
     transferred.add_speak("You were transferred.")
     transferred.add_wait(length=120)
     for path, reply in (("/hold", _hold()), ("/beep.wav", wav(1.5)), ("/transfer", transferred.to_string()),
-                        ("/hangup", ""), ("/recorded", ""), ("/hangup-queued", "")):
+                        ("/hangup", ""), ("/recorded", ""), ("/hangup-queued", ""), ("/speak-result", "")):
         app.route(path, reply)
     run.phone("14155565001", [{"ring": 0}])
 
@@ -290,6 +290,11 @@ def calls(run: Run) -> None:
            lambda: _check(client.live_calls.get(uuid).call_status == "in-progress", "in-progress"))
     run.op("call.speak", "client.calls.speak(call_uuid, text, voice=…)",
            lambda: _check(client.calls.speak(uuid, "This is an announcement.", voice="MAN").message == "speak started", "speak"))
+    def speak_async() -> None:
+        spawned = client.calls.speak(uuid, "Asynchronously.", callback_url=app.url("/speak-result"))
+        _check(spawned.message == "async api spawned", str(spawned))
+        _check(app.wait_for("/speak-result", timeout=10)[0].params["api_id"] == spawned.api_id, "the result names the request")
+    run.op("call.speak_async", "client.calls.speak(call_uuid, text, callback_url=…)", speak_async)
     run.op("call.speak_stop", "client.calls.speak_stop(call_uuid)", lambda: client.calls.speak_stop(uuid))
     run.op("call.play", "client.calls.play(call_uuid, urls)",
            lambda: _check(client.calls.play(uuid, app.url("/beep.wav")).message == "play started", "play"))
@@ -443,6 +448,7 @@ def xml_builder(run: Run) -> None:
         response = plivoxml.ResponseElement()
         response.add_speak("Welcome to the Python line.", voice="WOMAN", language="en-US")
         response.add_play(app.url("/beep.wav"))
+        response.add_dtmf("12")
         get_input = plivoxml.GetInputElement(action=app.url("/input"), input_type="dtmf", num_digits=1)
         get_input.add_speak("Press a key.")
         response.add(get_input)
@@ -460,7 +466,32 @@ def xml_builder(run: Run) -> None:
         log = run.phone_log("14155565301")
         _check(any(e["kind"] == "heard_speech" and e["text"] == "Welcome to the Python line." for e in log), "Speak heard")
         _check(any(e["kind"] == "heard_audio" for e in log), "Play heard")
+        _check(any(e["kind"] == "received_digits" and e["digits"] == "12" for e in log), "DTMF received")
     run.op("xml.response", "plivoxml.ResponseElement() … to_string()", body)
+
+    def dial() -> None:
+        response = plivoxml.ResponseElement()
+        response.add(plivoxml.DialElement(action=app.url("/dial-action")).add_number("14155565402"))
+        app.route("/dial-answer", response.to_string())
+        app.route("/dial-action", plivoxml.ResponseElement().to_string())
+        run.phone("14155565401", [{"ring": 0}])
+        run.phone("14155565402", [{"ring": 1}, {"wait": 2}, {"hangup": True}])
+        client.calls.create(from_=CALLER, to_="14155565401", answer_url=app.url("/dial-answer"))
+        [action] = run.fast_forward(lambda: app.requests_to("/dial-action"))
+        _check(action.params["DialStatus"] == "completed" and action.params["DialBLegUUID"], str(action.params))
+    run.op("xml.dial", "plivoxml.DialElement(action=…).add_number(number)", dial)
+
+    def record() -> None:
+        response = plivoxml.ResponseElement()
+        response.add_speak("Leave a message after the beep.")
+        response.add_record(action=app.url("/record-action"), max_length=3, play_beep=True)
+        app.route("/record-answer", response.to_string())
+        app.route("/record-action", plivoxml.ResponseElement().to_string())
+        run.phone("14155565501", [{"ring": 0}, {"wait": 4}, {"say": "call me back"}])
+        client.calls.create(from_=CALLER, to_="14155565501", answer_url=app.url("/record-answer"))
+        [action] = run.fast_forward(lambda: app.requests_to("/record-action"))
+        _check(action.params["RecordUrl"] and int(action.params["RecordingDuration"]) > 0, str(action.params))
+    run.op("xml.record", "plivoxml.ResponseElement().add_record(action=…, max_length=…)", record)
 
 
 def signatures(run: Run) -> None:

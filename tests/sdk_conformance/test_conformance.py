@@ -20,19 +20,24 @@ from tests.voice.conftest import clock_auto
 HERE = Path(__file__).resolve().parent
 RESULT_PREFIX = "RESULT "
 WRITE_ENV = "SWITCHBOARD_WRITE_SDK_MATRIX"
+NODE_TIMEOUT = 240
 
 
 def _run_node(server: LiveServer) -> list[dict[str, Any]]:
     if shutil.which("node") is None or not (HERE / "node_modules" / "plivo").is_dir():
         pytest.fail("the Node SDK is not installed: run `make install-test` (needs node and npm)")
     account = server.new_main_account()
-    finished = subprocess.run(["node", str(HERE / "conformance.js"), server.base_url, account.auth_id, account.auth_token],
-                              capture_output=True, text=True, timeout=300, cwd=HERE)
-    results = [json.loads(line[len(RESULT_PREFIX):]) for line in finished.stdout.splitlines()
-               if line.startswith(RESULT_PREFIX)]
-    if finished.returncode != 0:
-        results.append({"op": "(script)", "call": "node conformance.js", "ok": False,
-                        "error": f"exit {finished.returncode}: {finished.stderr[-2000:]}"})
+    command = ["node", str(HERE / "conformance.js"), server.base_url, account.auth_id, account.auth_token]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=NODE_TIMEOUT, cwd=HERE)
+        stdout, problem = finished.stdout, finished.returncode and f"exit {finished.returncode}: {finished.stderr[-2000:]}"
+    except subprocess.TimeoutExpired as expired:  # keep what it reported before it hung
+        partial = expired.stdout or ""
+        stdout = partial.decode() if isinstance(partial, bytes) else partial
+        problem = f"did not finish in {NODE_TIMEOUT} s"
+    results = [json.loads(line[len(RESULT_PREFIX):]) for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if problem:
+        results.append({"op": "(script)", "call": "node conformance.js", "ok": False, "error": problem})
     return results
 
 
