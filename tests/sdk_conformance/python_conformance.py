@@ -8,122 +8,45 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import plivo
 from plivo import plivoxml
 from plivo.utils import validate_v3_signature
 
-from switchboard.plivo_sdk import plivo_client
-from tests.voice.customer_app import CustomerApp
+from tests.sdk_conformance.harness import Result, Run, check, hold, not_found, until
 from tests.voice.test_live import wav
 
 CALLER = "14155565000"
-Result = dict[str, Any]
-
-
-def _hold(seconds: int = 120) -> str:
-    response = plivoxml.ResponseElement()
-    response.add_wait(length=seconds)
-    return response.to_string()
-
-
-def _check(condition: Any, message: str) -> None:
-    if not condition:
-        raise AssertionError(f"check failed: {message}")
-
-
-def _until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
-def _not_found(call: Callable[[], Any]) -> None:
-    try:
-        call()
-    except plivo.exceptions.ResourceNotFoundError:
-        return
-    raise AssertionError("expected ResourceNotFoundError")
-
-
-class Run:
-    """One conformance run: the SDK client, a customer app on loopback and the results so far."""
-
-    def __init__(self, base_url: str, auth_id: str, auth_token: str, work_dir: Path):
-        self.auth_id, self.auth_token, self.work_dir = auth_id, auth_token, work_dir
-        self.client = plivo_client(base_url, auth_id, auth_token)
-        self.http = httpx.Client(base_url=base_url, auth=(auth_id, auth_token), timeout=10)
-        self.app = CustomerApp()
-        self.results: list[Result] = []
-        self.state: dict[str, Any] = {}
-
-    def op(self, name: str, call: str, body: Callable[[], Any]) -> None:
-        result: Result = {"op": name, "call": call, "ok": True, "error": None}
-        try:
-            body()
-        except Exception as exc:  # every failure is a result, the run goes on
-            result.update(ok=False, error=f"{type(exc).__name__}: {exc}")
-        self.results.append(result)
-
-    def sim(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = self.http.request(method, path, json=body)
-        _check(response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}")
-        return response.json() if response.content else None
-
-    def phone(self, number: str, script: list[dict[str, Any]]) -> None:
-        self.sim("POST", "/_sim/phones", {"number": number, "script": script})
-
-    def phone_log(self, number: str) -> list[dict[str, Any]]:
-        return self.sim("GET", f"/_sim/phones/{number}")["log"]
-
-    def fast_forward(self, done: Callable[[], Any], timeout: float = 15.0) -> Any:
-        """Move the virtual clock on, a second at a time, until ``done()`` is true."""
-        deadline = time.monotonic() + timeout
-        while not (value := done()):
-            _check(time.monotonic() < deadline, "condition not met in time")
-            self.sim("POST", "/_sim/clock/advance", {"seconds": 1})
-            time.sleep(0.02)
-        return value
-
-    def close(self) -> None:
-        self.app.stop()
-        self.http.close()
 
 
 def accounts(run: Run) -> None:
     client, state = run.client, run.state
     run.op("account.get", "client.account.get()",
-           lambda: _check(client.account.get().auth_id == run.auth_id, "auth_id"))
+           lambda: check(client.account.get().auth_id == run.auth_id, "auth_id"))
 
     def update() -> None:
         client.account.update(name="Python SDK", city="Lisbon", address="Rua 1")
         account = client.account.get()
-        _check((account.name, account.city) == ("Python SDK", "Lisbon"), f"{account.name} {account.city}")
+        check((account.name, account.city) == ("Python SDK", "Lisbon"), f"{account.name} {account.city}")
     run.op("account.update", "client.account.update(name=…, city=…, address=…)", update)
 
     def create() -> None:
         state["sub"] = client.subaccounts.create(name="py-sub", enabled=True).auth_id
-        _check(state["sub"].startswith("SA"), state["sub"])
+        check(state["sub"].startswith("SA"), state["sub"])
     run.op("subaccount.create", "client.subaccounts.create(name, enabled)", create)
     run.op("subaccount.get", "client.subaccounts.get(auth_id)",
-           lambda: _check(client.subaccounts.get(state["sub"]).name == "py-sub", "name"))
+           lambda: check(client.subaccounts.get(state["sub"]).name == "py-sub", "name"))
     run.op("subaccount.list", "client.subaccounts.list(limit, offset)",
-           lambda: _check(state["sub"] in {sub.auth_id for sub in client.subaccounts.list(limit=20, offset=0)}, "listed"))
+           lambda: check(state["sub"] in {sub.auth_id for sub in client.subaccounts.list(limit=20, offset=0)}, "listed"))
 
     def update_sub() -> None:
         client.subaccounts.update(state["sub"], name="py-sub-renamed", enabled=False)
         sub = client.subaccounts.get(state["sub"])
-        _check((sub.name, sub.enabled) == ("py-sub-renamed", False), f"{sub.name} {sub.enabled}")
+        check((sub.name, sub.enabled) == ("py-sub-renamed", False), f"{sub.name} {sub.enabled}")
     run.op("subaccount.update", "client.subaccounts.update(auth_id, name, enabled)", update_sub)
 
     def delete_sub() -> None:
         client.subaccounts.delete(state["sub"], cascade=True)
-        _not_found(lambda: client.subaccounts.get(state["sub"]))
+        not_found(lambda: client.subaccounts.get(state["sub"]))
     run.op("subaccount.delete", "client.subaccounts.delete(auth_id, cascade)", delete_sub)
 
 
@@ -135,19 +58,19 @@ def applications(run: Run) -> None:
                                                   hangup_url=app.url("/hangup")).app_id
     run.op("application.create", "client.applications.create(app_name, answer_url, …)", create)
     run.op("application.get", "client.applications.get(app_id)",
-           lambda: _check(client.applications.get(state["app"]).answer_url == app.url("/answer"), "answer_url"))
+           lambda: check(client.applications.get(state["app"]).answer_url == app.url("/answer"), "answer_url"))
     run.op("application.list", "client.applications.list(app_name=…)",
-           lambda: _check([a.app_id for a in client.applications.list(app_name="py-app")] == [state["app"]], "listed"))
+           lambda: check([a.app_id for a in client.applications.list(app_name="py-app")] == [state["app"]], "listed"))
 
     def update() -> None:
         client.applications.update(state["app"], answer_url=app.url("/answer2"))
-        _check(client.applications.get(state["app"]).answer_url == app.url("/answer2"), "answer_url")
+        check(client.applications.get(state["app"]).answer_url == app.url("/answer2"), "answer_url")
     run.op("application.update", "client.applications.update(app_id, …)", update)
 
     def delete() -> None:
         spare = client.applications.create(app_name="py-app-spare", answer_url=app.url("/answer")).app_id
         client.applications.delete(spare)
-        _not_found(lambda: client.applications.get(spare))
+        not_found(lambda: client.applications.get(spare))
     run.op("application.delete", "client.applications.delete(app_id)", delete)
 
 
@@ -159,18 +82,18 @@ def endpoints(run: Run) -> None:
                                                     app_id=state["app"]).endpoint_id
     run.op("endpoint.create", "client.endpoints.create(username, password, alias, app_id)", create)
     run.op("endpoint.get", "client.endpoints.get(endpoint_id)",
-           lambda: _check(client.endpoints.get(state["endpoint"]).alias == "Py User", "alias"))
+           lambda: check(client.endpoints.get(state["endpoint"]).alias == "Py User", "alias"))
     run.op("endpoint.list", "client.endpoints.list()",
-           lambda: _check(state["endpoint"] in {e.endpoint_id for e in client.endpoints.list()}, "listed"))
+           lambda: check(state["endpoint"] in {e.endpoint_id for e in client.endpoints.list()}, "listed"))
 
     def update() -> None:
         client.endpoints.update(state["endpoint"], alias="Renamed")
-        _check(client.endpoints.get(state["endpoint"]).alias == "Renamed", "alias")
+        check(client.endpoints.get(state["endpoint"]).alias == "Renamed", "alias")
     run.op("endpoint.update", "client.endpoints.update(endpoint_id, alias=…)", update)
 
     def delete() -> None:
         client.endpoints.delete(state["endpoint"])
-        _not_found(lambda: client.endpoints.get(state["endpoint"]))
+        not_found(lambda: client.endpoints.get(state["endpoint"]))
     run.op("endpoint.delete", "client.endpoints.delete(endpoint_id)", delete)
 
 
@@ -179,7 +102,7 @@ def numbers(run: Run) -> None:
 
     def search() -> None:
         state["searched"] = [n.number for n in client.numbers.search("US", type="local", limit=3)]
-        _check(len(state["searched"]) == 3, f"{len(state['searched'])} found")
+        check(len(state["searched"]) == 3, f"{len(state['searched'])} found")
     run.op("number.search", "client.numbers.search(country_iso, type=…, limit=…)", search)
 
     def buy() -> None:
@@ -187,35 +110,35 @@ def numbers(run: Run) -> None:
         state["number"] = state["searched"][0]
     run.op("number.buy", "client.numbers.buy(number, app_id)", buy)
     run.op("number.list", "client.numbers.list()",
-           lambda: _check(state["number"] in {n.number for n in client.numbers.list(limit=20)}, "listed"))
+           lambda: check(state["number"] in {n.number for n in client.numbers.list(limit=20)}, "listed"))
     run.op("number.get", "client.numbers.get(number)",
-           lambda: _check(client.numbers.get(state["number"]).application.endswith(f"/Application/{state['app']}/"), "app"))
+           lambda: check(client.numbers.get(state["number"]).application.endswith(f"/Application/{state['app']}/"), "app"))
 
     def update() -> None:
         client.numbers.update(state["number"], alias="py line")
-        _check(client.numbers.get(state["number"]).alias == "py line", "alias")
+        check(client.numbers.get(state["number"]).alias == "py line", "alias")
     run.op("number.update", "client.numbers.update(number, alias=…)", update)
 
     def add_own() -> None:
         carrier = run.sim("POST", f"/v1/Account/{run.auth_id}/IncomingCarrier/", {"name": "py-own", "ip_set": "198.51.100.8"})
         client.numbers.create(numbers="442079465678", carrier=carrier["carrier_id"], region="London", number_type="local")
         got = client.numbers.get("442079465678")
-        _check((got.carrier, got.region) == ("py-own", "London"), f"{got.carrier} {got.region}")
+        check((got.carrier, got.region) == ("py-own", "London"), f"{got.carrier} {got.region}")
     run.op("number.add_own", "client.numbers.create(numbers, carrier, region, number_type)", add_own)
 
     def unrent() -> None:
         client.numbers.buy(state["searched"][1])
         client.numbers.delete(state["searched"][1])
-        _not_found(lambda: client.numbers.get(state["searched"][1]))
+        not_found(lambda: client.numbers.get(state["searched"][1]))
     run.op("number.unrent", "client.numbers.delete(number)", unrent)
 
 
 def pricing_and_lookup(run: Run) -> None:
     client = run.client
     run.op("pricing.get", "client.pricing.get(country_iso)",
-           lambda: _check(client.pricing.get("US").country_iso == "US", "country_iso"))
+           lambda: check(client.pricing.get("US").country_iso == "US", "country_iso"))
     run.op("lookup.get", "client.lookup.get(number)",
-           lambda: _check(client.lookup.get("+14155550123").phone_number == "+14155550123", "phone_number"))
+           lambda: check(client.lookup.get("+14155550123").phone_number == "+14155550123", "phone_number"))
 
 
 def messaging(run: Run) -> None:
@@ -227,31 +150,31 @@ def messaging(run: Run) -> None:
                                                   url=app.url("/message-status")).message_uuid[0]
     run.op("message.send", "client.messages.create(src, dst, text, url=…)", send)
     run.op("message.get", "client.messages.get(message_uuid)",
-           lambda: _until(lambda: client.messages.get(state["message"]).message_state == "delivered"))
+           lambda: until(lambda: client.messages.get(state["message"]).message_state == "delivered"))
     run.op("message.list", "client.messages.list(message_direction=…)",
-           lambda: _check(state["message"] in {m.message_uuid for m in client.messages.list(limit=5, message_direction="outbound")}, "listed"))
+           lambda: check(state["message"] in {m.message_uuid for m in client.messages.list(limit=5, message_direction="outbound")}, "listed"))
 
     def upload() -> None:
         path = run.work_dir / "tone.wav"
         path.write_bytes(wav(0.2))
         [item] = client.media.upload([str(path)])["objects"]
-        _check(item["status"] == "success", str(item))
+        check(item["status"] == "success", str(item))
         state["media"] = item["media_id"]
     run.op("media.upload", "client.media.upload([path])", upload)
     run.op("media.get", "client.media.get(media_id)",
-           lambda: _check(client.media.get(state["media"]).media_id == state["media"], "media_id"))
+           lambda: check(client.media.get(state["media"]).media_id == state["media"], "media_id"))
     run.op("media.list", "client.media.list(limit, offset)",
-           lambda: _check(state["media"] in {m.media_id for m in client.media.list(limit=5, offset=0)}, "listed"))
+           lambda: check(state["media"] in {m.media_id for m in client.media.list(limit=5, offset=0)}, "listed"))
 
     def send_mms() -> None:
         state["mms"] = client.messages.create(src=state["number"], dst="14155565100", text="a picture", type_="mms",
                                               media_ids=[state["media"]]).message_uuid[0]
-        _until(lambda: client.messages.get(state["mms"]).message_state == "delivered")
+        until(lambda: client.messages.get(state["mms"]).message_state == "delivered")
     run.op("message.send_mms", "client.messages.create(…, type_='mms', media_ids=[…])", send_mms)
 
     def list_media() -> None:
         media = client.messages.get(state["mms"]).listMedia()
-        _check([item["media_id"] for item in media["objects"]] == [state["media"]], str(media))
+        check([item["media_id"] for item in media["objects"]] == [state["media"]], str(media))
     run.op("message.list_media", "client.messages.get(message_uuid).listMedia()", list_media)
 
 
@@ -273,7 +196,7 @@ def calls(run: Run) -> None:
     transferred = plivoxml.ResponseElement()
     transferred.add_speak("You were transferred.")
     transferred.add_wait(length=120)
-    for path, reply in (("/hold", _hold()), ("/beep.wav", wav(1.5)), ("/transfer", transferred.to_string()),
+    for path, reply in (("/hold", hold()), ("/beep.wav", wav(1.5)), ("/transfer", transferred.to_string()),
                         ("/hangup", ""), ("/recorded", ""), ("/hangup-queued", ""), ("/speak-result", "")):
         app.route(path, reply)
     run.phone("14155565001", [{"ring": 0}])
@@ -285,24 +208,24 @@ def calls(run: Run) -> None:
     run.op("call.create", "client.calls.create(from_, to_, answer_url, …)", create)
     uuid = state.get("call", "")
     run.op("call.live_list", "client.live_calls.list_ids()",
-           lambda: _check(uuid in client.live_calls.list_ids().calls, "listed"))
+           lambda: check(uuid in client.live_calls.list_ids().calls, "listed"))
     run.op("call.live_get", "client.live_calls.get(call_uuid)",
-           lambda: _check(client.live_calls.get(uuid).call_status == "in-progress", "in-progress"))
+           lambda: check(client.live_calls.get(uuid).call_status == "in-progress", "in-progress"))
     run.op("call.speak", "client.calls.speak(call_uuid, text, voice=…)",
-           lambda: _check(client.calls.speak(uuid, "This is an announcement.", voice="MAN").message == "speak started", "speak"))
+           lambda: check(client.calls.speak(uuid, "This is an announcement.", voice="MAN").message == "speak started", "speak"))
     def speak_async() -> None:
         spawned = client.calls.speak(uuid, "Asynchronously.", callback_url=app.url("/speak-result"))
-        _check(spawned.message == "async api spawned", str(spawned))
-        _check(app.wait_for("/speak-result", timeout=10)[0].params["api_id"] == spawned.api_id, "the result names the request")
+        check(spawned.message == "async api spawned", str(spawned))
+        check(app.wait_for("/speak-result", timeout=10)[0].params["api_id"] == spawned.api_id, "the result names the request")
     run.op("call.speak_async", "client.calls.speak(call_uuid, text, callback_url=…)", speak_async)
     run.op("call.speak_stop", "client.calls.speak_stop(call_uuid)", lambda: client.calls.speak_stop(uuid))
     run.op("call.play", "client.calls.play(call_uuid, urls)",
-           lambda: _check(client.calls.play(uuid, app.url("/beep.wav")).message == "play started", "play"))
+           lambda: check(client.calls.play(uuid, app.url("/beep.wav")).message == "play started", "play"))
     run.op("call.play_stop", "client.calls.play_stop(call_uuid)", lambda: client.calls.play_stop(uuid))
 
     def send_digits() -> None:
         client.calls.send_digits(uuid, "1234")
-        _until(lambda: any(e["kind"] == "received_digits" and e["digits"] == "1234" for e in run.phone_log("14155565001")))
+        until(lambda: any(e["kind"] == "received_digits" and e["digits"] == "1234" for e in run.phone_log("14155565001")))
     run.op("call.send_digits", "client.calls.send_digits(call_uuid, digits)", send_digits)
 
     def record() -> None:
@@ -311,33 +234,33 @@ def calls(run: Run) -> None:
 
     def transfer() -> None:
         client.calls.update(uuid, legs="aleg", aleg_url=app.url("/transfer"))
-        _check(app.wait_for("/transfer", timeout=10)[0].params["CallUUID"] == uuid, "transfer fetched")
+        check(app.wait_for("/transfer", timeout=10)[0].params["CallUUID"] == uuid, "transfer fetched")
     run.op("call.transfer", "client.calls.update(call_uuid, legs='aleg', aleg_url=…)", transfer)
 
     def hangup() -> None:
         client.calls.delete(uuid)
-        _check(app.wait_for("/hangup", timeout=10)[0].params["HangupSource"] == "API Request", "hangup source")
+        check(app.wait_for("/hangup", timeout=10)[0].params["HangupSource"] == "API Request", "hangup source")
     run.op("call.hangup", "client.calls.delete(call_uuid)", hangup)
     run.op("call.get", "client.calls.get(call_uuid)",
-           lambda: _check(client.calls.get(uuid).call_direction == "outbound", "direction"))
+           lambda: check(client.calls.get(uuid).call_direction == "outbound", "direction"))
     run.op("call.list", "client.calls.list(call_direction=…)",
-           lambda: _check(uuid in {c.call_uuid for c in client.calls.list(call_direction="outbound", limit=20)}, "listed"))
+           lambda: check(uuid in {c.call_uuid for c in client.calls.list(call_direction="outbound", limit=20)}, "listed"))
 
     def queued_list() -> None:
         to = ["14155565011", "14155565012", "14155565013", "14155565014"]
         state["queued"] = client.calls.create(from_=CALLER, to_="<".join(to), answer_url=app.url("/hold"),
                                               hangup_url=app.url("/hangup-queued")).request_uuid
-        _check(state["queued"][3] in client.queued_calls.list_ids().calls, "listed")
+        check(state["queued"][3] in client.queued_calls.list_ids().calls, "listed")
     run.op("call.queued_list", "client.queued_calls.list_ids()", queued_list)
     run.op("call.queued_get", "client.queued_calls.get(call_uuid)",
-           lambda: _check(client.queued_calls.get(state["queued"][3]).call_status == "queued", "queued"))
+           lambda: check(client.queued_calls.get(state["queued"][3]).call_status == "queued", "queued"))
 
     def cancel() -> None:
         client.calls.cancel(state["queued"][3])
         hits = app.wait_for("/hangup-queued", timeout=10)
-        _check(any(h.params["CallUUID"] == state["queued"][3] and h.params["CallStatus"] == "cancel" for h in hits), "cancelled")
+        check(any(h.params["CallUUID"] == state["queued"][3] and h.params["CallStatus"] == "cancel" for h in hits), "cancelled")
         for other in state["queued"][:3]:
-            _until(lambda: other not in client.queued_calls.list_ids().calls)
+            until(lambda: other not in client.queued_calls.list_ids().calls)
             try:
                 client.calls.delete(other)
             except plivo.exceptions.PlivoRestError:
@@ -348,13 +271,13 @@ def calls(run: Run) -> None:
 def recordings(run: Run) -> None:
     client, state = run.client, run.state
     run.op("recording.list", "client.recordings.list(call_uuid=…)",
-           lambda: _check(state["recording"] in {r.recording_id for r in client.recordings.list(call_uuid=state["call"])}, "listed"))
+           lambda: check(state["recording"] in {r.recording_id for r in client.recordings.list(call_uuid=state["call"])}, "listed"))
     run.op("recording.get", "client.recordings.get(recording_id)",
-           lambda: _check(client.recordings.get(state["recording"]).call_uuid == state["call"], "call_uuid"))
+           lambda: check(client.recordings.get(state["recording"]).call_uuid == state["call"], "call_uuid"))
 
     def delete() -> None:
         client.recordings.delete(state["recording"])
-        _not_found(lambda: client.recordings.get(state["recording"]))
+        not_found(lambda: client.recordings.get(state["recording"]))
     run.op("recording.delete", "client.recordings.delete(recording_id)", delete)
 
 
@@ -363,7 +286,7 @@ def conferences(run: Run) -> None:
     room = "Py Room"
     join = plivoxml.ResponseElement()
     join.add(plivoxml.ConferenceElement(room, action=app.url("/left"), callback_url=app.url("/conference-events")))
-    for path, reply in (("/join", join.to_string()), ("/left", _hold(60)), ("/long.wav", wav(30)),
+    for path, reply in (("/join", join.to_string()), ("/left", hold(60)), ("/long.wav", wav(30)),
                         ("/conference-events", ""), ("/conference-hangup", ""), ("/conference-recorded", ""),
                         ("/rooms-hangup", "")):
         app.route(path, reply)
@@ -375,7 +298,7 @@ def conferences(run: Run) -> None:
     app.wait_for("/conference-events", 2, timeout=10)
     ids: dict[str, str] = {}
     run.op("conference.list", "client.conferences.list()",
-           lambda: _check(room in client.conferences.list().conferences, "listed"))
+           lambda: check(room in client.conferences.list().conferences, "listed"))
 
     def get() -> None:
         by_call = {m["call_uuid"]: m["member_id"] for m in client.conferences.get(room).members}
@@ -387,7 +310,7 @@ def conferences(run: Run) -> None:
         return found["muted"], found["deaf"]
 
     def change(action: Callable[..., Any], member: str, wanted: tuple[bool, bool]) -> Callable[[], None]:
-        return lambda: (action(room, ids[member]), _check(member_state(ids[member]) == wanted, f"now {wanted}"))
+        return lambda: (action(room, ids[member]), check(member_state(ids[member]) == wanted, f"now {wanted}"))
     run.op("conference.member_mute", "client.conferences.member_mute(name, member_id)",
            change(client.conferences.member_mute, "one", (True, False)))
     run.op("conference.member_unmute", "client.conferences.member_mute_stop(name, member_id)",
@@ -406,17 +329,17 @@ def conferences(run: Run) -> None:
            lambda: client.conferences.member_play_stop(room, "all"))
 
     def record() -> None:
-        _check(client.conferences.record(room, callback_url=app.url("/conference-recorded")).recording_id, "recording_id")
+        check(client.conferences.record(room, callback_url=app.url("/conference-recorded")).recording_id, "recording_id")
     recording_ops(run, "conference", "name", record, lambda: client.conferences.record_stop(room), "/conference-recorded")
 
     def kick() -> None:
         client.conferences.member_kick(room, ids["one"])
-        _check(app.wait_for("/left", timeout=10)[0].params["CallUUID"] == members["14155565201"], "left")
+        check(app.wait_for("/left", timeout=10)[0].params["CallUUID"] == members["14155565201"], "left")
     run.op("conference.member_kick", "client.conferences.member_kick(name, member_id)", kick)
 
     def member_hangup() -> None:
         client.conferences.member_hangup(room, ids["two"])
-        _until(lambda: any(h.params["CallUUID"] == members["14155565202"] for h in app.requests_to("/conference-hangup")))
+        until(lambda: any(h.params["CallUUID"] == members["14155565202"] for h in app.requests_to("/conference-hangup")))
     run.op("conference.member_hangup", "client.conferences.member_hangup(name, member_id)", member_hangup)
     try:
         client.calls.delete(members["14155565201"])
@@ -431,14 +354,14 @@ def conferences(run: Run) -> None:
         run.phone(number, [{"ring": 0}])
         rooms[name] = client.calls.create(from_=CALLER, to_=number, answer_url=app.url(f"/join-{name}"),
                                           hangup_url=app.url("/rooms-hangup")).request_uuid
-    _until(lambda: "west" in client.conferences.list().conferences)
+    until(lambda: "west" in client.conferences.list().conferences)
 
     def hung_up(uuid: str) -> bool:
         return any(h.params["CallUUID"] == uuid for h in app.requests_to("/rooms-hangup"))
     run.op("conference.hangup", "client.conferences.delete(name)",
-           lambda: (client.conferences.delete("east"), _until(lambda: hung_up(rooms["east"]))))
+           lambda: (client.conferences.delete("east"), until(lambda: hung_up(rooms["east"]))))
     run.op("conference.hangup_all", "client.conferences.delete_all()",
-           lambda: (client.conferences.delete_all(), _until(lambda: hung_up(rooms["west"]))))
+           lambda: (client.conferences.delete_all(), until(lambda: hung_up(rooms["west"]))))
 
 
 def xml_builder(run: Run) -> None:
@@ -461,12 +384,12 @@ def xml_builder(run: Run) -> None:
         uuid = client.calls.create(from_=CALLER, to_="14155565301", answer_url=app.url("/xml-answer"),
                                    hangup_url=app.url("/xml-hangup")).request_uuid
         [hangup] = run.fast_forward(lambda: app.requests_to("/xml-hangup"))
-        _check(hangup.params["CallUUID"] == uuid, "the call ended")
-        _check([hit.params.get("Digits") for hit in app.requests_to("/input")] == ["7"], "GetInput action got the digit")
+        check(hangup.params["CallUUID"] == uuid, "the call ended")
+        check([hit.params.get("Digits") for hit in app.requests_to("/input")] == ["7"], "GetInput action got the digit")
         log = run.phone_log("14155565301")
-        _check(any(e["kind"] == "heard_speech" and e["text"] == "Welcome to the Python line." for e in log), "Speak heard")
-        _check(any(e["kind"] == "heard_audio" for e in log), "Play heard")
-        _check(any(e["kind"] == "received_digits" and e["digits"] == "12" for e in log), "DTMF received")
+        check(any(e["kind"] == "heard_speech" and e["text"] == "Welcome to the Python line." for e in log), "Speak heard")
+        check(any(e["kind"] == "heard_audio" for e in log), "Play heard")
+        check(any(e["kind"] == "received_digits" and e["digits"] == "12" for e in log), "DTMF received")
     run.op("xml.response", "plivoxml.ResponseElement() … to_string()", body)
 
     def dial() -> None:
@@ -478,7 +401,7 @@ def xml_builder(run: Run) -> None:
         run.phone("14155565402", [{"ring": 1}, {"wait": 2}, {"hangup": True}])
         client.calls.create(from_=CALLER, to_="14155565401", answer_url=app.url("/dial-answer"))
         [action] = run.fast_forward(lambda: app.requests_to("/dial-action"))
-        _check(action.params["DialStatus"] == "completed" and action.params["DialBLegUUID"], str(action.params))
+        check(action.params["DialStatus"] == "completed" and action.params["DialBLegUUID"], str(action.params))
     run.op("xml.dial", "plivoxml.DialElement(action=…).add_number(number)", dial)
 
     def record() -> None:
@@ -490,18 +413,18 @@ def xml_builder(run: Run) -> None:
         run.phone("14155565501", [{"ring": 0}, {"wait": 4}, {"say": "call me back"}])
         client.calls.create(from_=CALLER, to_="14155565501", answer_url=app.url("/record-answer"))
         [action] = run.fast_forward(lambda: app.requests_to("/record-action"))
-        _check(action.params["RecordUrl"] and int(action.params["RecordingDuration"]) > 0, str(action.params))
+        check(action.params["RecordUrl"] and int(action.params["RecordingDuration"]) > 0, str(action.params))
     run.op("xml.record", "plivoxml.ResponseElement().add_record(action=…, max_length=…)", record)
 
 
 def signatures(run: Run) -> None:
     def body() -> None:
         signed = [hit for hit in run.app.hits if hit.method == "POST" and "X-Plivo-Signature-V3" in hit.headers]
-        _check(len(signed) > 5, f"{len(signed)} signed requests")
+        check(len(signed) > 5, f"{len(signed)} signed requests")
         for hit in signed:
             url, nonce, signature = run.app.url(hit.path), hit.headers["X-Plivo-Signature-V3-Nonce"], hit.headers["X-Plivo-Signature-V3"]
-            _check(validate_v3_signature("POST", url, nonce, run.auth_token, signature, hit.params), f"{hit.path} not valid")
-            _check(not validate_v3_signature("POST", url, nonce, "wrong-token", signature, hit.params), "a wrong token is refused")
+            check(validate_v3_signature("POST", url, nonce, run.auth_token, signature, hit.params), f"{hit.path} not valid")
+            check(not validate_v3_signature("POST", url, nonce, "wrong-token", signature, hit.params), "a wrong token is refused")
     run.op("webhook.validate_v3_signature", "plivo.utils.validate_v3_signature(method, uri, nonce, token, signature, params)", body)
 
 
