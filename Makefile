@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The official Plivo Node SDK the conformance tests drive (tests/sdk_conformance); only tests need Node.
+NODE_SDK := tests/sdk_conformance
+NODE_STAMP := $(NODE_SDK)/node_modules/.installed
 
 .PHONY: install install-test run test bench clean
 
@@ -15,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-install-test: $(TEST_STAMP)
+install-test: $(TEST_STAMP) $(NODE_STAMP)
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -23,6 +26,10 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	command -v sipp >/dev/null && command -v baresip >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester baresip; }
 	touch $(TEST_STAMP)
+
+$(NODE_STAMP): $(NODE_SDK)/package-lock.json
+	cd $(NODE_SDK) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 run: install
 	$(BIN)/switchboard serve
@@ -36,4 +43,4 @@ bench: install-test
 	$(BIN)/python bench/http_api.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache $(NODE_SDK)/node_modules
