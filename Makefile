@@ -28,6 +28,9 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	touch $(TEST_STAMP)
 
 $(NODE_STAMP): $(NODE_SDK)/package-lock.json
+	# Node and npm run the official Node SDK's conformance script (Debian's packages if missing)
+	command -v npm >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	cd $(NODE_SDK) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
