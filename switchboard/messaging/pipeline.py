@@ -64,7 +64,9 @@ class Pipeline:
         self._next_part_sweep = 0.0
         self.write_lock: asyncio.Lock | contextlib.nullcontext[None] = asyncio.Lock() if single_writer else contextlib.nullcontext()
         """SQLite has one writer: the pipeline's transactions take turns here instead of sleeping in
-        SQLite's busy handler (which backs off by up to 100 ms at a time)."""
+        SQLite's busy handler (which backs off by up to 100 ms at a time). Take it before the
+        transaction's first write: a transaction that has written holds SQLite's writer, and waiting
+        here for a holder that waits for SQLite would stall both until the busy timeout (10 s)."""
 
     # --- life cycle ----------------------------------------------------------------------------
 
