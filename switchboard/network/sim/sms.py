@@ -6,7 +6,7 @@ failure receipt with ``error_code``, default 80), or ``failed`` (refused at subm
 ``error_code``, default 1000). ``reply`` makes the phone answer every delivered message. Every
 message is written to the phone's log. Inbound messages (``POST /_sim/messages``) longer than one
 segment travel as concatenated parts, as a handset would send them, so the pipeline's reassembly
-is exercised.
+is exercised; an MMS travels whole, its media as URLs, as an MMSC hands them over.
 """
 
 import asyncio
@@ -98,7 +98,7 @@ class SimulatedCarrier:
             receipt = DeliveryReceipt(carrier_id, "delivered")
         self._later(max(behaviour.receipt_delay, MIN_RECEIPT_DELAY), receipt)
         if behaviour.reply and behaviour.result == "delivered" and src.isdigit():
-            self.phone_book.record(dst, "sms_sent", to=src, text=behaviour.reply)
+            self.phone_book.record(dst, "sms_sent", to=src, text=behaviour.reply, type="sms", media_urls=[])
             self._later(behaviour.receipt_delay, InboundSms(src=dst, dst=src, text=behaviour.reply, carrier=NAME))
 
     async def resume(self, outstanding: Sequence[OutboundMessage]) -> None:
@@ -107,10 +107,15 @@ class SimulatedCarrier:
             if message.carrier_message_id:
                 self._plan(message.carrier_message_id, message.src, message.dst)
 
-    def send_from_phone(self, src: str, dst: str, text: str) -> None:
+    def send_from_phone(self, src: str, dst: str, text: str, media_urls: Sequence[str] = ()) -> None:
         """A handset sends ``text``: as one message, or as concatenated parts sent in a shuffled
-        order (carriers do not keep the order) when it needs more than one segment."""
-        self.phone_book.record(src, "sms_sent", to=dst, text=text)
+        order (carriers do not keep the order) when it needs more than one segment; with
+        ``media_urls``, as one MMS whose media the platform fetches from those URLs."""
+        kind = "mms" if media_urls else "sms"
+        self.phone_book.record(src, "sms_sent", to=dst, text=text, type=kind, media_urls=list(media_urls))
+        if media_urls:
+            self._later(0, InboundSms(src=src, dst=dst, text=text, message_type=kind, media_urls=tuple(media_urls), carrier=NAME))
+            return
         parts = segment(text).parts
         if len(parts) == 1:
             self._later(0, InboundSms(src=src, dst=dst, text=text, carrier=NAME))
