@@ -1,6 +1,7 @@
 """Messages on the virtual clock (``serve --clock virtual``, as an application's own test suite runs
-Switchboard): an MMS whose media comes from a slow host, sent while calls and other messages are in
-flight, is answered within the SDK's timeout and reaches its final state, every time.
+Switchboard): an MMS whose media comes from a slow host, sent while calls, other messages and MMS
+from phones are in flight, is answered within the SDK's timeout and reaches its final state, every
+time.
 
 On SQLite this used to hang for the busy timeout (10 s) in most runs, on either clock: the send
 stored the fetched media before taking the pipeline's write lock, so it held SQLite's one writer
@@ -46,7 +47,10 @@ def test_mms_with_a_slow_media_host_among_calls_and_messages(virtual_server: Liv
         receiver.files["/photo.png"] = (PNG, "image/png")
         receiver.file_delay = 0.05
         receiver.replies["/answer"] = ANSWER
-        src = buy(sdk())
+        client = sdk()
+        src = buy(client)
+        number = buy(client)  # receives the phones' MMS
+        client.numbers.update(number, app_id=client.applications.create(app_name="inbox", message_url=receiver.url("/incoming")).app_id)
         status = receiver.url("/status")
 
         def call() -> str:
@@ -60,9 +64,17 @@ def test_mms_with_a_slow_media_host_among_calls_and_messages(virtual_server: Liv
             return sdk().messages.create(src=src, dst=handset(), text="a picture", type_="mms", url=status,
                                          media_urls=[receiver.url("/photo.png")]).message_uuid[0]
 
-        jobs: list[Callable[[], str]] = [call] * CALLS + [text] * TEXTS + [mms]
+        def phone_mms() -> str:
+            with virtual_server.http(account) as http:
+                sent = http.post("/_sim/messages", json={"from": handset(), "to": number, "text": "from a phone",
+                                                         "media_urls": [receiver.url("/photo.png")]}, timeout=5)
+            assert sent.status_code == 202, sent.text
+            return sent.json()["from"]
+
+        jobs: list[Callable[[], str]] = [call] * CALLS + [text] * TEXTS + [mms, phone_mms]
         problems: list[str] = []
         messages: list[str] = []
+        phones: list[str] = []
         placed = 0
         with ThreadPoolExecutor(len(jobs)) as pool:
             for round_ in range(ROUNDS):
@@ -75,6 +87,8 @@ def test_mms_with_a_slow_media_host_among_calls_and_messages(virtual_server: Liv
                         continue
                     if name == "call":
                         placed += 1
+                    elif name == "phone_mms":
+                        phones.append(answer)
                     else:
                         messages.append(answer)
                 if problems:
@@ -82,3 +96,5 @@ def test_mms_with_a_slow_media_host_among_calls_and_messages(virtual_server: Liv
         assert not problems, f"{len(problems)} requests of round {round_} failed: " + "; ".join(problems[:5])
         eventually(lambda: all(finals(receiver).get(uuid) == "delivered" for uuid in messages), timeout=30)
         eventually(lambda: len(receiver.at("/hangup")) == placed, timeout=30)
+        eventually(lambda: sorted(c.params["From"] for c in receiver.at("/incoming")) == sorted(phones), timeout=30)
+        assert all(c.params["MediaCount"] == "1" for c in receiver.at("/incoming"))
