@@ -51,6 +51,8 @@ class SimulatedCarrier:
         self._counter = itertools.count()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._with_media: set[asyncio.Task[None]] = set()
+        """Reports of MMS from phones in flight (see :meth:`_report_alone`)."""
         self._batch = batch
         self._stopping = False
 
@@ -68,6 +70,11 @@ class SimulatedCarrier:
             except TimeoutError:
                 self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._with_media:
+            _done, pending = await asyncio.wait(set(self._with_media), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def _later(self, delay: float, item: DeliveryReceipt | InboundSms) -> None:
         heapq.heappush(self._due, (time.monotonic() + delay, next(self._counter), item))
@@ -137,6 +144,9 @@ class SimulatedCarrier:
             while self._due and self._due[0][0] <= now and len(receipts) < self._batch:
                 item = heapq.heappop(self._due)[2]
                 (receipts if isinstance(item, DeliveryReceipt) else inbound).append(item)
+            for message in [message for message in inbound if message.media_urls]:
+                self._report_alone(message)
+            inbound = [message for message in inbound if not message.media_urls]
             if receipts or inbound:
                 await self._report(receipts, inbound)
                 continue
@@ -146,6 +156,13 @@ class SimulatedCarrier:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
+
+    def _report_alone(self, message: InboundSms) -> None:
+        """An MMS from a phone is reported in a task of its own: the platform fetches its media, and
+        a slow media host must not hold up the receipts and texts behind it."""
+        task = asyncio.create_task(self._report([], [message]))
+        self._with_media.add(task)
+        task.add_done_callback(self._with_media.discard)
 
     async def _report(self, receipts: list[DeliveryReceipt], inbound: list[InboundSms]) -> None:
         assert self._events is not None
