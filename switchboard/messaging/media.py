@@ -1,7 +1,9 @@
 """Media files: ``Media/`` uploads, the media of MMS sends (``media_urls`` are fetched when the
 message is accepted, so a URL that fails is the sender's 400, and the files are stored with the
-message), and the public ``/media/{media_id}`` URL carriers and handsets read them from."""
+message), the media of inbound MMS a carrier hands over by URL (fetched and stored likewise), and
+the public ``/media/{media_id}`` URL carriers, handsets and applications read them from."""
 
+import logging
 import mimetypes
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -13,10 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.messaging.models import Media
-from switchboard.messaging.send import Owner
+from switchboard.messaging.send import MAX_MEDIA, Owner
+from switchboard.network.connector import InboundMedia
 
+log = logging.getLogger("switchboard.messaging")
 MAX_MEDIA_BYTES = 2 * 1024 * 1024
 MAX_MMS_BYTES = 5 * 1024 * 1024
+MAX_INBOUND_MMS_BYTES = 7 * 1024 * 1024
 MAX_UPLOAD_FILES = 10
 FETCH_TIMEOUT = 10.0
 ALLOWED_TYPES = ("image/", "audio/", "video/", "text/", "application/pdf", "application/vnd.ms-excel")
@@ -59,6 +64,23 @@ async def fetch_media_url(client: httpx.AsyncClient, url: str, budget: int) -> t
         raise ValidationError(f"media_urls: {url} could not be fetched ({type(exc).__name__})") from None
     name = parts.path.rsplit("/", 1)[-1]
     return b"".join(chunks), check_type(content_type, "media_urls"), name
+
+
+async def fetch_inbound_media(client: httpx.AsyncClient, urls: tuple[str, ...]) -> tuple[InboundMedia, ...]:
+    """The files of an inbound MMS that a carrier handed over as URLs (at most 10, 7 MB in all, as
+    Plivo receives). A medium that cannot be fetched is left out and logged: the message itself is
+    delivered, as a carrier delivers the rest of an MMS."""
+    fetched: list[InboundMedia] = []
+    budget = MAX_INBOUND_MMS_BYTES
+    for url in urls[:MAX_MEDIA]:
+        try:
+            content, content_type, name = await fetch_media_url(client, url, budget)
+        except ValidationError as exc:
+            log.warning("an inbound MMS arrived without one medium: %s", exc.message)
+            continue
+        budget -= len(content)
+        fetched.append(InboundMedia(content_type=content_type, content=content, file_name=name))
+    return tuple(fetched)
 
 
 def _too_large(url: str, size: int, limit: int) -> str:

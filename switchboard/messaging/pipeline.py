@@ -13,9 +13,11 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,11 +25,12 @@ from switchboard.core.clock import Clock
 from switchboard.messaging.callbacks import outbox_row
 from switchboard.core.sms_encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
-from switchboard.messaging.models import InboundPart, Message, MessageMedia
+from switchboard.messaging.media import fetch_inbound_media
+from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia
 from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.messaging.rows import MESSAGES, MessageRow, load_rows, select_rows, store_rows
 from switchboard.messaging.send import INTERNAL, Outgoing, Prepared, prepare_outgoing, sender_number, write_prepared
-from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundSms, OutboundMessage, SubmitResult
+from switchboard.network.connector import ConnectorSet, DeliveryReceipt, InboundMedia, InboundSms, OutboundMessage, SubmitResult
 from switchboard.numbers.models import RentedNumber
 from switchboard.webhooks import enqueue
 from switchboard.webhooks.service import Webhooks
@@ -45,9 +48,11 @@ transaction instead of one each."""
 
 class Pipeline:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
-                 connectors: ConnectorSet, schedule: SenderSchedule, public_url: str, app_concurrency: int = 32,
-                 single_writer: bool = False):
+                 connectors: ConnectorSet, schedule: SenderSchedule, public_url: str, media_http: httpx.AsyncClient,
+                 app_concurrency: int = 32, single_writer: bool = False):
         self.sessionmaker = sessionmaker
+        self.media_http = media_http
+        """Fetches the media of inbound MMS that carriers hand over by URL."""
         self.clock = clock
         self.webhooks = webhooks
         self.connectors = connectors
@@ -64,7 +69,9 @@ class Pipeline:
         self._next_part_sweep = 0.0
         self.write_lock: asyncio.Lock | contextlib.nullcontext[None] = asyncio.Lock() if single_writer else contextlib.nullcontext()
         """SQLite has one writer: the pipeline's transactions take turns here instead of sleeping in
-        SQLite's busy handler (which backs off by up to 100 ms at a time)."""
+        SQLite's busy handler (which backs off by up to 100 ms at a time). Take it before the
+        transaction's first write: a transaction that has written holds SQLite's writer, and waiting
+        here for a holder that waits for SQLite would stall both until the busy timeout (10 s)."""
 
     # --- life cycle ----------------------------------------------------------------------------
 
@@ -229,7 +236,7 @@ class Pipeline:
             groups[row.connector].append(row)
         for name, group in groups.items():
             if name == INTERNAL:
-                inbound += await self._deliver_internally(session, group, now, callbacks)
+                inbound += await self._deliver_internally(session, group, media, now, callbacks)
                 continue
             name = self.connectors.pick(name)  # a connector that is down hands its messages to its failover
             for row in group:
@@ -284,9 +291,10 @@ class Pipeline:
         else:
             self._transition(row, "failed", now, callbacks, result.error_code or 1000)
 
-    async def _deliver_internally(self, session: AsyncSession, rows: list[MessageRow], now: datetime,
-                                  callbacks: list[dict[str, Any]]) -> list[Message]:
-        """A message between two Switchboard numbers: sent and delivered at once, and received."""
+    async def _deliver_internally(self, session: AsyncSession, rows: list[MessageRow], media: dict[str, list[str]],
+                                  now: datetime, callbacks: list[dict[str, Any]]) -> list[Message]:
+        """A message between two Switchboard numbers: sent and delivered at once, and received (an
+        MMS with copies of its files, which the receiving account owns)."""
         received = []
         for row in rows:
             row.attempts += 1
@@ -299,8 +307,9 @@ class Pipeline:
             row.carrier_message_id = f"internal-{row.message_uuid}"
             self._transition(row, "sent", now, callbacks)
             self._transition(row, "delivered", now, callbacks)
+            files = await _files(session, media.get(row.message_uuid, []))
             stored = await store_inbound(session, InboundSms(src=row.from_number, dst=row.to_number, text=text,
-                                                             message_type=row.message_type), text, INTERNAL, now)
+                                                             message_type=row.message_type, media=files), text, INTERNAL, now)
             if stored is not None:
                 await self.queue(session, stored.replies, now)
                 received.append(stored.message)
@@ -365,6 +374,9 @@ class Pipeline:
     # --- inbound (ConnectorEvents) ---------------------------------------------------------------
 
     async def inbound(self, connector: str, message: InboundSms) -> str | None:
+        if message.media_urls:  # fetched before the transaction: it holds the single writer on SQLite
+            message = replace(message, media_urls=(),
+                              media=message.media + await fetch_inbound_media(self.media_http, message.media_urls))
         now = self.clock.now()
         async with self.write_lock, self.sessionmaker() as session:
             text = message.text if message.part is None else await reassemble(session, message, now)
@@ -445,6 +457,12 @@ class Pipeline:
             await session.commit()
         if replies:
             self.wake()
+
+
+async def _files(session: AsyncSession, media_ids: list[str]) -> tuple[InboundMedia, ...]:
+    """The files of an MMS, to be stored again for the account that receives it."""
+    rows = [await session.get(Media, media_id) for media_id in media_ids]
+    return tuple(InboundMedia(row.content_type, row.content, row.file_name) for row in rows if row is not None)
 
 
 def _aware(value: datetime) -> datetime:

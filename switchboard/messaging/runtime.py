@@ -21,8 +21,8 @@ def build_messaging(app: Any) -> Messaging:
     connectors.add(SimulatedCarrier(app.state.phone_book))
     config_file = load_file(settings.connectors_file) if settings.connectors_file else None
     carriers = Carriers(connectors, app.state.clock, app.state.db.sessionmaker, settings.resolved_public_url, config_file)
+    http = httpx.AsyncClient(headers={"User-Agent": "Switchboard media fetcher"})
     pipeline = Pipeline(app.state.db.sessionmaker, app.state.clock, app.state.webhooks, connectors,
-                        SenderSchedule(settings.sms_mps), settings.resolved_public_url,
+                        SenderSchedule(settings.sms_mps), settings.resolved_public_url, http,
                         single_writer=app.state.db.backend == "sqlite")
-    return Messaging(pipeline=pipeline, http=httpx.AsyncClient(headers={"User-Agent": "Switchboard media fetcher"}),
-                     carriers=carriers)
+    return Messaging(pipeline=pipeline, http=http, carriers=carriers)

@@ -20,7 +20,7 @@ from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.messaging.callbacks import outbox_row
 from switchboard.core.sms_encoding import Segmented, segment, too_long
-from switchboard.messaging.models import Message, MessageMedia, MessagingSettings, OptOut
+from switchboard.messaging.models import Media, Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.phone import e164_digits, parse_e164, region_of
@@ -182,11 +182,13 @@ def _rate(country_iso: str, message_type: str) -> Decimal:
 
 @dataclass
 class Prepared:
-    """Rows ready to insert: messages, their media links, their ``queued`` callbacks."""
+    """Rows ready to insert: messages, their media links, their ``queued`` callbacks, and the media
+    files fetched for them (``media_urls``)."""
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     media: list[dict[str, Any]] = field(default_factory=list)
     callbacks: list[dict[str, Any]] = field(default_factory=list)
+    files: list[Media] = field(default_factory=list)
 
     @property
     def uuids(self) -> list[str]:
@@ -196,10 +198,16 @@ class Prepared:
         self.messages += other.messages
         self.media += other.media
         self.callbacks += other.callbacks
+        self.files += other.files
 
 
 async def write_prepared(session: AsyncSession, prepared: Prepared) -> None:
-    """Insert prepared rows into the session's transaction (the caller commits)."""
+    """Insert prepared rows into the session's transaction (the caller commits). This is a send's
+    only write: on SQLite a transaction that wrote before taking the pipeline's ``write_lock`` would
+    hold the database's one writer while waiting for that lock (see ``Pipeline.write_lock``)."""
+    if prepared.files:
+        session.add_all(prepared.files)
+        await session.flush()
     if prepared.messages:
         await session.execute(insert(Message.__table__), prepared.messages)  # Core: no ORM bulk-insert overhead
     if prepared.media:

@@ -73,15 +73,17 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
     elif sender.number in dsts:
         raise ValidationError("dst: the destination cannot be the source number")
     media_ids: list[str] = []
+    fetched: list[Media] = []
     if params.type == "mms":
         check_mms(sender, src, dsts, len(params.media_urls or []) + len(params.media_ids or []))
-        media_ids = await _collect_media(session, clock, messaging, owner, params)
+        media_ids, fetched = await _collect_media(session, clock, messaging, owner, params)
     elif params.media_urls or params.media_ids:
         raise ValidationError("media_urls and media_ids need type mms")
     out = Outgoing(owner=owner, src=sender.number if sender else src, dsts=dsts, text=params.text or "",
                    message_type=params.type, url=params.url, method=params.method, log=params.log,
                    media_ids=media_ids, requester_ip=requester_ip, sender=sender)
     prepared = await messaging.pipeline.prepare(session, [out], clock.now())
+    prepared.files = fetched
     leased = messaging.pipeline.webhooks.lease(prepared.callbacks)  # the queued callbacks go out at once
     async with messaging.pipeline.write_lock:
         await write_prepared(session, prepared)
@@ -91,7 +93,10 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
     return prepared.uuids
 
 
-async def _collect_media(session: AsyncSession, clock: Clock, messaging: Messaging, owner: Owner, params: MessageSend) -> list[str]:
+async def _collect_media(session: AsyncSession, clock: Clock, messaging: Messaging, owner: Owner,
+                         params: MessageSend) -> tuple[list[str], list[Media]]:
+    """The media ids of an MMS, and the rows of the files fetched from its ``media_urls`` (stored
+    by :func:`write_prepared` with the messages)."""
     uploaded = await owned_media(session, owner, params.media_ids or [])
     budget = MAX_MMS_BYTES - sum(row.size for row in uploaded) - len((params.text or "").encode())
     fetched = []
@@ -99,9 +104,7 @@ async def _collect_media(session: AsyncSession, clock: Clock, messaging: Messagi
         content, content_type, name = await fetch_media_url(messaging.http, url, budget)
         budget -= len(content)
         fetched.append(new_media(owner, content, content_type, name, clock.now()))
-    session.add_all(fetched)
-    await session.flush()
-    return [row.media_id for row in uploaded + fetched]
+    return [row.media_id for row in uploaded + fetched], fetched
 
 
 async def list_messages(session: AsyncSession, ctx: AuthContext, params: MessageList) -> tuple[list[Message], int]:

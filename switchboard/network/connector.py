@@ -82,6 +82,9 @@ class InboundSms:
     text: str
     message_type: str = "sms"
     media: tuple[InboundMedia, ...] = ()
+    media_urls: tuple[str, ...] = ()
+    """Media the carrier hands over by URL (as MMS content arrives from an MMSC or an HTTP carrier):
+    the pipeline fetches and stores them with the message, beside ``media``."""
     part: PartInfo | None = None
     carrier: str = ""
 

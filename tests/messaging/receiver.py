@@ -33,6 +33,8 @@ class Receiver:
         self.replies: dict[str, bytes] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
         """GET paths served as media files (content, content type); ``/missing…`` answers 404."""
+        self.file_delay = 0.0
+        """Real seconds a media file takes to start (a slow media host)."""
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -68,6 +70,7 @@ class Receiver:
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 if path in receiver.files or path.startswith("/missing"):
+                    time.sleep(receiver.file_delay)
                     content, kind = receiver.files.get(path, (b"not found", "text/plain"))
                     self.send_response(200 if path in receiver.files else 404)
                     self.send_header("Content-Type", kind)

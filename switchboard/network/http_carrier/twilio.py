@@ -2,7 +2,7 @@
 {base_url}/2010-04-01/Accounts/{account_sid}/Messages.json`` (form: ``To``, ``From``, ``Body``,
 ``MediaUrl``, ``StatusCallback``; HTTP Basic with the account SID and auth token), receive the
 message ``sid``; status callbacks (``MessageSid``, ``MessageStatus``, ``ErrorCode``) and inbound
-messages (``From``, ``To``, ``Body``, ``NumMedia``, ``MediaUrl0``…) arrive as signed form POSTs at
+messages (``From``, ``To``, ``Body``, ``NumMedia``, ``MediaUrl0``…, fetched by the pipeline) arrive as signed form POSTs at
 ``/carrier/{name}/status`` and ``/carrier/{name}/inbound`` (``routes.py``)."""
 
 import collections
@@ -146,7 +146,11 @@ class TwilioCarrier:
         await self.events.receipts(self.name, [DeliveryReceipt(sid, state, error)])
 
     async def inbound(self, form: dict[str, str]) -> None:
+        """An inbound message; an MMS (``NumMedia`` > 0) hands its media over as ``MediaUrl0``…"""
         assert self.events is not None
         self.counters["inbound"] += 1
+        count = int(form["NumMedia"]) if form.get("NumMedia", "").isdigit() else 0
+        urls = tuple(url for url in (form.get(f"MediaUrl{index}", "") for index in range(min(count, 10))) if url)
         await self.events.inbound(self.name, InboundSms(src=form.get("From", "").lstrip("+"), dst=form.get("To", "").lstrip("+"),
-                                                        text=form.get("Body", ""), carrier=self.name))
+                                                        text=form.get("Body", ""), message_type="mms" if urls else "sms",
+                                                        media_urls=urls, carrier=self.name))

@@ -6,7 +6,7 @@ failure receipt with ``error_code``, default 80), or ``failed`` (refused at subm
 ``error_code``, default 1000). ``reply`` makes the phone answer every delivered message. Every
 message is written to the phone's log. Inbound messages (``POST /_sim/messages``) longer than one
 segment travel as concatenated parts, as a handset would send them, so the pipeline's reassembly
-is exercised.
+is exercised; an MMS travels whole, its media as URLs, as an MMSC hands them over.
 """
 
 import asyncio
@@ -51,6 +51,8 @@ class SimulatedCarrier:
         self._counter = itertools.count()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._with_media: set[asyncio.Task[None]] = set()
+        """Reports of MMS from phones in flight (see :meth:`_report_alone`)."""
         self._batch = batch
         self._stopping = False
 
@@ -68,6 +70,11 @@ class SimulatedCarrier:
             except TimeoutError:
                 self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._with_media:
+            _done, pending = await asyncio.wait(set(self._with_media), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def _later(self, delay: float, item: DeliveryReceipt | InboundSms) -> None:
         heapq.heappush(self._due, (time.monotonic() + delay, next(self._counter), item))
@@ -98,7 +105,7 @@ class SimulatedCarrier:
             receipt = DeliveryReceipt(carrier_id, "delivered")
         self._later(max(behaviour.receipt_delay, MIN_RECEIPT_DELAY), receipt)
         if behaviour.reply and behaviour.result == "delivered" and src.isdigit():
-            self.phone_book.record(dst, "sms_sent", to=src, text=behaviour.reply)
+            self.phone_book.record(dst, "sms_sent", to=src, text=behaviour.reply, type="sms", media_urls=[])
             self._later(behaviour.receipt_delay, InboundSms(src=dst, dst=src, text=behaviour.reply, carrier=NAME))
 
     async def resume(self, outstanding: Sequence[OutboundMessage]) -> None:
@@ -107,10 +114,15 @@ class SimulatedCarrier:
             if message.carrier_message_id:
                 self._plan(message.carrier_message_id, message.src, message.dst)
 
-    def send_from_phone(self, src: str, dst: str, text: str) -> None:
+    def send_from_phone(self, src: str, dst: str, text: str, media_urls: Sequence[str] = ()) -> None:
         """A handset sends ``text``: as one message, or as concatenated parts sent in a shuffled
-        order (carriers do not keep the order) when it needs more than one segment."""
-        self.phone_book.record(src, "sms_sent", to=dst, text=text)
+        order (carriers do not keep the order) when it needs more than one segment; with
+        ``media_urls``, as one MMS whose media the platform fetches from those URLs."""
+        kind = "mms" if media_urls else "sms"
+        self.phone_book.record(src, "sms_sent", to=dst, text=text, type=kind, media_urls=list(media_urls))
+        if media_urls:
+            self._later(0, InboundSms(src=src, dst=dst, text=text, message_type=kind, media_urls=tuple(media_urls), carrier=NAME))
+            return
         parts = segment(text).parts
         if len(parts) == 1:
             self._later(0, InboundSms(src=src, dst=dst, text=text, carrier=NAME))
@@ -132,6 +144,9 @@ class SimulatedCarrier:
             while self._due and self._due[0][0] <= now and len(receipts) < self._batch:
                 item = heapq.heappop(self._due)[2]
                 (receipts if isinstance(item, DeliveryReceipt) else inbound).append(item)
+            for message in [message for message in inbound if message.media_urls]:
+                self._report_alone(message)
+            inbound = [message for message in inbound if not message.media_urls]
             if receipts or inbound:
                 await self._report(receipts, inbound)
                 continue
@@ -141,6 +156,13 @@ class SimulatedCarrier:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
+
+    def _report_alone(self, message: InboundSms) -> None:
+        """An MMS from a phone is reported in a task of its own: the platform fetches its media, and
+        a slow media host must not hold up the receipts and texts behind it."""
+        task = asyncio.create_task(self._report([], [message]))
+        self._with_media.add(task)
+        task.add_done_callback(self._with_media.discard)
 
     async def _report(self, receipts: list[DeliveryReceipt], inbound: list[InboundSms]) -> None:
         assert self._events is not None

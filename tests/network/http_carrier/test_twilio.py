@@ -1,6 +1,6 @@
 """The Twilio-shaped HTTP carrier on a real server against a local API of that shape: send,
-signed status callbacks, signed inbound messages, a bad signature, a refused number, a carrier
-that is down."""
+signed status callbacks, signed inbound messages (and MMS), a bad signature, a refused number, a
+carrier that is down."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +95,20 @@ def test_signed_inbound_is_stored_and_a_bad_signature_is_refused(server: LiveSer
         status = http.get(f"/v1/Account/{account.auth_id}/Connector/tw/").json()
     assert status["status"]["counters"]["bad_signatures"] >= 2 and "bad signature" in str(status["status"]["events"])
     assert status["settings"]["auth_token"] == "********" and carrier.token not in str(status)
+
+
+def test_inbound_mms_media_are_fetched_from_the_carriers_urls(server: LiveServer, carrier: TwilioApi,
+                                                              client: RecordingClient, receiver: Receiver) -> None:
+    number = buy(client)
+    receiver.files["/MM1/photo"] = (b"\xff\xd8\xff\xe0 a jpeg", "image/jpeg")
+    params = {"MessageSid": "MMin1", "From": "+61498765433", "To": f"+{number}", "Body": "a photo", "NumMedia": "1",
+              "MediaUrl0": receiver.url("/MM1/photo"), "MediaContentType0": "image/jpeg"}
+    assert post_signed(carrier.token, f"{server.base_url}/carrier/tw/inbound", params) == 200
+    [inbound] = eventually(lambda: [m for m in client.messages.list(message_direction="inbound") if m.from_number == "61498765433"])
+    assert inbound.message_type == "mms"
+    client.messages.get(inbound.message_uuid).listMedia()
+    [medium] = client.last_json()["objects"]
+    assert medium["content_type"] == "image/jpeg" and medium["size"] == len(b"\xff\xd8\xff\xe0 a jpeg")
 
 
 def test_unknown_connector_webhook_is_404(server: LiveServer, carrier: TwilioApi) -> None:

@@ -86,3 +86,37 @@ async def test_long_inbound_travels_as_parts() -> None:
         assert "".join(m.text for m in parts) == text
     finally:
         await carrier.stop()
+
+
+class SlowMedia(Recorder):
+    """ConnectorEvents whose MMS take until ``fetched`` is set (a slow media host)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetched = asyncio.Event()
+
+    async def inbound(self, connector: str, message: InboundSms) -> str | None:
+        if message.media_urls:
+            await self.fetched.wait()
+        return await super().inbound(connector, message)
+
+
+async def test_a_phones_mms_travels_whole_and_does_not_hold_up_other_reports() -> None:
+    book = PhoneBook(Clock())
+    carrier, events = SimulatedCarrier(book), SlowMedia()
+    await carrier.start(events)
+    try:
+        carrier.send_from_phone("14155550123", "14155550100", "x" * 400, ["http://127.0.0.1:9/a.gif"])
+        await asyncio.sleep(0.05)
+        await carrier.submit([message("14155550124")])
+        carrier.send_from_phone("14155550125", "14155550100", "a text")
+        await settle(lambda: events.receipts_ and events.inbound_)
+        assert [m.text for m in events.inbound_] == ["a text"] and len(events.receipts_) == 1  # while the MMS waits
+        events.fetched.set()
+        await settle(lambda: len(events.inbound_) == 2)
+        mms = events.inbound_[1]
+        assert (mms.message_type, mms.text, mms.media_urls, mms.part) == ("mms", "x" * 400, ("http://127.0.0.1:9/a.gif",), None)
+        [sent] = book.phone("14155550123").log
+        assert sent.kind == "sms_sent" and sent.detail["type"] == "mms" and sent.detail["media_urls"] == ["http://127.0.0.1:9/a.gif"]
+    finally:
+        await carrier.stop()
