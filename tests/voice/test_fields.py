@@ -83,3 +83,18 @@ def test_live_call_fields(sdk, sim: Sim, customer: CustomerApp, still_clock: Non
     assert body["answer_url"] == customer.url("/answer") and body["stir_attestation"] == "Not Applicable"
     sdk.calls.delete(call_uuid)
     customer.wait_for("/hangup")
+
+
+def test_queued_call_fields(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:  # noqa: F811
+    customer.route("/answer", "<Response><Hangup/></Response>")
+    customer.route("/hangup", "")
+    made = sdk.calls.create(from_="14155550899", to_="<".join(f"141555508{50 + n}" for n in range(3)),
+                            answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    queued = made.request_uuid[-1]  # 2 calls a second: the third waits
+    sdk.queued_calls.get(queued)
+    body = sdk.last_json()
+    # the live call's fields are served on a queued call too (one object, as the Node SDK reads it)
+    extra = {name: kind for name, kind in go.LIVE_CALL.items() if name not in go.QUEUED_CALL}
+    assert_plivo_shape(body, "liveCallGetResponse", extra, go=go.QUEUED_CALL, nulls=("parent_call_uuid",))
+    assert body["call_status"] == "queued"
+    customer.wait_for("/hangup", 3)
