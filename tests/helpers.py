@@ -134,7 +134,7 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return type(value).__name__
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
 def shape_problems(actual: Any, expected: Any, path: str = "$", extra: frozenset[str] = frozenset()) -> list[str]:

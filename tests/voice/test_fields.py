@@ -8,7 +8,7 @@ from tests import go_sdk_types as go
 from tests.helpers import assert_plivo_shape
 from tests.voice.conftest import Sim
 from tests.voice.customer_app import CustomerApp
-from tests.voice.test_live import hold, still_clock, wait_until  # noqa: F401 (fixture)
+from tests.voice.test_live import hold, still_clock  # noqa: F401 (fixture)
 
 # Null as Plivo's record samples have them: `conference_uuid` for a call in no conference,
 # `answer_time` for a call never answered (callGetResponse; the list fixture's calls were answered).
