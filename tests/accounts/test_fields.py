@@ -14,6 +14,9 @@ def test_subaccount_fields(client: RecordingClient) -> None:
     created = client.subaccounts.create(name="Branch", enabled=True)
     client.subaccounts.get(created.auth_id)
     assert_plivo_shape(client.last_json(), "subaccountGetResponse", go=go.SUBACCOUNT)
+    client.subaccounts.list()
+    for item in client.last_json()["objects"]:
+        assert_plivo_shape(item, "subaccountListResponse", go=go.SUBACCOUNT, unserved=("api_id",))
 
 
 def test_application_fields(client: RecordingClient) -> None:
@@ -25,3 +28,7 @@ def test_application_fields(client: RecordingClient) -> None:
                        go=go.APPLICATION, unserved=("production_app", "default_number_app"))
     assert body["application_type"] == "xml"
     assert body["log_incoming_message"] is body["log_incoming_messages"] is False
+    client.applications.list()
+    for item in client.last_json()["objects"]:
+        assert_plivo_shape(item, "applicationListResponse", {"application_type": "string", "log_incoming_message": "bool"},
+                           go=go.APPLICATION, unserved=("production_app", "default_number_app", "api_id"))

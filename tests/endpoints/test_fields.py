@@ -16,3 +16,6 @@ def test_endpoint_fields(client: RecordingClient) -> None:
     client.endpoints.get(created.endpoint_id)
     assert_plivo_shape(client.last_json(), "endpointGetResponse", {"api_id": "string"}, go=go.ENDPOINT,
                        unserved=UNSERVED, nulls=NULLS)
+    client.endpoints.list()
+    for item in client.last_json()["objects"]:
+        assert_plivo_shape(item, "endpointListResponse", go=go.ENDPOINT, unserved=UNSERVED, nulls=NULLS)

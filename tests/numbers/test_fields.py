@@ -13,7 +13,8 @@ from tests.numbers.test_search_buy import search
 NUMBER_UNSERVED = ("description", "plivo_number", "cnam")
 # Null as Plivo's fixture has it for unset links (`alias`, `sub_account`) and for the US/CA-only
 # fields of a number they do not apply to (`tendlc_campaign_id`, `toll_free_sms_verification`).
-NUMBER_NULLS = ("application", "cnam_lookup", "tendlc_registration_status")
+NUMBER_NULLS = ("application", "alias", "cnam_lookup", "tendlc_registration_status", "tendlc_campaign_id",
+                "toll_free_sms_verification")
 # LATA and rate centre exist in the North American plan only; elsewhere they are null.
 SEARCH_NULLS = ("lata", "rate_center")
 
@@ -24,6 +25,9 @@ def test_rented_number_fields(client: RecordingClient, country: str) -> None:
     client.numbers.get(number)
     assert_plivo_shape(client.last_json(), "numberGetResponse", go=go.NUMBER, unserved=NUMBER_UNSERVED,
                        nulls=NUMBER_NULLS)
+    client.numbers.list()
+    for item in client.last_json()["objects"]:
+        assert_plivo_shape(item, "numberListResponse", go=go.NUMBER, unserved=NUMBER_UNSERVED, nulls=NUMBER_NULLS)
 
 
 @pytest.mark.parametrize("country", ["US", "GB"])
