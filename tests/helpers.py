@@ -134,7 +134,7 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return type(value).__name__
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
 
 
 def shape_problems(actual: Any, expected: Any, path: str = "$", extra: frozenset[str] = frozenset()) -> list[str]:
@@ -158,7 +158,75 @@ def shape_problems(actual: Any, expected: Any, path: str = "$", extra: frozenset
     return problems
 
 
-def assert_plivo_shape(actual: Any, fixture_name: str, extra: tuple[str, ...] = ()) -> None:
-    """``actual`` has exactly the keys and JSON types of Plivo's fixture (plus ``extra`` keys)."""
-    problems = shape_problems(actual, fixture(fixture_name), extra=frozenset(extra))
+def _go_problems(value: Any, go: Any, path: str) -> list[str]:
+    """Where ``value`` would not decode into a Go field of type ``go`` (notation of tests/go_sdk_types.py)."""
+    if isinstance(go, dict):
+        return [f"{path}: {_json_type(value)} where Go has a struct"] if not isinstance(value, dict) else []
+    if isinstance(go, list):
+        if not isinstance(value, list):
+            return [f"{path}: {_json_type(value)} where Go has a slice"]
+        return [problem for index, item in enumerate(value) for problem in _go_problems(item, go[0], f"{path}[{index}]")]
+    scalar = go.lstrip("*")
+    fits = {"string": isinstance(value, str), "bool": isinstance(value, bool),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "float": isinstance(value, (int, float)) and not isinstance(value, bool)}[scalar]
+    return [] if fits else [f"{path}: {_json_type(value)} {value!r} where Go has {go}"]
+
+
+def field_problems(actual: dict[str, Any], fixture_object: dict[str, Any], go: dict[str, Any],
+                   extra: dict[str, Any], unserved: frozenset[str], nulls: frozenset[str], path: str = "") -> list[str]:
+    """Where one object differs from Plivo's: a key of the fixture, of the Go struct or of ``extra``
+    (dotted path -> Go type) missing (unless ``unserved``), a key that none of them has, or a value
+    whose JSON type the Go struct (else the fixture, else ``extra``) does not take. A null passes
+    where Go has a pointer, where the fixture shows null, or where ``nulls`` names the path (Plivo
+    documents null there). Nested structs and slices of structs are checked the same way."""
+    prefix = f"{path}." if path else ""
+    extras = {name[len(prefix):]: kind for name, kind in extra.items()
+              if name.startswith(prefix) and "." not in name[len(prefix):]}
+    expected = set(fixture_object) | set(go) | set(extras)
+    problems = [f"{prefix}{key}: missing" for key in sorted(expected - set(actual)) if prefix + key not in unserved]
+    problems += [f"{prefix}{key}: not in Plivo's fixture, the Go struct or the declared extras"
+                 for key in sorted(set(actual) - expected)]
+    for key, value in actual.items():
+        name = prefix + key
+        kind = go.get(key, extras.get(key))
+        sample = fixture_object.get(key)
+        if value is None:
+            documented = (key in fixture_object and sample is None) or name in nulls
+            if not documented and not (isinstance(kind, str) and kind.startswith("*")):
+                problems.append(f"{name}: null where Go has {kind} and Plivo documents no null")
+            continue
+        if kind is None:
+            problems += shape_problems(value, sample, name) if key in fixture_object else []
+            continue
+        problems += _go_problems(value, kind, name)
+        nested_sample = sample if isinstance(sample, dict) else {}
+        if isinstance(kind, dict) and isinstance(value, dict):
+            problems += field_problems(value, nested_sample, kind, extra, unserved, nulls, name)
+        if isinstance(kind, list) and isinstance(kind[0], dict) and isinstance(value, list):
+            item_sample = sample[0] if isinstance(sample, list) and sample and isinstance(sample[0], dict) else {}
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    problems += [p.replace(f"{name}.", f"{name}[{index}].", 1)
+                                 for p in field_problems(item, item_sample, kind[0], extra, unserved, nulls, name)]
+    return problems
+
+
+def assert_plivo_shape(actual: Any, fixture_name: str, extra: tuple[str, ...] | dict[str, Any] = (), *,
+                       go: dict[str, Any] | None = None, unserved: tuple[str, ...] = (),
+                       nulls: tuple[str, ...] = ()) -> None:
+    """``actual`` has exactly the keys and JSON types of Plivo's fixture (plus ``extra`` keys).
+
+    With ``go`` (a struct of tests/go_sdk_types.py) the check is the field sweep's: every key of
+    the fixture and of the Go struct is served (but the ``unserved`` ones, dotted paths), no other
+    key but ``extra`` ones ({dotted path: Go type}), and every value has the JSON type the Go
+    struct decodes (null only where Go has a pointer, the fixture shows null, or ``nulls`` says
+    Plivo documents it)."""
+    if go is None:
+        problems = shape_problems(actual, fixture(fixture_name), extra=frozenset(extra))
+    else:
+        sample = fixture(fixture_name)
+        sample = sample["objects"][0] if "objects" in sample and "objects" not in go else sample
+        extras = extra if isinstance(extra, dict) else {name: None for name in extra}
+        problems = field_problems(actual, sample, go, extras, frozenset(unserved), frozenset(nulls))
     assert not problems, f"response differs from {fixture_name}: " + "; ".join(problems)

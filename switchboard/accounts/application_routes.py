@@ -33,6 +33,7 @@ def application_json(app: Application, sip_domain: str) -> dict[str, Any]:
         "answer_url": app.answer_url,
         "app_id": app.app_id,
         "app_name": app.app_name,
+        "application_type": "xml",  # Switchboard runs XML applications only (Plivo's other kind is "phlo")
         "default_app": app.default_number_app,
         "default_endpoint_app": app.default_endpoint_app,
         "enabled": app.enabled,
@@ -40,7 +41,8 @@ def application_json(app: Application, sip_domain: str) -> dict[str, Any]:
         "fallback_method": app.fallback_method,
         "hangup_method": app.hangup_method,
         "hangup_url": app.hangup_url,
-        "log_incoming_messages": app.log_incoming_messages,
+        "log_incoming_message": app.log_incoming_messages,  # the name the Node SDK reads
+        "log_incoming_messages": app.log_incoming_messages,  # the name Plivo's docs and the Go SDK use
         "message_method": app.message_method,
         "message_url": app.message_url,
         "public_uri": app.public_uri,

@@ -156,6 +156,7 @@ class ApplicationObject(BaseModel):
     answer_url: str
     app_id: str
     app_name: str
+    application_type: str
     default_app: bool
     default_endpoint_app: bool
     enabled: bool
@@ -163,6 +164,7 @@ class ApplicationObject(BaseModel):
     fallback_method: str
     hangup_method: str
     hangup_url: str
+    log_incoming_message: bool
     log_incoming_messages: bool
     message_method: str
     message_url: str

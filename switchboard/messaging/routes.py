@@ -1,7 +1,10 @@
 """HTTP routes: ``Message/`` and ``Media/``, and the public ``/media/{media_id}`` files."""
 
+from functools import lru_cache
 from typing import Annotated, Any
 
+import phonenumbers
+from phonenumbers import carrier
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from switchboard.accounts.auth import AuthContext, authenticate, client_address
@@ -15,6 +18,7 @@ from switchboard.core.responses import ERROR_RESPONSES, plivo_response
 from switchboard.messaging import service
 from switchboard.messaging.media import MAX_MEDIA_BYTES, MAX_UPLOAD_FILES, check_type, get_media, new_media
 from switchboard.messaging.models import Media, Message
+from switchboard.messaging.send import country_of
 from switchboard.messaging.schemas import (
     MediaGet,
     MediaList,
@@ -47,8 +51,23 @@ def _precise(value: Any) -> str | None:
     return value.isoformat(sep=" ") if value is not None else None
 
 
+@lru_cache(maxsize=4096)
+def destination_network(number: str) -> str | None:
+    """The network that holds a mobile number's block, when the numbering data records it."""
+    try:
+        parsed = phonenumbers.parse("+" + number)
+    except phonenumbers.NumberParseException:
+        return None
+    return carrier.name_for_number(parsed, "en") or None
+
+
 def message_json(row: Message) -> dict[str, Any]:
+    """The MDR. Fields of Plivo services Switchboard does not run carry Plivo's empty values: 10DLC
+    campaigns and India's DLT (null), WhatsApp conversations and sender replacement (""); carrier
+    fees are real and nil (Switchboard adds none)."""
     owner = row.sub_account_id or row.account_id
+    source, destination = country_of(row.from_number), country_of(row.to_number)
+    outbound = row.message_direction == "outbound"
     return {
         "error_code": str(row.error_code) if row.error_code is not None else None,
         "error_message": ERROR_MESSAGES.get(row.error_code, "Unknown Error") if row.error_code is not None else "",
@@ -68,6 +87,20 @@ def message_json(row: Message) -> dict[str, Any]:
         "destination_country_iso2": row.destination_country_iso2,
         "powerpack_id": row.powerpack_uuid,
         "requester_ip": row.requester_ip,
+        "is_domestic": bool(source) and source == destination,
+        "replaced_sender": "",
+        "destination_network": destination_network(row.to_number) if outbound else None,
+        "carrier_fees": "0.00000",
+        "carrier_fees_rate": "0.00000",
+        "log": "true" if row.log else "false",
+        "tendlc_campaign_id": None,
+        "tendlc_registration_status": None,
+        "dlt_entity_id": None,
+        "dlt_template_id": None,
+        "dlt_template_category": None,
+        "conversation_id": "",
+        "conversation_origin": "",
+        "conversation_expiration_timestamp": "",
     }
 
 

@@ -95,6 +95,20 @@ class MessageObject(BaseModel):
     destination_country_iso2: str
     powerpack_id: str | None
     requester_ip: str
+    is_domestic: bool
+    replaced_sender: str
+    destination_network: str | None
+    carrier_fees: str
+    carrier_fees_rate: str
+    log: str = Field(description='"true" or "false" (a string, as the Go SDK types it).')
+    tendlc_campaign_id: str | None
+    tendlc_registration_status: str | None
+    dlt_entity_id: str | None
+    dlt_template_id: str | None
+    dlt_template_category: str | None
+    conversation_id: str
+    conversation_origin: str
+    conversation_expiration_timestamp: str
 
 
 class MessageGet(MessageObject):

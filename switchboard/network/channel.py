@@ -158,8 +158,8 @@ class CallLeg(ABC):
 
     An inbound leg may also say what its signalling carried: the number the call was diverted
     from (SIP Diversion), the caller's STIR/SHAKEN attestation (``A``/``B``/``C``; empty when
-    the call was not signed), and the custom ``X-PH-`` headers a SIP caller sent (names without
-    the prefix)."""
+    the call was not signed), the custom ``X-PH-`` headers a SIP caller sent (names without
+    the prefix), and the IP address its signalling came from (empty where there is none)."""
 
     uuid: str
     direction: str  # "inbound" | "outbound", as Plivo names it from the platform's side
@@ -168,6 +168,7 @@ class CallLeg(ABC):
     caller_name: str
     forwarded_from: str = ""
     stir_attestation: str = ""
+    source_ip: str = ""
     custom_headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, uuid: str, direction: str, from_: str, to: str, caller_name: str = ""):

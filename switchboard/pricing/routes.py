@@ -28,6 +28,7 @@ class PricingObject(BaseModel):
     country_code: int
     country_iso: str
     message: dict[str, Any]
+    mms: dict[str, Any]
     phone_numbers: dict[str, Any]
     voice: dict[str, Any]
 
@@ -38,7 +39,9 @@ def _rates(values: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def pricing_json(country: CountryRates) -> dict[str, Any]:
     outbound = _rates(country.voice_outbound)
-    outbound["rates"] = [{"prefix": prefixes, "rate": format_rate(rate)} for prefixes, rate in country.voice_outbound_rates]
+    # One rate per destination prefix whatever the caller ID: Plivo's blank origination prefix, "the default rate".
+    outbound["rates"] = [{"origination_prefix": [""], "prefix": prefixes, "rate": format_rate(rate)}
+                         for prefixes, rate in country.voice_outbound_rates]
     return {
         "country": country.name,
         "country_code": country.country_code,
@@ -50,6 +53,8 @@ def pricing_json(country: CountryRates) -> dict[str, Any]:
                 {"group_name": name, "rate": format_rate(rate)} for name, rate in country.message_networks
             ],
         },
+        "mms": {"inbound": {"rate": format_rate(country.mms_inbound)},
+                "outbound": {"rate": format_rate(country.mms_outbound)}},
         "phone_numbers": _rates(country.rental),
         "voice": {"inbound": _rates(country.voice_inbound), "outbound": outbound},
     }

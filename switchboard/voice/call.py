@@ -20,6 +20,12 @@ NOT_APPLICABLE = "Not Applicable"
 STIR_VERIFICATION = {"A": "Verified", "B": "Not Verified", "C": "Not Verified"}
 
 
+def stir(attestation: str) -> tuple[str, str]:
+    """Plivo's STIR verification and attestation of a call whose caller had ``attestation``
+    ("" for unsigned and outbound calls: Switchboard signs nothing)."""
+    return STIR_VERIFICATION.get(attestation, NOT_APPLICABLE), attestation or NOT_APPLICABLE
+
+
 @dataclass
 class CallUrls:
     answer_url: str = ""
@@ -86,6 +92,8 @@ class LiveCall:
     starts_at: float = 0.0  # the clock's monotonic time of its outbound CPS slot
     forwarded_from: str = ""  # inbound: the number the call was diverted from
     stir_attestation: str = ""  # inbound: the caller's STIR/SHAKEN attestation (A/B/C), "" if unsigned
+    source_ip: str = ""  # inbound SIP: the address the INVITE came from
+    conference_uuid: str | None = None  # the last conference room the call was in
     dial: Any = None  # the voice.dial.Bridge this call is in while a <Dial> connects it
 
     @property
@@ -126,8 +134,8 @@ class LiveCall:
         if self.direction == "outbound":
             params.update(RequestUUID=self.request_uuid, ALegUUID=self.call_uuid, ALegRequestUUID=self.request_uuid)
         else:
-            params.update(STIRVerification=STIR_VERIFICATION.get(self.stir_attestation, NOT_APPLICABLE),
-                          STIRAttestation=self.stir_attestation or NOT_APPLICABLE)
+            verification, attestation = stir(self.stir_attestation)
+            params.update(STIRVerification=verification, STIRAttestation=attestation)
         if self.forwarded_from:
             params["ForwardedFrom"] = self.forwarded_from
         for name, value in self.options.sip_headers.items():
@@ -172,13 +180,18 @@ class LiveCall:
 
     def live_json(self) -> dict[str, Any]:
         """``GET Call/{uuid}/?status=live`` (and ``queued``)."""
+        verification, attestation = stir(self.stir_attestation)
         return {
+            "answer_url": self.urls.answer_url,
             "call_status": self.status,
             "call_uuid": self.call_uuid,
             "caller_name": self.caller_name,
             "direction": self.direction,
             "from": self.from_,
+            "parent_call_uuid": self.parent_call_uuid,
             "request_uuid": self.request_uuid,
             "session_start": (self.session_start or self.initiation_time).strftime(SESSION_TIME),
+            "stir_attestation": attestation,
+            "stir_verification": verification,
             "to": self.to,
         }

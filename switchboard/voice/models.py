@@ -41,3 +41,6 @@ class CallRecord(Base):
     hangup_source: Mapped[str] = mapped_column(String(32), index=True, default="")
     total_rate: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0"))
     total_amount: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0"))
+    stir_attestation: Mapped[str] = mapped_column(String(16), default="")
+    source_ip: Mapped[str] = mapped_column(String(64), default="")
+    conference_uuid: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -21,7 +21,7 @@ from switchboard.voice.models import CallRecord
 log = logging.getLogger("switchboard.voice")
 CALLS = CallRecord.__table__
 ENDING = ("status", "answer_time", "end_time", "call_duration", "bill_duration", "billed_duration", "hangup_cause_code",
-          "hangup_cause_name", "hangup_cause", "hangup_source", "total_rate", "total_amount")
+          "hangup_cause_name", "hangup_cause", "hangup_source", "total_rate", "total_amount", "conference_uuid")
 COMPLETION = update(CALLS).where(CALLS.c.call_uuid == bindparam("uuid")).values(
     {name: bindparam(f"new_{name}") for name in ENDING})
 
@@ -31,13 +31,15 @@ def new_row(call: LiveCall) -> dict[str, Any]:
                 sub_account_id=call.sub_account_id, direction=call.direction, from_number=call.from_,
                 to_number=call.to, caller_name=call.caller_name, status=call.status,
                 parent_call_uuid=call.parent_call_uuid, answer_url=call.urls.answer_url,
-                initiation_time=call.initiation_time, total_rate=call.bill_rate)
+                initiation_time=call.initiation_time, total_rate=call.bill_rate,
+                stir_attestation=call.stir_attestation, source_ip=call.source_ip)
 
 
 def completion_row(call: LiveCall, duration: int, bill_duration: int, billed: int) -> dict[str, Any]:
     assert call.cause is not None
     values = (call.final_status(), call.answer_time, call.end_time, duration, bill_duration, billed, call.cause.code,
-              call.cause.name, call.cause.q850, call.hangup_source, call.bill_rate, call.total_amount(billed))
+              call.cause.name, call.cause.q850, call.hangup_source, call.bill_rate, call.total_amount(billed),
+              call.conference_uuid)
     return {"uuid": call.call_uuid, **{f"new_{name}": value for name, value in zip(ENDING, values)}}
 
 

@@ -224,15 +224,26 @@ class CallObject(BaseModel):
     hangup_cause_code: int | None
     hangup_cause_name: str
     hangup_source: str
+    call_state: str
+    conference_uuid: str | None
+    stir_verification: str
+    stir_attestation: str
+    source_ip: str
+    cnam_lookup: str
+    voice_network_group: str
 
 
 class LiveCallObject(BaseModel):
     api_id: str
+    answer_url: str
     call_status: str
     call_uuid: str
     caller_name: str
     direction: str
     from_: str = Field(alias="from")
+    parent_call_uuid: str | None
     request_uuid: str
     session_start: str
+    stir_attestation: str
+    stir_verification: str
     to: str

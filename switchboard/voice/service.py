@@ -16,7 +16,7 @@ from switchboard.core.http import resource_uri
 from switchboard.core.ids import new_uuid
 from switchboard.core.pagination import fetch_page
 from switchboard.pricing.table import format_rate, rate_table
-from switchboard.voice.call import CallOptions, CallUrls, LiveCall
+from switchboard.voice.call import CallOptions, CallUrls, LiveCall, stir
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.models import CallRecord
 from switchboard.voice.schemas import CallCreate, CallList
@@ -112,8 +112,17 @@ def _time(value: datetime | None) -> str | None:
     return format_time(value)
 
 
+def call_state(row: CallRecord) -> str:
+    """Plivo's ``call_state``: ``ANSWER`` once answered; before or without an answer, the call's
+    status in capitals (``RINGING``, ``BUSY``, ``NO-ANSWER``, ``FAILED``, ...)."""
+    return "ANSWER" if row.answer_time is not None else row.status.upper()
+
+
 def record_json(row: CallRecord) -> dict[str, Any]:
+    """The CDR. Switchboard does no CNAM lookups on calls (``cnam_lookup`` "disabled") and has no
+    voice network groups (Plivo's empty value ``""``)."""
     owner = row.sub_account_id or row.account_id
+    verification, attestation = stir(row.stir_attestation)
     return {
         "answer_time": _time(row.answer_time),
         "bill_duration": row.bill_duration,
@@ -132,4 +141,11 @@ def record_json(row: CallRecord) -> dict[str, Any]:
         "hangup_cause_code": row.hangup_cause_code,
         "hangup_cause_name": row.hangup_cause_name,
         "hangup_source": row.hangup_source,
+        "call_state": call_state(row),
+        "conference_uuid": row.conference_uuid,
+        "stir_verification": verification,
+        "stir_attestation": attestation,
+        "source_ip": row.source_ip,
+        "cnam_lookup": "disabled",
+        "voice_network_group": "",
     }

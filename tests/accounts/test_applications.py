@@ -3,9 +3,9 @@ import pytest
 
 from tests.helpers import LiveServer, MainAccount, RecordingClient, assert_plivo_shape
 
-# `log_incoming_messages` is an application field in Plivo's docs and Node SDK, absent from the
-# Python SDK's fixture; Switchboard reports it.
-EXTRA = ("log_incoming_messages",)
+# Application fields absent from the Python SDK's fixture that Switchboard reports (see
+# tests/accounts/test_fields.py for the field sweep).
+EXTRA = ("application_type", "log_incoming_message", "log_incoming_messages")
 
 
 def test_crud_through_sdk(server: LiveServer, client: RecordingClient, account: MainAccount) -> None:
@@ -34,6 +34,7 @@ def test_crud_through_sdk(server: LiveServer, client: RecordingClient, account: 
         "answer_url": "https://example.com/answer",
         "app_id": app_id,
         "app_name": "IVR",
+        "application_type": "xml",
         "default_app": True,
         "default_endpoint_app": False,
         "enabled": True,
@@ -41,6 +42,7 @@ def test_crud_through_sdk(server: LiveServer, client: RecordingClient, account: 
         "fallback_method": "POST",
         "hangup_method": "POST",
         "hangup_url": "https://example.com/hangup",
+        "log_incoming_message": False,
         "log_incoming_messages": False,
         "message_method": "POST",
         "message_url": "https://example.com/sms",

@@ -3,12 +3,13 @@
 import plivo
 import pytest
 
+from tests import go_sdk_types as go
 from tests.helpers import LiveServer, MainAccount, RecordingClient, assert_plivo_shape
 from tests.messaging.conftest import buy, eventually
 from tests.messaging.receiver import Receiver
 
 HANDSET = "14155550123"
-EXTRA = ("destination_country_iso2", "powerpack_id", "requester_ip")
+EXTRA = tuple(go.MESSAGE)  # the MDR fields beyond the fixture (tests/messaging/test_fields.py checks each)
 
 
 def phone_log(server: LiveServer, account: MainAccount, number: str) -> list[dict]:

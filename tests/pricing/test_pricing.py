@@ -12,11 +12,11 @@ def test_us_pricing_through_sdk(client: RecordingClient) -> None:
     pricing = client.pricing.get("US")
     assert client.last_status == 200
     body = client.last_json()
-    assert_plivo_shape(body, "pricingGetResponse")
+    assert_plivo_shape(body, "pricingGetResponse", extra=("mms", "origination_prefix"))
     assert (body["country"], body["country_code"], body["country_iso"]) == ("United States", 1, "US")
     assert body["phone_numbers"] == {"local": {"rate": "0.80000"}, "tollfree": {"rate": "1.00000"}}
     assert body["voice"]["inbound"]["local"] == {"rate": "0.00850"}
-    assert {"prefix": ["1808"], "rate": "0.03400"} in body["voice"]["outbound"]["rates"]
+    assert {"origination_prefix": [""], "prefix": ["1808"], "rate": "0.03400"} in body["voice"]["outbound"]["rates"]
     assert body["message"]["outbound"] == {"rate": "0.00650"}
     assert pricing.country_iso == "US"
 
@@ -25,7 +25,7 @@ def test_country_with_more_number_types(client: RecordingClient) -> None:
     client.pricing.get("GB")
     body = client.last_json()
     # the fixture (a US answer) has local and tollfree only; GB also rents mobile and national numbers
-    assert_plivo_shape(body, "pricingGetResponse", extra=("mobile", "national"))
+    assert_plivo_shape(body, "pricingGetResponse", extra=("mobile", "national", "mms", "origination_prefix"))
     assert set(body["phone_numbers"]) == {"local", "mobile", "tollfree", "national"}
     assert body["country_code"] == 44
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from plivo import exceptions, plivoxml
 
+from tests import go_sdk_types as go
 from tests.helpers import assert_plivo_shape
 from tests.voice.conftest import Sim, kinds, still_clock  # noqa: F401  (still_clock: kept importable from here)
 from tests.voice.customer_app import CustomerApp
@@ -57,7 +58,7 @@ def test_live_call_control(sdk, sim: Sim, customer: CustomerApp, still_clock: No
     assert uuid in sdk.last_json()["calls"]
     assert_plivo_shape(sdk.last_json(), "liveCallListGetResponse")
     sdk.live_calls.get(uuid)
-    assert_plivo_shape(sdk.last_json(), "liveCallGetResponse")
+    assert_plivo_shape(sdk.last_json(), "liveCallGetResponse", extra=tuple(go.LIVE_CALL))
     assert sdk.last_json()["call_status"] == "in-progress" and sdk.last_json()["direction"] == "outbound"
     assert live is not None
 

@@ -4,6 +4,7 @@ transfer whose URL fails."""
 from plivo import plivoxml
 
 from tests.helpers import assert_plivo_shape
+from tests.voice.test_outbound import RECORD_EXTRA
 from tests.voice.conftest import Sim
 from tests.voice.customer_app import CustomerApp
 
@@ -27,7 +28,7 @@ def test_call_list_filters_and_paging(sdk, sim: Sim, customer: CustomerApp) -> N
         sim.record(uuid)
 
     listed = sdk.calls.list()
-    assert_plivo_shape(sdk.last_json(), "callListResponse", extra=("hangup_cause_code", "hangup_cause_name", "hangup_source"))
+    assert_plivo_shape(sdk.last_json(), "callListResponse", extra=RECORD_EXTRA)
     assert {c.call_uuid for c in listed} == set(uuids.values())
 
     def uuids_for(**filters: object) -> set[str]:

@@ -161,6 +161,7 @@ class SipNetwork(Network):
         leg.listening.set_inband_dtmf(carrier_id in self._inband)
         leg.dialog = Dialog.as_uas(request, leg.local_tag, peer)
         leg.custom_headers = tuple((name[5:], value) for name, value in request.headers if name.lower().startswith("x-ph-"))
+        leg.source_ip = peer.host
         if offer is not None:
             codec, event_pt = sdp.negotiate(offer) or (sdp.PCMU, None)
             rtp.configure(offer.address, offer.port, codec, event_pt)

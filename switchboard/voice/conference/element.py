@@ -35,6 +35,7 @@ async def conference(interp: "Interpreter", node: Node, base: str) -> dict[str, 
         rooms.close_if_empty(room)
         return None
     member = room.add(call, node)
+    call.conference_uuid = room.uuid
     member.waiting = not node["startConferenceOnEnter"] and not room.started
     watcher: asyncio.Task[None] | None = None
     why = "hangup"

@@ -5,9 +5,11 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import LiveServer, MainAccount, RecordingClient
+from tests import go_sdk_types as go
+from tests.helpers import LiveServer, MainAccount, RecordingClient, assert_plivo_shape
 from tests.network.sip.conftest import sipp, stack_stats, trunk_number
 from tests.voice.customer_app import CustomerApp
+from tests.voice.test_fields import RECORD_NULLS
 
 IVR = """<Response>
   <GetDigits action="{action}" numDigits="2" timeout="10" retries="1">
@@ -46,3 +48,5 @@ def test_a_carrier_call_runs_the_numbers_ivr_with_rfc4733_digits(
     assert answer["X-PH-Campaign"] == "spring"
     record: Any = sip_sdk.calls.get(answer["CallUUID"])
     assert record.call_direction == "inbound" and int(record.call_duration) >= 1
+    assert_plivo_shape(sip_sdk.last_json(), "callGetResponse", go=go.CALL, nulls=RECORD_NULLS)
+    assert record.source_ip == "127.0.0.1"  # where sipp's INVITE came from
