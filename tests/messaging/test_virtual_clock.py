@@ -8,6 +8,7 @@ stored the fetched media before taking the pipeline's write lock, so it held SQL
 while the lock's holder waited for that writer."""
 
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -98,3 +99,20 @@ def test_mms_with_a_slow_media_host_among_calls_and_messages(virtual_server: Liv
         eventually(lambda: len(receiver.at("/hangup")) == placed, timeout=30)
         eventually(lambda: sorted(c.params["From"] for c in receiver.at("/incoming")) == sorted(phones), timeout=30)
         assert all(c.params["MediaCount"] == "1" for c in receiver.at("/incoming"))
+
+
+def test_a_phones_receipt_delay_passes_in_virtual_time(virtual_server: LiveServer) -> None:
+    """A phone that reports delivery an hour later does so at once in real time, an hour later on
+    the server's clock, as a call's waits do."""
+    account = virtual_server.new_main_account()
+    client = RecordingClient(virtual_server.base_url, account.auth_id, account.auth_token)
+    slow = handset()
+    with virtual_server.http(account) as http:
+        assert http.post("/_sim/phones", json={"number": slow, "sms": {"receipt_delay": 3600}}).status_code == 201
+    with Receiver(account.auth_token) as receiver:
+        [uuid] = client.messages.create(src=buy(client), dst=slow, text="see you in an hour",
+                                        url=receiver.url("/status")).message_uuid
+        eventually(lambda: finals(receiver).get(uuid) == "delivered", timeout=20)
+        delivered = next(c.params for c in receiver.at("/status") if c.params["Status"] == "delivered")
+    sent, reported = (datetime.fromisoformat(delivered[key]) for key in ("SentTime", "DeliveryReportTime"))
+    assert timedelta(hours=1) <= reported - sent < timedelta(hours=1, minutes=1)

@@ -14,7 +14,6 @@ import heapq
 import itertools
 import logging
 import random
-import time
 from collections.abc import Sequence
 
 from switchboard.core.sms_encoding import segment
@@ -77,7 +76,7 @@ class SimulatedCarrier:
             await asyncio.gather(*pending, return_exceptions=True)
 
     def _later(self, delay: float, item: DeliveryReceipt | InboundSms) -> None:
-        heapq.heappush(self._due, (time.monotonic() + delay, next(self._counter), item))
+        heapq.heappush(self._due, (self.phone_book.clock.monotonic() + delay, next(self._counter), item))
         self._wake.set()
 
     async def submit(self, messages: Sequence[OutboundMessage]) -> list[SubmitResult]:
@@ -137,8 +136,9 @@ class SimulatedCarrier:
             self._later(0, item)
 
     async def _run(self) -> None:
+        clock = self.phone_book.clock
         while not self._stopping:
-            now = time.monotonic()
+            now = clock.monotonic()
             receipts: list[DeliveryReceipt] = []
             inbound: list[InboundSms] = []
             while self._due and self._due[0][0] <= now and len(receipts) < self._batch:
@@ -150,12 +150,12 @@ class SimulatedCarrier:
             if receipts or inbound:
                 await self._report(receipts, inbound)
                 continue
-            timeout = self._due[0][0] - now if self._due else None
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            except TimeoutError:
-                pass
+            woken = asyncio.ensure_future(self._wake.wait())
+            try:  # on the phones' clock: a virtual one jumps to the next receipt as it jumps for calls
+                await clock.wait(woken, self._due[0][0] - now if self._due else None)
+            finally:
+                woken.cancel()
 
     def _report_alone(self, message: InboundSms) -> None:
         """An MMS from a phone is reported in a task of its own: the platform fetches its media, and
@@ -165,12 +165,15 @@ class SimulatedCarrier:
         task.add_done_callback(self._with_media.discard)
 
     async def _report(self, receipts: list[DeliveryReceipt], inbound: list[InboundSms]) -> None:
+        """Hand receipts and messages to the platform; a virtual clock stands still meanwhile, so
+        what a phone sends or reports later is never stored before what it reported now."""
         assert self._events is not None
         try:
-            if receipts:
-                await self._events.receipts(NAME, receipts)
-            for message in inbound:
-                await self._events.inbound(NAME, message)
+            with self.phone_book.clock.busy():
+                if receipts:
+                    await self._events.receipts(NAME, receipts)
+                for message in inbound:
+                    await self._events.inbound(NAME, message)
         except asyncio.CancelledError:
             raise
         except Exception:  # like a carrier, try again later rather than lose the event
