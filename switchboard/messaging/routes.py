@@ -1,10 +1,7 @@
 """HTTP routes: ``Message/`` and ``Media/``, and the public ``/media/{media_id}`` files."""
 
-from functools import lru_cache
 from typing import Annotated, Any
 
-import phonenumbers
-from phonenumbers import carrier
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from switchboard.accounts.auth import AuthContext, authenticate, client_address
@@ -31,6 +28,7 @@ from switchboard.messaging.schemas import (
     MessageSend,
     MessageSent,
 )
+from switchboard.numbers.phone import network_name
 from switchboard.pricing.table import format_rate
 
 router = APIRouter(prefix=API_PREFIX, tags=["Message"], responses=ERROR_RESPONSES)
@@ -49,16 +47,6 @@ ERROR_MESSAGES = {
 
 def _precise(value: Any) -> str | None:
     return value.isoformat(sep=" ") if value is not None else None
-
-
-@lru_cache(maxsize=4096)
-def destination_network(number: str) -> str | None:
-    """The network that holds a mobile number's block, when the numbering data records it."""
-    try:
-        parsed = phonenumbers.parse("+" + number)
-    except phonenumbers.NumberParseException:
-        return None
-    return carrier.name_for_number(parsed, "en") or None
 
 
 def message_json(row: Message) -> dict[str, Any]:
@@ -89,7 +77,7 @@ def message_json(row: Message) -> dict[str, Any]:
         "requester_ip": row.requester_ip,
         "is_domestic": bool(source) and source == destination,
         "replaced_sender": "",
-        "destination_network": destination_network(row.to_number) if outbound else None,
+        "destination_network": network_name(row.to_number) if outbound else None,
         "carrier_fees": "0.00000",
         "carrier_fees_rate": "0.00000",
         "log": "true" if row.log else "false",

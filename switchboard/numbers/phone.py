@@ -4,6 +4,7 @@ from functools import lru_cache
 from typing import Annotated
 
 import phonenumbers
+from phonenumbers import carrier
 import pycountry
 from pydantic import AfterValidator
 
@@ -64,3 +65,14 @@ def country_name(iso: str) -> str:
 def country_iso3(iso: str) -> str | None:
     country = pycountry.countries.get(alpha_2=iso)
     return country.alpha_3 if country is not None else None
+
+
+@lru_cache(maxsize=4096)
+def network_name(number: str) -> str | None:
+    """The network that holds a mobile number's block (E.164 digits), where the numbering data
+    records it (a message's ``destination_network``)."""
+    try:
+        parsed = phonenumbers.parse("+" + number)
+    except phonenumbers.NumberParseException:
+        return None
+    return carrier.name_for_number(parsed, "en") or None
