@@ -38,9 +38,12 @@ run: install
 	$(BIN)/switchboard serve
 
 # Runs the whole suite on SQLite and on PostgreSQL (see tests/conftest.py for how
-# PostgreSQL is found, and what happens when it is not there).
+# PostgreSQL is found, and what happens when it is not there), in parallel: two pytest-xdist
+# workers per core, as most tests wait on real peers and real time rather than on the CPU
+# (README.md, "Tests"). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python bench/http_api.py

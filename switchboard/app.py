@@ -120,7 +120,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, settings.sqlite_busy_timeout)
     await db.migrate()
     app.state.db = db
     app.state.credentials = CredentialCache(db.sessionmaker, ttl=settings.credential_cache_seconds)

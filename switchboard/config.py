@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from switchboard.core.db import sqlite_url
+from switchboard.core.db import SQLITE_BUSY_TIMEOUT, sqlite_url
 from switchboard.core.ids import main_credentials_problem
 
 
@@ -15,6 +15,8 @@ class Settings:
     port: int = 8080
     data_dir: Path = Path("var")
     database_url: str | None = None
+    sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT
+    """Seconds a SQLite writer waits for a lock (the engine retries the call records it could not write)."""
     public_url: str | None = None
     sip_domain: str | None = None
     auth_id: str | None = field(default_factory=lambda: os.environ.get("SWITCHBOARD_AUTH_ID") or None)
@@ -38,9 +40,9 @@ class Settings:
     recording_reserve_bytes: int = 64 * 1024 * 1024
     """Disk space the recording store leaves free; a recording that would eat into it is refused."""
     sms_mps: dict[str, float] = field(default_factory=dict)
+    """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
     outbound_cps: int = 2
     """Outbound API calls started per second per main account (Plivo's default is 2); more wait queued."""
-    """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
 
     def credentials_problem(self) -> str | None:
         """Why SWITCHBOARD_AUTH_ID / SWITCHBOARD_AUTH_TOKEN cannot be used, or None."""

@@ -76,6 +76,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", metafunc.config.stash[BACKENDS], indirect=True, scope="session")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``one_backend`` (on the test, its module or one of its parameters) run on the
+    first backend only: they exercise the wire or the media, where no query differs between the
+    databases, and the same behaviour runs on both backends elsewhere."""
+    first = config.stash[BACKENDS][0]
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("backend")
+        one = item.get_closest_marker("one_backend") is not None
+        (drop if one and backend not in (None, first) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @contextmanager
 def _new_database(kind: str, directory: Path) -> Iterator[str]:
     if kind == "sqlite":

@@ -2,10 +2,12 @@
 check of response shapes against Plivo's own SDK fixtures."""
 
 import asyncio
+import itertools
 import json
+import os
 import socket
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,19 +32,41 @@ class MainAccount:
     auth_token: str
 
 
+def _worker_ports() -> Iterator[int]:
+    """Ports below the kernel's ephemeral range (32768-60999 on Linux), a block of its own for each
+    pytest-xdist worker: a port handed out here cannot be taken meanwhile by another worker's
+    ``free_port`` or by any socket bound to port 0 (the servers' RTP sockets, HTTP clients)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    first = PORT_BASE + (index % PORT_BLOCKS) * PORT_BLOCK
+    return itertools.cycle(range(first, first + PORT_BLOCK, PORT_STEP))
+
+
+PORT_BASE, PORT_BLOCK, PORT_BLOCKS, PORT_STEP = 12000, 1600, 12, 4
+_ports = _worker_ports()
+_ports_lock = threading.Lock()
+
+
 def free_port() -> int:
-    """A port free for both UDP and TCP on 127.0.0.1: SIP peers listen on both, and the server's
-    RTP sockets hold ephemeral UDP ports that a TCP-only check would not see."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket() as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
+    """A port free for both UDP and TCP on 127.0.0.1 (SIP peers listen on both), from this
+    worker's block of ports. It is a multiple of four whose next port is free too, and the next
+    call returns a port four higher: a media port is a pair (RTP and RTCP on the next port), and a
+    peer such as sipp puts video on the pair above it."""
+    with _ports_lock:
+        for port in _ports:
+            if _bindable(port) and _bindable(port + 1):
                 return port
+    raise AssertionError("unreachable: the port cycle is endless")
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
 
 
 class _Server(uvicorn.Server):

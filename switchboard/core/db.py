@@ -27,20 +27,24 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / 'switchboard.db').resolve()}"
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+SQLITE_BUSY_TIMEOUT = 10.0
+"""Seconds a SQLite writer waits for another writer's lock before its statement fails."""
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url)
-        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+
+        def tune(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout * 1000)}")
+            cursor.close()
+
+        event.listen(engine.sync_engine, "connect", tune)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -58,9 +62,9 @@ def _upgrade(connection: Connection) -> None:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT):
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, sqlite_busy_timeout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

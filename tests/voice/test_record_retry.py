@@ -16,7 +16,8 @@ from tests.helpers import LiveServer, RecordingClient
 from tests.voice.conftest import Sim
 from tests.voice.customer_app import CustomerApp
 
-LOCK_SECONDS = 16.0  # well past the server's SQLite busy_timeout (10 s) after the call ends, so its first write fails
+BUSY_TIMEOUT = 1.0  # the server's SQLite busy timeout in these tests (10 s by default)
+LOCK_SECONDS = 3.0  # held that long after the call ends, well past the busy timeout, so the first write fails
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def sqlite_server(empty_database: str, tmp_path: Path, caplog: pytest.LogCapture
     if not empty_database.startswith("sqlite"):
         pytest.skip("a writer locked out past its busy timeout is a SQLite failure; PostgreSQL waits for row locks")
     caplog.set_level(logging.WARNING, logger="switchboard.voice")
-    server = LiveServer(empty_database, data_dir=tmp_path, clock="real")
+    server = LiveServer(empty_database, data_dir=tmp_path, clock="real", sqlite_busy_timeout=BUSY_TIMEOUT)
     server.start()
     try:
         yield server

@@ -20,6 +20,8 @@ from tests.network.sip.peers import Baresip, echo_trunk, tone_seconds, wav_sampl
 from tests.network.sip.test_registrar import PASSWORD, wait_until
 from tests.voice.customer_app import CustomerApp
 
+pytestmark = pytest.mark.one_backend  # the audio path: the call records and rooms it touches run on both databases in the sim and SIP-signalling tests
+
 BEEP = 700  # the conference's beep:1 (voice/prompts.py)
 
 

@@ -17,6 +17,8 @@ from tests.network.sip.peers import scenario_copy, write_rtp_pcap
 from tests.network.sip.test_outbound import outgoing_carrier
 from tests.voice.customer_app import CustomerApp
 
+pytestmark = pytest.mark.one_backend  # what the platform hears: recognition and detection read no database
+
 GREETING = ("Hello, you have reached the voicemail of Alex Morgan. I cannot take your call right now. "
             "Please leave your name and number after the tone.")
 

@@ -1,5 +1,6 @@
 """The behaviour suite runs each test on both networks: ``network`` is ``sim`` (simulated phones
-on the virtual clock) or ``sip`` (baresip peers over real SIP/RTP, real clock)."""
+on the virtual clock) or ``sip`` (baresip peers over real SIP/RTP, real clock). The ``sim`` runs
+cover both databases; the ``sip`` runs, which add the wire and the media, run on the first."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from tests.voice.customer_app import CustomerApp
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "net" not in metafunc.fixturenames:
         return
-    metafunc.parametrize("net", ["sim", "sip"], indirect=True)
+    metafunc.parametrize("net", ["sim", pytest.param("sip", marks=pytest.mark.one_backend)], indirect=True)
 
 
 @pytest.fixture
