@@ -395,7 +395,10 @@ async function conferences(client, state, app) {
     await phone(number, [{ ring: 0 }]);
     rooms[name] = (await client.calls.create(CALLER, number, app.url(`/join-${name}`), { hangupUrl: app.url('/rooms-hangup') })).requestUuid;
   }
-  await until(async () => JSON.stringify(await client.conferences.list()).includes('west'));
+  await until(async () => {  // either room may start first
+    const listed = JSON.stringify(await client.conferences.list());
+    return listed.includes('east') && listed.includes('west');
+  });
   await op('conference.hangup', 'client.conferences.hangup(name)', async () => {
     await client.conferences.hangup('east');
     await until(() => app.requestsTo('/rooms-hangup').some((hit) => hit.params.CallUUID === rooms.east));
