@@ -229,7 +229,7 @@ class VoiceEngine:
                 return None, None
             call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
                             leg.caller_name, route.urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
-                            self.clock.now(), route.bill_rate, status="ringing", leg=leg,
+                            self.clock.now(), route.tariff, status="ringing", leg=leg,
                             forwarded_from=leg.forwarded_from, stir_attestation=leg.stir_attestation,
                             source_ip=leg.source_ip)
             await self.records.insert([call])
