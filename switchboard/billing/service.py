@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from switchboard.accounts.auth import AccountRecord
 from switchboard.accounts.models import Account
 from switchboard.billing.models import CHARGE, CREDIT, PLACES, Coupon, LedgerEntry
 from switchboard.core.clock import Clock
@@ -67,10 +68,10 @@ async def balance(session: AsyncSession, main_auth_id: str) -> Decimal:
     return total if total is not None else Decimal(0).quantize(Decimal(1).scaleb(-PLACES))
 
 
-async def billing_state(session: AsyncSession, account: Account | Any) -> tuple[str, Decimal]:
+async def billing_state(session: AsyncSession, account: Account | AccountRecord) -> tuple[str, Decimal]:
     """``billing_mode`` and balance shown on the account object; a subaccount shows its main
     account's, which its usage is charged to."""
-    main_auth_id: str = account.main_auth_id
+    main_auth_id = account.main_auth_id
     mode = account.billing_mode if account.is_main else await session.scalar(
         select(Account.billing_mode).where(Account.auth_id == main_auth_id))
     return mode or "postpaid", await balance(session, main_auth_id)
