@@ -164,3 +164,9 @@ async def redeem_coupon(session: AsyncSession, clock: Clock, auth_id: str, code:
         raise ValidationError("coupon_code: this coupon has already been redeemed")
     await session.commit()
     return amount, await balance(session, auth_id)
+
+
+async def prepaid_balance(session: AsyncSession, main_auth_id: str) -> Decimal | None:
+    """The balance of a prepaid main account; None for a postpaid one (never refused)."""
+    mode = await session.scalar(select(Account.billing_mode).where(Account.auth_id == main_auth_id))
+    return await balance(session, main_auth_id) if mode == "prepaid" else None

@@ -25,6 +25,7 @@ from switchboard.pricing.table import VoiceTariff, format_rate
 from switchboard.voice import causes
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall
 from switchboard.voice.causes import Cause
+from switchboard.voice.credit import may_start
 from switchboard.voice.document import Node
 from switchboard.voice.prompts import fetch_prompts, sound_media
 from switchboard.voice.recording.bridge import bridged, unbridged
@@ -128,6 +129,9 @@ class Dial:
     async def _ring(self, attempt: Attempt) -> None:
         """Ring one B-leg; claim the race if it answers (and confirms) first."""
         engine, b = self.engine, attempt.call
+        if not await may_start(engine, b):
+            await engine.finish(b, causes.OUT_OF_CREDITS, causes.PLIVO)
+            return
         leg = await engine.network.originate(OriginateRequest(b.to, b.from_, b.caller_name, b.options.sip_headers,
                                                               b.call_uuid, b.account_id))
         b.leg, b.session_start = leg, self.clock.now()
@@ -151,7 +155,7 @@ class Dial:
                 await engine.finish(b, causes.RING_TIMEOUT, causes.PLIVO)
             return
         self.rang = True
-        b.mark_answered()
+        engine.mark_answered(b)
         if self.won.done():
             await self._too_late(b)
             return
