@@ -17,6 +17,7 @@ from switchboard import __version__
 from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
+from switchboard.billing import routes as billing_routes
 from switchboard.config import Settings
 from switchboard.core.collector import freeze_startup_heap
 from switchboard.core.clock import Clock, VirtualClock
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)
     app.include_router(pricing_routes.router)
+    app.include_router(billing_routes.router)
     app.include_router(lookup_routes.router)
     app.include_router(webhook_routes.router)
     app.include_router(message_routes.router)

@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -105,16 +107,16 @@ def parse_rates(items: list[str]) -> dict[str, float]:
     return rates
 
 
-@cli.command("create-account")
-def create_account(
-    name: Annotated[str, typer.Option(help="Account name.")] = "Switchboard",
-    data_dir: Annotated[Path, typer.Option(help="Data dir of the embedded database.")] = Path("var"),
-    database_url: Annotated[Optional[str], typer.Option(help="SQLAlchemy URL; default: SQLite in the data dir.")] = None,
-) -> None:
-    """Create another main account (a separate tenant) and print its credentials."""
-    from switchboard.accounts.service import create_main_account
+DataDir = Annotated[Path, typer.Option(help="Data dir of the embedded database.")]
+DatabaseUrl = Annotated[Optional[str], typer.Option(help="SQLAlchemy URL; default: SQLite in the data dir.")]
+
+
+def _with_database(data_dir: Path, database_url: Optional[str], work: Callable[[Any, Any], Awaitable[None]]) -> None:
+    """Run ``work(session, clock)`` on the (migrated) database; a refusal (an unknown account, a
+    bad amount) is printed as an error and exits 1."""
     from switchboard.core.clock import Clock
     from switchboard.core.db import Database
+    from switchboard.core.errors import PlivoError
 
     settings = Settings(data_dir=data_dir, database_url=database_url)
 
@@ -125,12 +127,94 @@ def create_account(
         try:
             await db.migrate()
             async with db.session() as session:
-                account = await create_main_account(session, Clock(), name=name)
-            typer.echo(f"auth_id:    {account.auth_id}\nauth_token: {account.auth_token}")
+                await work(session, Clock())
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except PlivoError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _amount(value: str, option: str) -> Decimal:
+    """A positive amount given on the command line, or exit 2 saying what is wrong with it."""
+    from switchboard.billing.service import parse_amount
+    from switchboard.core.errors import ValidationError
+
+    try:
+        return parse_amount(value, option)
+    except ValidationError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command("create-account")
+def create_account(
+    name: Annotated[str, typer.Option(help="Account name.")] = "Switchboard",
+    prepaid: Annotated[bool, typer.Option("--prepaid", help="Prepaid billing (default: postpaid, never runs out).")] = False,
+    credit: Annotated[Optional[str], typer.Option(help="Credit to start with, e.g. 10 or 10.50 (USD).")] = None,
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create another main account (a separate tenant) and print its credentials."""
+    from switchboard.accounts.service import create_main_account
+    from switchboard.billing.service import add_credit, balance, money
+
+    amount = _amount(credit, "--credit") if credit is not None else None
+
+    async def work(session: Any, clock: Any) -> None:
+        account = await create_main_account(session, clock, name=name, billing_mode="prepaid" if prepaid else "postpaid")
+        funds = await add_credit(session, clock, account.auth_id, amount) if amount else await balance(session, account.auth_id)
+        typer.echo(f"auth_id:    {account.auth_id}\nauth_token: {account.auth_token}\n"
+                   f"billing_mode: {account.billing_mode}\ncash_credits: {money(funds)}")
+
+    _with_database(data_dir, database_url, work)
+
+
+@cli.command()
+def credit(
+    auth_id: Annotated[str, typer.Argument(help="The main account (MA…) to credit.")],
+    add: Annotated[Optional[str], typer.Option(help="Amount to add, e.g. 25.00 (USD); without it, show the balance.")] = None,
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add credit to a main account (a recharge) and print its new balance."""
+    from switchboard.billing.service import add_credit, balance, main_account, money
+
+    amount = _amount(add, "--add") if add is not None else None
+
+    async def work(session: Any, clock: Any) -> None:
+        if amount is None:
+            funds = await balance(session, (await main_account(session, auth_id)).auth_id)
+        else:
+            funds = await add_credit(session, clock, auth_id, amount)
+        typer.echo(f"cash_credits: {money(funds)}")
+
+    _with_database(data_dir, database_url, work)
+
+
+coupon_cli = typer.Typer(help="Coupons: codes worth credit that an account redeems once.", no_args_is_help=True)
+cli.add_typer(coupon_cli, name="coupon")
+
+
+@coupon_cli.command("create")
+def coupon_create(
+    amount: Annotated[str, typer.Option(help="What the coupon is worth, e.g. 50 (USD).")],
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue a coupon and print its code."""
+    from switchboard.billing.service import create_coupon, format_code, money
+
+    value = _amount(amount, "--amount")
+
+    async def work(session: Any, clock: Any) -> None:
+        coupon = await create_coupon(session, clock, value)
+        typer.echo(f"code:   {format_code(coupon.code)}\namount: {money(coupon.amount)}")
+
+    _with_database(data_dir, database_url, work)
 
 
 @cli.command()

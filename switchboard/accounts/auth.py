@@ -14,7 +14,6 @@ import hmac
 import time
 from dataclasses import dataclass, fields
 from datetime import datetime
-from decimal import Decimal
 
 from typing import Annotated
 
@@ -39,7 +38,6 @@ class AccountRecord:
     enabled: bool
     account_type: str
     billing_mode: str
-    cash_credits: Decimal
     auto_recharge: bool
     address: str
     city: str

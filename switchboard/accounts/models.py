@@ -1,7 +1,6 @@
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Numeric, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.core.db import Base
@@ -21,8 +20,9 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     account_type: Mapped[str] = mapped_column(String(20), default="standard")
-    billing_mode: Mapped[str] = mapped_column(String(20), default="prepaid")
-    cash_credits: Mapped[Decimal] = mapped_column(Numeric(20, 5), default=Decimal("0"))
+    # prepaid or postpaid; a main account's (its subaccounts spend from it). The balance
+    # (Plivo's cash_credits) is not a column: it is the sum of the account's billing ledger.
+    billing_mode: Mapped[str] = mapped_column(String(20), default="postpaid")
     auto_recharge: Mapped[bool] = mapped_column(Boolean, default=False)
     address: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
     city: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")

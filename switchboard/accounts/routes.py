@@ -1,5 +1,6 @@
 """HTTP routes: ``Account/`` and ``Subaccount/``."""
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,6 +18,7 @@ from switchboard.accounts.schemas import (
     SubaccountObject,
     SubaccountUpdate,
 )
+from switchboard.billing.service import billing_state, money
 from switchboard.core.clock import format_date
 from switchboard.core.errors import ForbiddenError
 from switchboard.core.http import API_PREFIX, ClockDep, Session, account_uri, resource_uri
@@ -38,14 +40,15 @@ async def main_account(ctx: Ctx) -> AuthContext:
 MainCtx = Annotated[AuthContext, Depends(main_account)]
 
 
-def account_json(account: Account | AccountRecord) -> dict[str, Any]:
+def account_json(account: Account | AccountRecord, billing_mode: str, cash_credits: Decimal) -> dict[str, Any]:
+    """The account object; ``billing_mode`` and ``cash_credits`` are its main account's (see billing)."""
     return {
         "account_type": account.account_type,
         "address": account.address,
         "auth_id": account.auth_id,
         "auto_recharge": account.auto_recharge,
-        "billing_mode": account.billing_mode,
-        "cash_credits": f"{account.cash_credits:.5f}",
+        "billing_mode": billing_mode,
+        "cash_credits": money(cash_credits),
         "city": account.city,
         "name": account.name,
         "resource_uri": account_uri(account.auth_id),
@@ -70,8 +73,8 @@ def subaccount_json(sub: Account) -> dict[str, Any]:
 
 
 @router.get("/", response_model=AccountObject, summary="Get account details")
-async def get_account(ctx: Ctx) -> Response:
-    return plivo_response(account_json(ctx.account))
+async def get_account(ctx: Ctx, session: Session) -> Response:
+    return plivo_response(account_json(ctx.account, *await billing_state(session, ctx.account)))
 
 
 @router.post(

@@ -1,7 +1,5 @@
 """Accounts and subaccounts."""
 
-from decimal import Decimal
-
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +18,7 @@ async def create_main_account(
     name: str = "Switchboard",
     auth_id: str | None = None,
     auth_token: str | None = None,
-    cash_credits: Decimal = Decimal("0"),
+    billing_mode: str = "postpaid",
 ) -> Account:
     problem = main_credentials_problem(auth_id, auth_token)
     if problem:
@@ -30,7 +28,7 @@ async def create_main_account(
         auth_token=auth_token or new_auth_token(),
         name=name,
         enabled=True,
-        cash_credits=cash_credits,
+        billing_mode=billing_mode,
         created=clock.now(),
     )
     session.add(account)

@@ -5,9 +5,9 @@ variable ``SWITCHBOARD_RATE_TABLE`` at an edited copy. It is read the first time
 needed and kept for the life of the process (restart to pick up edits).
 
 Besides ``Pricing/``, the table drives the simulated network's inventory (the number types a
-country offers and what they can receive) and the rates copied onto rented numbers; calls and
-messages will be rated with :meth:`RateTable.voice_outbound_rate` and
-:meth:`RateTable.message_outbound_rate`.
+country offers and what they can receive), the rates copied onto rented numbers, and billing:
+calls are rated with :meth:`RateTable.voice_outbound_tariff` (rate and billing increments) and
+messages with :meth:`RateTable.message_outbound_rate` (see ``switchboard.billing.rating``).
 """
 
 import os
@@ -25,6 +25,7 @@ ENV_VAR = "SWITCHBOARD_RATE_TABLE"
 NUMBER_TYPES = ("local", "mobile", "tollfree", "national")
 SERVICES = ("voice", "sms", "mms")
 ZERO = Decimal("0")
+DEFAULT_INCREMENTS = (60, 60)
 
 
 class RateTableError(ValueError):
@@ -33,6 +34,16 @@ class RateTableError(ValueError):
 
 def format_rate(value: Decimal) -> str:
     return f"{value:.5f}"
+
+
+@dataclass(frozen=True)
+class VoiceTariff:
+    """What a call costs: ``rate`` per minute, billed ``initial`` seconds at least, then in steps of
+    ``increment`` seconds (Plivo's "60/60", "6/6", "1/1")."""
+
+    rate: Decimal
+    initial: int = DEFAULT_INCREMENTS[0]
+    increment: int = DEFAULT_INCREMENTS[1]
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,9 @@ class CountryRates:
     message_networks: list[tuple[str, Decimal]]
     mms_inbound: Decimal
     mms_outbound: Decimal
+    voice_increments: tuple[int, int] = DEFAULT_INCREMENTS
+    # destination prefix -> its own increments, where an outbound_rates entry names them
+    prefix_increments: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def number_types(self) -> tuple[str, ...]:
@@ -60,35 +74,45 @@ class CountryRates:
     def inbound_voice_rate(self, number_type: str) -> Decimal:
         return self.voice_inbound.get(number_type, self.voice_inbound.get("local", ZERO))
 
+    def inbound_voice_tariff(self, rate: Decimal) -> VoiceTariff:
+        """A call received on one of this country's numbers, at the number's ``rate``."""
+        return VoiceTariff(rate, *self.voice_increments)
+
 
 @dataclass
 class RateTable:
     countries: dict[str, CountryRates]
-    _voice_prefixes: dict[str, Decimal] = field(default_factory=dict)
+    _voice_prefixes: dict[str, VoiceTariff] = field(default_factory=dict)
     _longest_prefix: int = 0
 
     def __post_init__(self) -> None:
         for country in self.countries.values():
             for prefixes, rate in country.voice_outbound_rates:
                 for prefix in prefixes:
-                    self._voice_prefixes[prefix] = rate
+                    increments = country.prefix_increments.get(prefix, country.voice_increments)
+                    self._voice_prefixes[prefix] = VoiceTariff(rate, *increments)
         self._longest_prefix = max((len(p) for p in self._voice_prefixes), default=0)
 
     def country(self, iso: str) -> CountryRates | None:
         return self.countries.get(iso.upper())
 
-    def voice_outbound_rate(self, number: str) -> Decimal | None:
-        """Per-minute rate of a call to ``number`` (E.164 digits, ``+`` optional): the longest
+    def voice_outbound_tariff(self, number: str) -> VoiceTariff | None:
+        """Rate and increments of a call to ``number`` (E.164 digits, ``+`` optional): the longest
         matching destination prefix of any country, else None."""
         digits = number.lstrip("+")
         for length in range(min(len(digits), self._longest_prefix), 0, -1):
-            rate = self._voice_prefixes.get(digits[:length])
-            if rate is not None:
-                return rate
+            tariff = self._voice_prefixes.get(digits[:length])
+            if tariff is not None:
+                return tariff
         return None
 
-    def message_outbound_rate(self, number: str) -> Decimal | None:
-        """Per-segment rate of an SMS to ``number``, by the country the number belongs to."""
+    def voice_outbound_rate(self, number: str) -> Decimal | None:
+        """Per-minute rate of a call to ``number``, else None (see :meth:`voice_outbound_tariff`)."""
+        tariff = self.voice_outbound_tariff(number)
+        return tariff.rate if tariff is not None else None
+
+    def destination_country(self, number: str) -> CountryRates | None:
+        """The country ``number`` belongs to, if the table has it."""
         try:
             parsed = phonenumbers.parse("+" + number.lstrip("+"))
         except phonenumbers.NumberParseException:
@@ -96,8 +120,17 @@ class RateTable:
         region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
             parsed.country_code or 0
         )
-        country = self.country(region)
+        return self.country(region)
+
+    def message_outbound_rate(self, number: str) -> Decimal | None:
+        """Per-segment rate of an SMS to ``number``, by the country the number belongs to."""
+        country = self.destination_country(number)
         return country.message_outbound if country else None
+
+    def mms_outbound_rate(self, number: str) -> Decimal | None:
+        """Per-message rate of an MMS to ``number``, by the country the number belongs to."""
+        country = self.destination_country(number)
+        return country.mms_outbound if country else None
 
 
 def _rate(value: Any, where: str) -> Decimal:
@@ -108,6 +141,14 @@ def _rate(value: Any, where: str) -> Decimal:
     if not rate.is_finite() or rate < 0:
         raise RateTableError(f"{where}: {value!r} is not a rate")
     return rate
+
+
+def _increments(value: Any, where: str) -> tuple[int, int]:
+    """``"initial/increment"`` in whole seconds, such as ``"60/60"`` or ``"6/6"``."""
+    initial, sep, step = str(value).partition("/")
+    if sep and initial.strip().isdigit() and step.strip().isdigit() and int(initial) > 0 and int(step) > 0:
+        return int(initial), int(step)
+    raise RateTableError(f"{where}: {value!r} is not INITIAL/INCREMENT in whole seconds above 0, such as \"60/60\"")
 
 
 def _rates(values: dict[str, Any], where: str) -> dict[str, Decimal]:
@@ -132,6 +173,11 @@ def _country(iso: str, data: dict[str, Any]) -> CountryRates:
     voice = data.get("voice", {})
     message = data.get("message", {})
     mms = data.get("mms", {})
+    increments = _increments(voice.get("increments", "60/60"), f"{where}.voice.increments")
+    prefix_increments = {
+        str(prefix): _increments(entry["increments"], f"{where}.voice.outbound_rates")
+        for entry in voice.get("outbound_rates", []) if "increments" in entry for prefix in entry["prefix"]
+    }
     return CountryRates(
         iso=iso,
         name=str(data.get("name") or iso),
@@ -153,6 +199,8 @@ def _country(iso: str, data: dict[str, Any]) -> CountryRates:
         ],
         mms_inbound=_rate(mms.get("inbound", "0"), f"{where}.mms.inbound"),
         mms_outbound=_rate(mms.get("outbound", "0"), f"{where}.mms.outbound"),
+        voice_increments=increments,
+        prefix_increments=prefix_increments,
     )
 
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from switchboard.billing.rating import call_amount, rate_call
 from switchboard.core.clock import Clock
 from switchboard.network.channel import CallLeg
-from switchboard.pricing.table import format_rate
+from switchboard.pricing.table import VoiceTariff, format_rate
 from switchboard.voice.causes import Cause
 
 SESSION_TIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -71,7 +72,7 @@ class LiveCall:
     options: CallOptions
     clock: Clock
     initiation_time: datetime
-    bill_rate: Decimal = Decimal("0")
+    tariff: VoiceTariff = VoiceTariff(Decimal("0"))  # fixed when the call is placed or routed
     parent_call_uuid: str | None = None
     status: str = "queued"
     leg: CallLeg | None = None
@@ -100,6 +101,10 @@ class LiveCall:
     def owner(self) -> str:
         """auth_id of the (sub)account the call belongs to; webhooks are signed with its token."""
         return self.sub_account_id or self.account_id
+
+    @property
+    def bill_rate(self) -> Decimal:
+        return self.tariff.rate
 
     @property
     def answered(self) -> bool:
@@ -146,15 +151,17 @@ class LiveCall:
         return params
 
     def durations(self) -> tuple[int, int, int]:
-        """Seconds of the call (from answer), billable seconds, and billed seconds (whole minutes)."""
+        """Seconds of the call (from answer), billable seconds, and billed seconds (rounded up to
+        the tariff's increments)."""
         if self.answered_at is None:
             return 0, 0, 0
         ended = self.clock.monotonic()
         seconds = max(0, math.ceil(ended - self.answered_at - 1e-6))
-        return seconds, seconds, 60 * math.ceil(seconds / 60)
+        return seconds, seconds, rate_call(self.tariff, seconds).billed_duration
 
     def total_amount(self, billed: int) -> Decimal:
-        return (self.bill_rate * Decimal(billed) / Decimal(60)).quantize(Decimal("0.00001"))
+        """The cost of ``billed`` seconds (already rounded to the tariff's increments)."""
+        return call_amount(self.tariff.rate, billed)
 
     def hangup_params(self, duration: int, bill_duration: int, billed: int) -> dict[str, Any]:
         assert self.cause is not None and self.end_time is not None

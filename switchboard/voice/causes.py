@@ -34,6 +34,7 @@ MACHINE_DETECTED = Cause(9100, "Machine Detected", "NORMAL_CLEARING")
 ENDPOINT_NOT_REGISTERED = Cause(2020, "Endpoint Not Registered", "USER_NOT_REGISTERED", "failed")
 LOST_RACE = Cause(9000, "Lost Race", "LOSE_RACE", "cancel")
 CONFIRM_FAILED = Cause(9110, "Confirm Key Challenge Failed", "NORMAL_CLEARING")
+OUT_OF_CREDITS = Cause(1010, "Canceled (Out Of Credits)", "OUTGOING_CALL_BARRED", "cancel")
 
 # URL and XML failures, by what was being fetched.
 URL_ERRORS = {

@@ -20,10 +20,12 @@ from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.endpoints.service import endpoint_by_username
 from switchboard.network.channel import CallLeg, Interrupt, OriginateRequest, wait_any
-from switchboard.pricing.table import format_rate, rate_table
+from switchboard.billing.rating import NoRate, outbound_call_tariff
+from switchboard.pricing.table import VoiceTariff, format_rate
 from switchboard.voice import causes
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall
 from switchboard.voice.causes import Cause
+from switchboard.voice.credit import may_start
 from switchboard.voice.document import Node
 from switchboard.voice.prompts import fetch_prompts, sound_media
 from switchboard.voice.recording.bridge import bridged, unbridged
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from switchboard.voice.interpreter import Interpreter
 
 DEFAULT_RING_TIMEOUT = 120
+FREE = VoiceTariff(Decimal("0"))  # endpoints, and legs that never start
 _SIP_URI = re.compile(r"^sip:([A-Za-z0-9_.+\-]+)@([A-Za-z0-9.\-]+)(:[0-9]+)?$")
 
 
@@ -86,25 +89,30 @@ class Dial:
 
     # --- the B-legs ----------------------------------------------------------------------------
 
-    async def _destination(self, child: Node) -> tuple[str, Cause | None, Decimal]:
+    async def _destination(self, child: Node) -> tuple[str, Cause | None, VoiceTariff]:
         body = child.text.strip()
         if child.name == "Number":
             number = re.split(r"[,|]", body, maxsplit=1)[0].strip().lstrip("+")
-            rate = rate_table().voice_outbound_rate(number) if re.fullmatch(r"[0-9]{3,20}", number) else None
-            return (number, None, rate) if rate is not None else (body, causes.INVALID_DESTINATION, Decimal("0"))
+            if not re.fullmatch(r"[0-9]{3,20}", number):
+                return body, causes.INVALID_DESTINATION, FREE
+            try:
+                return number, None, outbound_call_tariff(number)
+            except NoRate as exc:
+                self.engine.debug_log(self.call, "", "", "", f"<Dial> to {number} refused: {exc}")
+                return body, causes.INVALID_DESTINATION, FREE
         found = _SIP_URI.match(body)
         if found is None:
-            return body, causes.INVALID_DESTINATION, Decimal("0")
+            return body, causes.INVALID_DESTINATION, FREE
         with self.clock.busy():
             async with self.engine.sessionmaker() as session:
                 endpoint = await endpoint_by_username(session, found.group(1))
-        return body, None if endpoint is not None else causes.ENDPOINT_NOT_REGISTERED, Decimal("0")
+        return body, None if endpoint is not None else causes.ENDPOINT_NOT_REGISTERED, FREE
 
     async def _attempts(self) -> list[tuple[Attempt, Cause | None]]:
         a, node = self.call, self.node
         made = []
         for position, child in enumerate(node.children, 1):
-            to, problem, rate = await self._destination(child)
+            to, problem, tariff = await self._destination(child)
             uuid = new_uuid()
             headers = {**node["sipHeaders"], **(child["sipHeaders"] if child.name == "User" else {})}
             b = LiveCall(uuid, uuid, a.account_id, a.sub_account_id, "outbound", node["callerId"] or a.from_, to,
@@ -112,7 +120,7 @@ class Dial:
                          CallOptions(time_limit=node["timeLimit"], ring_timeout=node["timeout"] or DEFAULT_RING_TIMEOUT,
                                      send_digits=child["sendDigits"], send_on_preanswer=child["sendOnPreanswer"],
                                      sip_headers=headers),
-                         self.clock, self.clock.now(), rate, parent_call_uuid=a.call_uuid)
+                         self.clock, self.clock.now(), tariff, parent_call_uuid=a.call_uuid)
             made.append((Attempt(b, child, position), problem))
         with self.clock.busy():
             await self.engine.records.insert([attempt.call for attempt, _ in made])
@@ -121,6 +129,9 @@ class Dial:
     async def _ring(self, attempt: Attempt) -> None:
         """Ring one B-leg; claim the race if it answers (and confirms) first."""
         engine, b = self.engine, attempt.call
+        if not await may_start(engine, b):
+            await engine.finish(b, causes.OUT_OF_CREDITS, causes.PLIVO)
+            return
         leg = await engine.network.originate(OriginateRequest(b.to, b.from_, b.caller_name, b.options.sip_headers,
                                                               b.call_uuid, b.account_id))
         b.leg, b.session_start = leg, self.clock.now()
@@ -144,7 +155,7 @@ class Dial:
                 await engine.finish(b, causes.RING_TIMEOUT, causes.PLIVO)
             return
         self.rang = True
-        b.mark_answered()
+        engine.mark_answered(b)
         if self.won.done():
             await self._too_late(b)
             return

@@ -21,6 +21,7 @@ from switchboard.voice.audio import AudioFetcher
 from switchboard.voice.call import CallOptions, LiveCall
 from switchboard.voice.causes import Cause
 from switchboard.voice.conference.room import Conferences
+from switchboard.voice.credit import may_start, watch_credit
 from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
 from switchboard.voice.pace import DEFAULT_OUTBOUND_CPS, OutboundPace
@@ -99,6 +100,9 @@ class VoiceEngine:
             return
         call.status = "ringing"  # dispatched: no longer waiting for capacity
         try:
+            if not await may_start(self, call):
+                await self.finish(call, causes.OUT_OF_CREDITS, causes.PLIVO)
+                return
             leg = await self.network.originate(OriginateRequest(call.to, call.from_, call.caller_name,
                                                                 call.options.sip_headers, call.call_uuid,
                                                                 call.account_id))
@@ -109,7 +113,7 @@ class VoiceEngine:
                 return
             if not await self._until_answer(call, leg):
                 return
-            call.mark_answered()
+            self.mark_answered(call)
             self.schedule_hangup(call, call.options.time_limit, causes.SCHEDULED_HANGUP, causes.PLIVO)
             if call.options.send_digits and not call.options.send_on_preanswer:
                 self.spawn(leg.send_digits(call.options.send_digits), f"digits-{call.call_uuid}")
@@ -208,6 +212,9 @@ class VoiceEngine:
                 self.debug_log(call, "", "", "", f"call to {leg.to} refused: no enabled application with an answer URL")
                 await self.finish(call, refusal, causes.PLIVO, leg_reason="rejected")
                 return
+            if not await may_start(self, call):
+                await self.finish(call, causes.OUT_OF_CREDITS, causes.PLIVO, leg_reason="rejected")
+                return
             await leg.ring()
             await self._run_documents(call, call.urls.answer_url, call.urls.answer_method, "answer")
         except asyncio.CancelledError:
@@ -229,7 +236,7 @@ class VoiceEngine:
                 return None, None
             call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,
                             leg.caller_name, route.urls, CallOptions(sip_headers=dict(leg.custom_headers)), self.clock,
-                            self.clock.now(), route.bill_rate, status="ringing", leg=leg,
+                            self.clock.now(), route.tariff, status="ringing", leg=leg,
                             forwarded_from=leg.forwarded_from, stir_attestation=leg.stir_attestation,
                             source_ip=leg.source_ip)
             await self.records.insert([call])
@@ -238,7 +245,13 @@ class VoiceEngine:
     async def answer(self, call: LiveCall) -> None:
         if call.leg is not None and not call.answered:
             await call.leg.answer()
+            self.mark_answered(call)
+
+    def mark_answered(self, call: LiveCall) -> None:
+        """The call is answered: billing starts, and a prepaid account's credit is watched."""
+        if not call.answered:
             call.mark_answered()
+            self.spawn(watch_credit(self, call), f"credit-{call.call_uuid}")
 
     # --- running documents ---------------------------------------------------------------------
 

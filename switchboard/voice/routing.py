@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.models import Application
+from switchboard.billing.rating import NoRate, inbound_call_tariff
 from switchboard.endpoints.service import endpoint_by_username
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.service import default_application
+from switchboard.pricing.table import VoiceTariff
 from switchboard.voice import causes
 from switchboard.voice.call import CallUrls
 from switchboard.voice.causes import Cause
@@ -26,7 +28,7 @@ from switchboard.voice.causes import Cause
 class Route:
     account_id: str
     sub_account_id: str | None
-    bill_rate: Decimal
+    tariff: VoiceTariff
     refusal: Cause | None = None
     urls: CallUrls = field(default_factory=CallUrls)
 
@@ -65,7 +67,7 @@ async def route_inbound(session: AsyncSession, from_: str, to: str) -> Route | N
         if endpoint is None:
             continue
         app = await _app(session, endpoint.app_id, endpoint.account_id, endpoint.sub_account_id, "default_endpoint_app")
-        return Route(endpoint.account_id, endpoint.sub_account_id, Decimal("0"), None if app else causes.ROUTING_ERROR,
+        return Route(endpoint.account_id, endpoint.sub_account_id, VoiceTariff(Decimal("0")), None if app else causes.ROUTING_ERROR,
                      _urls(app))
     if endpoint_username(to) is not None:
         return None
@@ -78,7 +80,16 @@ async def route_inbound(session: AsyncSession, from_: str, to: str) -> Route | N
     if number.app_id is None:
         app = await _app(session, None, number.account_id, number.sub_account_id, "default_number_app")
     app = _usable(app)
+    tariff = _inbound_tariff(number)
     if not number.voice_enabled:
-        return Route(number.account_id, number.sub_account_id, number.voice_rate, causes.ROUTING_ERROR)
-    return Route(number.account_id, number.sub_account_id, number.voice_rate, None if app else causes.ROUTING_ERROR,
-                 _urls(app))
+        return Route(number.account_id, number.sub_account_id, tariff, causes.ROUTING_ERROR)
+    return Route(number.account_id, number.sub_account_id, tariff, None if app else causes.ROUTING_ERROR, _urls(app))
+
+
+def _inbound_tariff(number: RentedNumber) -> VoiceTariff:
+    """The number's own voice rate (set when it was rented), in its country's increments (60/60
+    for a country the rate table lacks: the rate is the number's, only the rounding is assumed)."""
+    try:
+        return inbound_call_tariff(number.country_iso, number.voice_rate)
+    except NoRate:
+        return VoiceTariff(number.voice_rate)

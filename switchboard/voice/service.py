@@ -15,7 +15,8 @@ from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.http import resource_uri
 from switchboard.core.ids import new_uuid
 from switchboard.core.pagination import fetch_page
-from switchboard.pricing.table import format_rate, rate_table
+from switchboard.billing.rating import NoRate, outbound_call_tariff
+from switchboard.pricing.table import VoiceTariff, format_rate
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall, stir
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.models import CallRecord
@@ -65,12 +66,13 @@ async def place_calls(session: AsyncSession, engine: VoiceEngine, clock: Clock, 
     now = clock.now()
     for destination in params.destinations:
         to = destination if destination.startswith("sip:") else destination.lstrip("+")
-        rate = Decimal("0") if to.startswith("sip:") else rate_table().voice_outbound_rate(to)
-        if rate is None:
-            raise ValidationError(f"to: no route to {destination} (no rate for its destination prefix)")
+        try:
+            tariff = VoiceTariff(Decimal("0")) if to.startswith("sip:") else outbound_call_tariff(to)
+        except NoRate:
+            raise ValidationError(f"to: no route to {destination} (no rate for its destination prefix)") from None
         call_uuid = new_uuid()
         calls.append(LiveCall(call_uuid, call_uuid, ctx.main_auth_id, ctx.sub_auth_id, "outbound", params.from_, to,
-                              params.caller_name, urls, options, clock, now, rate,
+                              params.caller_name, urls, options, clock, now, tariff,
                               parent_call_uuid=params.parent_call_uuid))
     await engine.originate(calls)
     return calls

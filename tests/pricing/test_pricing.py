@@ -80,3 +80,10 @@ def test_operator_table_is_validated(tmp_path: Path) -> None:
     table = load_rate_table(path)
     assert table.country("US").rental == {"local": Decimal("2.5")}
     assert table.voice_outbound_rate("12125550100") == Decimal("0.1")
+    for bad in ('"60"', '"0/60"', '"60/-1"', '"a/b"', '60'):
+        path.write_text(f'[countries.US]\nvoice.increments = {bad}\n')
+        with pytest.raises(RateTableError, match="countries.US.voice.increments"):
+            load_rate_table(path)
+    path.write_text('[countries.US]\nvoice.outbound_rates = [{ prefix = ["1"], rate = "0.1", increments = "6" }]\n')
+    with pytest.raises(RateTableError, match="countries.US.voice.outbound_rates"):
+        load_rate_table(path)

@@ -1,0 +1,1 @@
+"""Billing: rating billable events, the ledger of charges and credits, coupons."""
