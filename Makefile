@@ -22,9 +22,9 @@ install-test: $(TEST_STAMP) $(NODE_STAMP)
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# the real SIP peers the SIP tests drive (Debian packages)
-	command -v sipp >/dev/null && command -v baresip >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester baresip; }
+	# the real SIP peers the SIP tests drive, and the browser the console tests drive (Debian packages)
+	command -v sipp >/dev/null && command -v baresip >/dev/null && test -x /usr/bin/chromium || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sip-tester baresip chromium; }
 	touch $(TEST_STAMP)
 
 $(NODE_STAMP): $(NODE_SDK)/package-lock.json

@@ -19,6 +19,7 @@ from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
 from switchboard.billing import routes as billing_routes
 from switchboard.config import Settings
+from switchboard.console import routes as console
 from switchboard.core.collector import freeze_startup_heap
 from switchboard.core.clock import Clock, VirtualClock
 from switchboard.core.db import Database
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(sim_sms_routes.router)
     app.include_router(connector_routes.router)
     app.include_router(carrier_webhook_routes.router)
+    console.install(app)
     app.add_middleware(PlivoPaths)
     app.add_middleware(RejectNul)
     _declare_basic_auth(app)

@@ -134,11 +134,7 @@ AuthIdPath = Annotated[
 ]
 
 
-async def verify_credentials(request: Request) -> AccountRecord:
-    """The enabled account whose HTTP Basic credentials the request carries (any route)."""
-    throttle: FailureThrottle = request.app.state.auth_throttle
-    cache: CredentialCache = request.app.state.credentials
-    address = client_address(request)
+def _refuse_if_throttled(throttle: FailureThrottle, address: str) -> None:
     wait = throttle.retry_after(address)
     if wait:
         seconds = int(wait) + 1
@@ -146,13 +142,15 @@ async def verify_credentials(request: Request) -> AccountRecord:
             f"too many failed authentication attempts from {address}; retry in {seconds} seconds",
             headers={"Retry-After": str(seconds)},
         )
-    header = request.headers.get("authorization")
-    try:
-        caller_id, token = _basic_credentials(header)
-    except AuthenticationError:
-        if header:  # a missing header is a forgetful client, not a guess
-            throttle.record_failure(address)
-        raise
+
+
+async def check_credentials(request: Request, caller_id: str, token: str) -> AccountRecord:
+    """The enabled account ``caller_id`` if ``token`` is its auth token, throttled per client
+    address: the check behind HTTP Basic auth and the console's sign-in."""
+    throttle: FailureThrottle = request.app.state.auth_throttle
+    cache: CredentialCache = request.app.state.credentials
+    address = client_address(request)
+    _refuse_if_throttled(throttle, address)
     caller = await cache.get(caller_id) if len(caller_id) == 20 else None
     expected = caller.auth_token if caller is not None else _DUMMY_TOKEN
     if not hmac.compare_digest(expected.encode(), token.encode()) or caller is None:
@@ -161,6 +159,21 @@ async def verify_credentials(request: Request) -> AccountRecord:
     if not caller.enabled:
         raise AuthenticationError(f"subaccount {caller.auth_id} is disabled")
     return caller
+
+
+async def verify_credentials(request: Request) -> AccountRecord:
+    """The enabled account whose HTTP Basic credentials the request carries (any route)."""
+    throttle: FailureThrottle = request.app.state.auth_throttle
+    address = client_address(request)
+    _refuse_if_throttled(throttle, address)
+    header = request.headers.get("authorization")
+    try:
+        caller_id, token = _basic_credentials(header)
+    except AuthenticationError:
+        if header:  # a missing header is a forgetful client, not a guess
+            throttle.record_failure(address)
+        raise
+    return await check_credentials(request, caller_id, token)
 
 
 async def authenticate(request: Request, auth_id: AuthIdPath) -> AuthContext:

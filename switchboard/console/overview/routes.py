@@ -1,0 +1,34 @@
+"""Overview: the account's credentials, balance and live calls."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from switchboard.accounts.auth import AuthContext
+from switchboard.billing.service import billing_state, money
+from switchboard.console.session import Console
+from switchboard.console.templating import render
+from switchboard.core.http import Session
+from switchboard.voice import service as voice_service
+
+router = APIRouter(include_in_schema=False)
+
+
+def live_call_count(request: Request, ctx: AuthContext) -> int:
+    """Calls ringing or in progress now, as the API's ``GET Call/?status=live`` lists them."""
+    calls = voice_service.visible_live(request.app.state.voice, ctx)
+    return sum(1 for call in calls if call.status in ("ringing", "in-progress"))
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request, ctx: Console, session: Session) -> Response:
+    _mode, cash_credits = await billing_state(session, ctx.account)
+    return render(request, "overview/overview.html", {
+        "nav": "overview", "who": ctx.account, "cash_credits": money(cash_credits),
+        "live_calls": live_call_count(request, ctx),
+    })
+
+
+@router.get("/overview/live-calls", response_class=HTMLResponse)
+async def live_calls(request: Request, ctx: Console) -> Response:
+    """The live-call count alone, polled by the overview page."""
+    return render(request, "overview/live_calls.html", {"live_calls": live_call_count(request, ctx)})

@@ -1,0 +1,43 @@
+"""Mounting the console on the application: its pages, static files and request layers."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from switchboard.console.applications import routes as application_pages
+from switchboard.console.overview import routes as overview_pages
+from switchboard.console.pages import PageError
+from switchboard.console.security import ConsoleGate
+from switchboard.console.session import SignInRequired
+from switchboard.console.signin import routes as signin_pages
+from switchboard.console.templating import render
+
+STATIC = "/static"
+
+_PAGES = (signin_pages.router, overview_pages.router, application_pages.router)
+
+# The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
+_SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]
+                      | {STATIC.strip("/")})
+
+
+def is_console_path(path: str) -> bool:
+    return path.split("/")[1] in _SEGMENTS if path.startswith("/") else False
+
+
+def install(app: FastAPI) -> None:
+    for pages in _PAGES:
+        app.include_router(pages)
+    app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
+    app.add_middleware(ConsoleGate, settings=app.state.settings, is_console_path=is_console_path)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(_request: Request, _exc: SignInRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError) -> Response:
+        return render(request, "layout/error.html", {"status": exc.status, "message": exc.message},
+                      status_code=exc.status)
