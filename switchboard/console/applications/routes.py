@@ -1,5 +1,6 @@
 """Voice > XML Applications: list, add, edit, delete, through the API's application service."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +16,7 @@ from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.errors import NotFoundError, PlivoError
 from switchboard.core.http import ClockDep, Session
+from switchboard.core.params import Params
 
 router = APIRouter(prefix="/voice/applications", include_in_schema=False)
 BASE = "/voice/applications"
@@ -36,6 +38,21 @@ async def _visible(session: Session, ctx: AuthContext, app_id: str) -> Applicati
         raise PageError(404, exc.message) from None
 
 
+async def _submit(request: Request, ctx: AuthContext, app: Application | None, model: type[Params],
+                  save: Callable[[Params], Awaitable[object]]) -> Response:
+    """Validate the posted form as the API would and save it, or show it again with the errors."""
+    values = submitted(await request.form(), with_subaccount=ctx.sub_auth_id is None)
+    params, errors = validate(model, values)
+    if params is not None:
+        try:
+            await save(params)
+        except PlivoError as exc:
+            errors = placed(exc)
+        else:
+            return RedirectResponse(BASE, status_code=303)
+    return _form(request, ctx, app, values, errors, status_code=400)
+
+
 @router.get("", response_class=HTMLResponse)
 async def application_list(request: Request, ctx: Console, session: Session) -> Response:
     params, errors = validate(ApplicationList, dict(request.query_params))
@@ -55,17 +72,11 @@ async def new_application(request: Request, ctx: Console) -> Response:
 
 @router.post("/new", response_class=HTMLResponse)
 async def create_application(request: Request, ctx: Console, session: Session, clock: ClockDep) -> Response:
-    values = submitted(await request.form(), with_subaccount=ctx.sub_auth_id is None)
-    params, errors = validate(ApplicationCreate, values)
-    if params is not None:
+    async def save(params: Params) -> object:
         assert isinstance(params, ApplicationCreate)
-        try:
-            await applications.create_application(session, clock, ctx, params)
-        except PlivoError as exc:
-            errors = placed(exc)
-        else:
-            return RedirectResponse(BASE, status_code=303)
-    return _form(request, ctx, None, values, errors, status_code=400)
+        return await applications.create_application(session, clock, ctx, params)
+
+    return await _submit(request, ctx, None, ApplicationCreate, save)
 
 
 @router.get("/{app_id}", response_class=HTMLResponse)
@@ -77,17 +88,12 @@ async def edit_application(request: Request, ctx: Console, session: Session, app
 @router.post("/{app_id}", response_class=HTMLResponse)
 async def update_application(request: Request, ctx: Console, session: Session, app_id: str) -> Response:
     app = await _visible(session, ctx, app_id)
-    values = submitted(await request.form(), with_subaccount=ctx.sub_auth_id is None)
-    params, errors = validate(ApplicationUpdate, values)
-    if params is not None:
+
+    async def save(params: Params) -> object:
         assert isinstance(params, ApplicationUpdate)
-        try:
-            await applications.update_application(session, ctx, app_id, params)
-        except PlivoError as exc:
-            errors = placed(exc)
-        else:
-            return RedirectResponse(BASE, status_code=303)
-    return _form(request, ctx, app, values, errors, status_code=400)
+        return await applications.update_application(session, ctx, app_id, params)
+
+    return await _submit(request, ctx, app, ApplicationUpdate, save)
 
 
 @router.post("/{app_id}/delete")
