@@ -115,6 +115,7 @@ async def bootstrap_main_account(app: FastAPI) -> None:
     print(f"  API base:   {base}/v1/Account/{account.auth_id}/", flush=True)
     print(f"  auth_id:    {account.auth_id}", flush=True)
     print(f"  auth_token: {account.auth_token}", flush=True)
+    print(f"  console:    {base}/ (sign in with this auth_id and auth_token)", flush=True)
 
 
 @asynccontextmanager
