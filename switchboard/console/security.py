@@ -29,6 +29,7 @@ SESSION_COOKIE = "switchboard_console"
 SESSION_SECONDS = 12 * 60 * 60
 SECRET_ENV = "SWITCHBOARD_SECRET_KEY"
 SECRET_FILE = "console-secret"
+MAX_FORM_BYTES = 1024 * 1024
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -61,14 +62,57 @@ def token_tag(secret: str, auth_token: str) -> str:
     return hmac.new(secret.encode(), auth_token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-async def _refuse_forged(scope: Scope, send: Send, _error: Any) -> None:
-    body = (
-        b"<!doctype html><title>Refused</title><h1>403 Refused</h1><p>The form was sent without a valid "
-        b"security token (CSRF). Reload the page and try again.</p>"
-    )
-    await send({"type": "http.response.start", "status": 403,
+async def _refuse(send: Send, status: int, title: str, text: str) -> None:
+    body = f"<!doctype html><title>{title}</title><h1>{status} {title}</h1><p>{text}</p>".encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/html; charset=utf-8"), *_header_pairs()]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse_forged(scope: Scope, send: Send, _error: Any) -> None:
+    await _refuse(send, 403, "Refused", "The form was sent without a valid security token (CSRF). "
+                                        "Reload the page and try again.")
+
+
+async def _whole_body(receive: Receive) -> bytes | None:
+    """The request body, or None once it passes :data:`MAX_FORM_BYTES`."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _checked_form(receive: Receive, send: Send) -> Receive | None:
+    """A replay of a console form's body once it is known to be UTF-8 text of a sane size (the
+    CSRF layer decodes it and would fail on anything else); None when the request was refused."""
+    body = await _whole_body(receive)
+    if body is None:
+        await _refuse(send, 413, "Too large", f"A console form is at most {MAX_FORM_BYTES // 1024} KB.")
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        await _refuse(send, 400, "Bad request", "The form's data is not UTF-8 text.")
+        return None
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _header_pairs() -> list[tuple[bytes, bytes]]:
@@ -101,6 +145,11 @@ class ConsoleGate:
         if self._protected is None:
             self._protected = self._build()
         scope = dict(scope, console_secret=self.secret)
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            checked = await _checked_form(receive, send)
+            if checked is None:
+                return
+            receive = checked
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

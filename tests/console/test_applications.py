@@ -148,3 +148,17 @@ def test_the_list_pages_by_twenty(server: LiveServer, account: MainAccount, cons
     second = console.get(PAGE, params={"limit": 20, "offset": 20}).text
     assert "21–23 of 23" in second and len(re.findall(rf'href="{PAGE}/\d+"', second)) == 3 and "app-00" in second
     assert console.get(PAGE, params={"offset": -1}).status_code == 400
+
+
+def test_a_form_that_is_not_utf8_or_too_large_is_refused_and_changes_nothing(
+        server: LiveServer, account: MainAccount, console: ConsoleUser) -> None:
+    console.get(f"{PAGE}/new")
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    token = f"&csrftoken={console.token}".encode()
+    garbled = console.http.post(f"{PAGE}/new", content=b"app_name=\xff\xfeHotline" + token, headers=form)
+    assert garbled.status_code == 400 and "not UTF-8" in garbled.text
+    huge = console.http.post(f"{PAGE}/new", content=b"app_name=" + b"x" * (1024 * 1024) + token, headers=form)
+    assert huge.status_code == 413
+    with _api(server, account) as api:
+        assert _apps(api, account.auth_id) == []
+    assert console.post(f"{PAGE}/new", FORM).status_code == 303  # the session survives both
