@@ -44,6 +44,7 @@ class VoiceTariff:
     rate: Decimal
     initial: int = DEFAULT_INCREMENTS[0]
     increment: int = DEFAULT_INCREMENTS[1]
+    country: str = ""  # ISO code of the country the rate belongs to, for the usage report
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class CountryRates:
 
     def inbound_voice_tariff(self, rate: Decimal) -> VoiceTariff:
         """A call received on one of this country's numbers, at the number's ``rate``."""
-        return VoiceTariff(rate, *self.voice_increments)
+        return VoiceTariff(rate, *self.voice_increments, country=self.iso)
 
 
 @dataclass
@@ -90,7 +91,7 @@ class RateTable:
             for prefixes, rate in country.voice_outbound_rates:
                 for prefix in prefixes:
                     increments = country.prefix_increments.get(prefix, country.voice_increments)
-                    self._voice_prefixes[prefix] = VoiceTariff(rate, *increments)
+                    self._voice_prefixes[prefix] = VoiceTariff(rate, *increments, country=country.iso)
         self._longest_prefix = max((len(p) for p in self._voice_prefixes), default=0)
 
     def country(self, iso: str) -> CountryRates | None:
