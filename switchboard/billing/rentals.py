@@ -49,7 +49,7 @@ def next_renewal(rented: date, renewal: date) -> date:
 def _rental_row(number: RentedNumber, start: date, when: datetime) -> dict[str, Any]:
     return ledger_row(number.account_id, number.sub_account_id, CHARGE, RENTAL, f"{number.number}:{start.isoformat()}",
                       -number.monthly_rental_rate, when, f"{RENTAL}:{number.account_id}:{number.number}:{start.isoformat()}",
-                      country_iso=number.country_iso, direction=number.number_type, quantity=1)
+                      country_iso=number.country_iso, quantity=1)
 
 
 def rent_rows(number: RentedNumber, setup_fee: Decimal, when: datetime) -> list[dict[str, Any]]:
@@ -59,7 +59,7 @@ def rent_rows(number: RentedNumber, setup_fee: Decimal, when: datetime) -> list[
     if setup_fee > 0:
         rows.append(ledger_row(number.account_id, number.sub_account_id, CHARGE, SETUP, f"{number.number}:{start.isoformat()}",
                                -setup_fee, when, f"{SETUP}:{number.account_id}:{number.number}:{start.isoformat()}",
-                               country_iso=number.country_iso, direction=number.number_type, quantity=1))
+                               country_iso=number.country_iso, quantity=1))
     return rows
 
 
