@@ -69,7 +69,7 @@ def account_object(server: LiveServer, account: MainAccount, auth_id: str | None
 # --- a server on the virtual clock, for months ---------------------------------------------------
 
 
-class TestCardProvider:
+class StandInCardProvider:
     """A card processor stand-in (Switchboard ships none): takes every payment unless told to
     decline, once per key as the protocol asks."""
 
@@ -90,7 +90,7 @@ def billing_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> It
     with (
         _new_database(kind, tmp_path_factory.mktemp(f"billing-{kind}")) as url,
         running_server(url, tmp_path_factory.mktemp("billing-data"), clock="virtual", billing_upkeep_seconds=0.2,
-                       payment_provider="tests.billing.conftest:TestCardProvider") as live,
+                       payment_provider="tests.billing.conftest:StandInCardProvider") as live,
     ):
         yield live
 
@@ -133,7 +133,7 @@ class Months:
         index = now.month - 1 + months
         return datetime(now.year + index // 12, index % 12 + 1, day, hour, tzinfo=UTC)
 
-    def provider(self) -> TestCardProvider:
+    def provider(self) -> StandInCardProvider:
         return self.server.app.state.payment_provider
 
 
