@@ -69,6 +69,10 @@ def test_invoice_totals_are_the_records_plus_rentals_to_the_cent(
     body = invoice.json()
     assert Decimal(body["charges"]["calls"]) == calls
     assert Decimal(body["charges"]["numbers"]) == Decimal("0.80000")
+    assert [(line["service"], line["country_iso"], line["direction"], line["count"]) for line in body["usage"]] == [
+        ("calls", "DE", "outbound", 1), ("calls", "US", "outbound", 2), ("numbers", "US", "", 1)]
+    us_minutes = sum(record["billed_duration"] for record in records if record["to_number"].startswith("1")) / 60
+    assert Decimal(body["usage"][1]["quantity"]) == Decimal(us_minutes)
     assert Decimal(body["total_charges"]) == calls + Decimal("0.80000")
     assert (body["opening_balance"], body["total_credits"]) == ("0.00000", "10.00000")
     assert Decimal(body["closing_balance"]) == Decimal(10) - calls - Decimal("0.80000")
