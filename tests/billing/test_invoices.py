@@ -4,27 +4,19 @@ CSV and a printable page; its totals are the call records' amounts plus rentals,
 import csv
 import io
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from plivo import plivoxml
-
 from tests.billing.conftest import Books, Months, buy_number
 from tests.helpers import LiveServer, MainAccount, RecordingClient
+from tests.voice.conftest import customer  # noqa: F401 (the customer application fixture)
 from tests.voice.customer_app import CustomerApp
+from tests.voice.test_charges import waiting
 
 
 def get(server: LiveServer, account: MainAccount, path: str, **params: str) -> Any:
     with server.http(account) as http:
         return http.get(f"/v1/Account/{account.auth_id}/{path}", params=params)
-
-
-def waiting(seconds: int) -> str:
-    response = plivoxml.ResponseElement()
-    response.add_wait(length=seconds)
-    return response.to_string()
 
 
 def call_record(server: LiveServer, account: MainAccount, customer: CustomerApp, to: str, seconds: int) -> dict[str, Any]:
@@ -41,15 +33,6 @@ def call_record(server: LiveServer, account: MainAccount, customer: CustomerApp,
                 return record.json()
             time.sleep(0.02)
     raise AssertionError(f"call {uuid} did not end")
-
-
-@pytest.fixture
-def customer() -> Iterator[CustomerApp]:
-    app = CustomerApp()
-    try:
-        yield app
-    finally:
-        app.stop()
 
 
 def test_invoice_totals_are_the_records_plus_rentals_to_the_cent(
