@@ -18,6 +18,8 @@ from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
 from switchboard.billing import routes as billing_routes
+from switchboard.billing.payments import load_provider
+from switchboard.billing.upkeep import BillingUpkeep
 from switchboard.config import Settings
 from switchboard.console import routes as console
 from switchboard.core.collector import freeze_startup_heap
@@ -138,10 +140,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
                                   outbound_cps=settings.outbound_cps)
     app.state.voice.recordings = build_recordings(app)
+    app.state.payment_provider = load_provider(settings.payment_provider, settings)
+    app.state.billing = BillingUpkeep(db.sessionmaker, app.state.clock, app.state.payment_provider,
+                                      settings.billing_upkeep_seconds)
+    app.state.billing.start()
     freeze_startup_heap()
     try:
         yield
     finally:
+        await app.state.billing.stop()
         await app.state.voice.stop()
         await stop_sip(app)
         await app.state.voice.recordings.stop()

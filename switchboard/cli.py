@@ -49,6 +49,9 @@ def serve(
     recording_retention_days: Annotated[
         Optional[float], typer.Option(help="Delete recordings older than this many days; default: keep until deleted.")
     ] = None,
+    payment_provider: Annotated[
+        Optional[str], typer.Option(help="module:factory returning a card payment provider (docs/billing.md); default: none.")
+    ] = None,
 ) -> None:
     """Start the server. The main account comes from SWITCHBOARD_AUTH_ID/SWITCHBOARD_AUTH_TOKEN on an empty database."""
     from switchboard.app import create_app
@@ -75,7 +78,7 @@ def serve(
         clock=clock, sms_mps=rates, connectors_file=connectors, outbound_cps=outbound_cps,
         sip_listen=sip_listen, sip_media_host=sip_media_host, webhook_log_retention_hours=webhook_log_retention_hours,
         webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
-        recording_retention_days=recording_retention_days,
+        recording_retention_days=recording_retention_days, payment_provider=payment_provider,
     )
     if connectors is not None:
         from switchboard.network.registry import load_file

@@ -43,6 +43,10 @@ class Settings:
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
     outbound_cps: int = 2
     """Outbound API calls started per second per main account (Plivo's default is 2); more wait queued."""
+    billing_upkeep_seconds: float = 60.0
+    """Real seconds between passes of the billing upkeep (rental renewals, auto-recharge)."""
+    payment_provider: str | None = None
+    """``module:factory`` of a card payment provider (see billing/payments.py); None: no card payments."""
 
     def credentials_problem(self) -> str | None:
         """Why SWITCHBOARD_AUTH_ID / SWITCHBOARD_AUTH_TOKEN cannot be used, or None."""

@@ -60,6 +60,12 @@ class LedgerEntry(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # What the usage report groups by (None on rows written before they existed, or when the
+    # usage has none): the country, the direction, and how much (billed seconds of a call, units
+    # of a message, 1 for a month's rental).
+    country_iso: Mapped[str | None] = mapped_column(String(2), default=None)
+    direction: Mapped[str | None] = mapped_column(String(8), default=None)
+    quantity: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Coupon(Base):
@@ -72,3 +78,16 @@ class Coupon(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     redeemed_by: Mapped[str | None] = mapped_column(String(20), default=None)
     redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class AutoRecharge(Base):
+    """An account's auto-recharge settings (Plivo's console: recharge ``amount`` when the balance
+    drops below ``threshold``); ``accounts.auto_recharge`` says whether it is on."""
+
+    __tablename__ = "billing_auto_recharge"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.auth_id", ondelete="CASCADE"), primary_key=True)
+    threshold: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failure: Mapped[str | None] = mapped_column(String(255), default=None)

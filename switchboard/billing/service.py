@@ -78,17 +78,22 @@ async def billing_state(session: AsyncSession, account: Account | AccountRecord)
 
 
 def ledger_row(account_id: str, sub_account_id: str | None, kind: str, resource_type: str, resource_id: str,
-               amount: Decimal, when: datetime, key: str) -> dict[str, Any]:
-    """A ledger row; ``amount`` is signed (charges negative, credits positive)."""
+               amount: Decimal, when: datetime, key: str, *, country_iso: str | None = None,
+               direction: str | None = None, quantity: int | None = None) -> dict[str, Any]:
+    """A ledger row; ``amount`` is signed (charges negative, credits positive). ``country_iso``,
+    ``direction`` and ``quantity`` (billed seconds, units, months) feed the usage report."""
     return dict(account_id=account_id, sub_account_id=sub_account_id, kind=kind, resource_type=resource_type,
-                resource_id=resource_id, amount=amount, created=when, idempotency_key=key)
+                resource_id=resource_id, amount=amount, created=when, idempotency_key=key,
+                country_iso=country_iso or None, direction=direction, quantity=quantity)
 
 
 def charge_row(account_id: str, sub_account_id: str | None, resource_type: str, resource_id: str, amount: Decimal,
-               when: datetime) -> dict[str, Any]:
+               when: datetime, *, country_iso: str | None = None, direction: str | None = None,
+               quantity: int | None = None) -> dict[str, Any]:
     """The one charge for ``resource_type`` ``resource_id`` (``amount`` ≥ 0, stored negative)."""
     return ledger_row(account_id, sub_account_id, CHARGE, resource_type, resource_id, -amount, when,
-                      f"{resource_type}:{resource_id}")
+                      f"{resource_type}:{resource_id}", country_iso=country_iso, direction=direction,
+                      quantity=quantity)
 
 
 def ledger_insert(dialect: str) -> Insert:

@@ -7,7 +7,6 @@ search results until it is released.
 """
 
 import asyncio
-import calendar
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.accounts.auth import AuthContext
 from switchboard.accounts.scope import of_subaccount, visible
 from switchboard.accounts.models import Account, Application
+from switchboard.billing.rentals import add_months, charge_rental
 from switchboard.core.clock import Clock
 from switchboard.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from switchboard.core.pagination import fetch_page
@@ -150,8 +150,7 @@ async def _subaccount(session: AsyncSession, ctx: AuthContext, subaccount: str) 
 
 def renewal_after(day: date) -> date:
     """The same day next month (the month's last day when it is shorter)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return add_months(day, 1)
 
 
 def _us_ca_flags(row: RentedNumber, cnam_lookup: str | None) -> None:
@@ -213,6 +212,7 @@ async def buy(session: AsyncSession, clock: Clock, ctx: AuthContext, raw_number:
         renewal_date=renewal_after(now.date()),
     )
     _us_ca_flags(row, params.cnam_lookup)
+    await charge_rental(session, row, country.setup.get(entry.number_type, ZERO), now)
     await _save(session, [row])
     return row
 

@@ -12,7 +12,7 @@ messages with :meth:`RateTable.message_outbound_rate` (see ``switchboard.billing
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +44,7 @@ class VoiceTariff:
     rate: Decimal
     initial: int = DEFAULT_INCREMENTS[0]
     increment: int = DEFAULT_INCREMENTS[1]
+    country: str = ""  # ISO code of the country the rate belongs to, for the usage report
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class CountryRates:
 
     def inbound_voice_tariff(self, rate: Decimal) -> VoiceTariff:
         """A call received on one of this country's numbers, at the number's ``rate``."""
-        return VoiceTariff(rate, *self.voice_increments)
+        return VoiceTariff(rate, *self.voice_increments, country=self.iso)
 
 
 @dataclass
@@ -84,13 +85,17 @@ class RateTable:
     countries: dict[str, CountryRates]
     _voice_prefixes: dict[str, VoiceTariff] = field(default_factory=dict)
     _longest_prefix: int = 0
+    # prefixes several countries list (NANP's "1"): their calls' country comes from the number
+    _shared_prefixes: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for country in self.countries.values():
             for prefixes, rate in country.voice_outbound_rates:
                 for prefix in prefixes:
                     increments = country.prefix_increments.get(prefix, country.voice_increments)
-                    self._voice_prefixes[prefix] = VoiceTariff(rate, *increments)
+                    if prefix in self._voice_prefixes:
+                        self._shared_prefixes.add(prefix)
+                    self._voice_prefixes[prefix] = VoiceTariff(rate, *increments, country=country.iso)
         self._longest_prefix = max((len(p) for p in self._voice_prefixes), default=0)
 
     def country(self, iso: str) -> CountryRates | None:
@@ -103,6 +108,9 @@ class RateTable:
         for length in range(min(len(digits), self._longest_prefix), 0, -1):
             tariff = self._voice_prefixes.get(digits[:length])
             if tariff is not None:
+                if digits[:length] in self._shared_prefixes:
+                    country = self.destination_country(digits)
+                    return replace(tariff, country=country.iso if country else "")
                 return tariff
         return None
 

@@ -53,7 +53,7 @@ def charges(call: LiveCall, billed: int) -> list[dict[str, Any]]:
         return []
     assert call.end_time is not None
     return [charge_row(call.account_id, call.sub_account_id, "call", call.call_uuid, call.total_amount(billed),
-                       call.end_time)]
+                       call.end_time, country_iso=call.tariff.country, direction=call.direction, quantity=billed)]
 
 
 class RecordWriter:

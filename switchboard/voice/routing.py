@@ -92,4 +92,4 @@ def _inbound_tariff(number: RentedNumber) -> VoiceTariff:
     try:
         return inbound_call_tariff(number.country_iso, number.voice_rate)
     except NoRate:
-        return VoiceTariff(number.voice_rate)
+        return VoiceTariff(number.voice_rate, country=number.country_iso)

@@ -48,3 +48,21 @@ async def test_an_existing_balance_becomes_the_opening_credit_and_comes_back_on_
     restored = await _run(empty_database, "SELECT auth_id, cash_credits FROM accounts ORDER BY auth_id")
     assert [(auth_id, Decimal(str(value)).quantize(Decimal("0.00001"))) for auth_id, value in restored] == [
         ("MA" + "A" * 18, Decimal("4.88860")), ("MA" + "B" * 18, Decimal("0.00000"))]
+
+
+async def test_0012_adds_usage_details_and_auto_recharge_and_keeps_rows_on_downgrade(empty_database: str) -> None:
+    await _migrate(empty_database, "0011_billing")
+    now = datetime.now(UTC)
+    await _run(empty_database, "INSERT INTO accounts (auth_id, auth_token, name, enabled, account_type, billing_mode, "
+               "auto_recharge, address, city, state, timezone, created) VALUES (:a, 'token1234', 'n', true, 'standard', "
+               "'postpaid', false, '', '', '', 'UTC', :now)", a="MA" + "C" * 18, now=now)
+    await _run(empty_database, "INSERT INTO billing_ledger (account_id, kind, resource_type, resource_id, amount, created, "
+               "idempotency_key) VALUES (:a, 'charge', 'call', 'c1', -1200, :now, 'call:c1')", a="MA" + "C" * 18, now=now)
+    await _migrate(empty_database, "0012_rentals")
+    assert {"country_iso", "direction", "quantity"} <= await _columns(empty_database, "billing_ledger")
+    assert await _columns(empty_database, "billing_auto_recharge") == {"account_id", "threshold", "amount", "updated",
+                                                                       "last_failure"}
+    assert await _run(empty_database, "SELECT resource_id, amount, country_iso FROM billing_ledger") == [("c1", -1200, None)]
+    await _migrate(empty_database, "0011_billing", down=True)
+    assert "quantity" not in await _columns(empty_database, "billing_ledger")
+    assert await _run(empty_database, "SELECT resource_id, amount FROM billing_ledger") == [("c1", -1200)]

@@ -40,11 +40,17 @@ def test_messages_are_rated_per_unit_and_mms_per_message() -> None:
 
 
 def test_the_shipped_table_has_increments_per_prefix() -> None:
-    assert outbound_call_tariff("14155550100") == VoiceTariff(Decimal("0.01200"), 60, 60)
-    assert outbound_call_tariff("4915112345678") == VoiceTariff(Decimal("0.05500"), 6, 6)
-    assert outbound_call_tariff("4930123456") == VoiceTariff(Decimal("0.01500"), 60, 60)
-    assert outbound_call_tariff("31612345678") == VoiceTariff(Decimal("0.05000"), 1, 1)
-    assert inbound_call_tariff("GB", Decimal("0.00500")) == VoiceTariff(Decimal("0.00500"), 60, 60)
+    assert outbound_call_tariff("14155550100") == VoiceTariff(Decimal("0.01200"), 60, 60, "US")
+    assert outbound_call_tariff("4915112345678") == VoiceTariff(Decimal("0.05500"), 6, 6, "DE")
+    assert outbound_call_tariff("4930123456") == VoiceTariff(Decimal("0.01500"), 60, 60, "DE")
+    assert outbound_call_tariff("31612345678") == VoiceTariff(Decimal("0.05000"), 1, 1, "NL")
+    assert inbound_call_tariff("GB", Decimal("0.00500")) == VoiceTariff(Decimal("0.00500"), 60, 60, "GB")
+
+
+def test_a_prefix_several_countries_share_takes_the_country_of_the_number() -> None:
+    """North America's "1": the rate is the prefix's, the usage report's country the number's."""
+    assert outbound_call_tariff("14165550100").country == "CA"  # Toronto
+    assert outbound_call_tariff("12125550100").country == "US"  # New York
 
 
 def test_a_missing_country_is_refused_with_a_clear_error() -> None:
@@ -63,6 +69,6 @@ def test_increments_in_an_operators_table(tmp_path: Path) -> None:
     path.write_text('[countries.US]\nvoice.increments = "6/6"\nvoice.outbound_rates = [{ prefix = ["1"], rate = "0.1" }, '
                     '{ prefix = ["1900"], rate = "0.5", increments = "30/6" }]\n')
     table = load_rate_table(path)
-    assert outbound_call_tariff("12125550100", table) == VoiceTariff(Decimal("0.1"), 6, 6)
-    assert outbound_call_tariff("19005550100", table) == VoiceTariff(Decimal("0.5"), 30, 6)
-    assert inbound_call_tariff("US", Decimal("0.2"), table) == VoiceTariff(Decimal("0.2"), 6, 6)
+    assert outbound_call_tariff("12125550100", table) == VoiceTariff(Decimal("0.1"), 6, 6, "US")
+    assert outbound_call_tariff("19005550100", table) == VoiceTariff(Decimal("0.5"), 30, 6, "US")
+    assert inbound_call_tariff("US", Decimal("0.2"), table) == VoiceTariff(Decimal("0.2"), 6, 6, "US")

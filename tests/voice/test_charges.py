@@ -25,9 +25,11 @@ CALLER = "14155562000"
 
 
 def ledger(server: LiveServer, auth_id: str) -> list[LedgerEntry]:
+    """The account's ledger rows but its number rentals (tests/billing/test_rentals.py has those)."""
     async def run(app: Any) -> list[LedgerEntry]:
         async with app.state.db.session() as session:
-            return list(await session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == auth_id)
+            return list(await session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == auth_id,
+                                                                        LedgerEntry.resource_type != "rental")
                                               .order_by(LedgerEntry.entry_id)))
 
     return server.call(run)
@@ -103,7 +105,8 @@ def test_each_leg_of_a_dial_is_charged_and_a_subaccounts_on_the_main_account(
     row = next(r for r in ledger(voice_server, sim.account.auth_id) if r.resource_id == uuid)
     assert (row.sub_account_id, row.amount) == (sub.auth_id, -Decimal(record["total_amount"]))
     as_sub = branch.account.get()
-    assert Decimal(as_sub.cash_credits) == sum(r.amount for r in ledger(voice_server, sim.account.auth_id))
+    rent = Decimal(sim.http.get(f"/v1/Account/{sim.account.auth_id}/Number/").json()["objects"][0]["monthly_rental_rate"])
+    assert Decimal(as_sub.cash_credits) == sum(r.amount for r in ledger(voice_server, sim.account.auth_id)) - rent
 
 
 def test_a_destination_without_a_rate_is_refused_never_free(sdk: RecordingClient, sim: Sim, customer: CustomerApp,
