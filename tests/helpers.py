@@ -2,9 +2,11 @@
 check of response shapes against Plivo's own SDK fixtures."""
 
 import asyncio
+import hashlib
 import itertools
 import json
 import os
+import random
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -35,11 +37,17 @@ class MainAccount:
 def _worker_ports() -> Iterator[int]:
     """Ports below the kernel's ephemeral range (32768-60999 on Linux), a block of its own for each
     pytest-xdist worker: a port handed out here cannot be taken meanwhile by another worker's
-    ``free_port`` or by any socket bound to port 0 (the servers' RTP sockets, HTTP clients)."""
+    ``free_port`` or by any socket bound to port 0 (the servers' RTP sockets, HTTP clients). The
+    blocks of one run start at an offset of their own and each worker walks its block in an order
+    of its own, so that two runs at once (two checkouts on one machine) seldom meet."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker[2:].isdigit() else 0
-    first = PORT_BASE + (index % PORT_BLOCKS) * PORT_BLOCK
-    return itertools.cycle(range(first, first + PORT_BLOCK, PORT_STEP))
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
+    offset = int(hashlib.sha256(run.encode()).hexdigest(), 16) % PORT_BLOCKS
+    first = PORT_BASE + (index + offset) % PORT_BLOCKS * PORT_BLOCK
+    ports = list(range(first, first + PORT_BLOCK, PORT_STEP))
+    random.Random(f"{run}-{index}").shuffle(ports)
+    return itertools.cycle(ports)
 
 
 PORT_BASE, PORT_BLOCK, PORT_BLOCKS, PORT_STEP = 12000, 1600, 12, 4
@@ -49,8 +57,8 @@ _ports_lock = threading.Lock()
 
 def free_port() -> int:
     """A port free for both UDP and TCP on 127.0.0.1 (SIP peers listen on both), from this
-    worker's block of ports. It is a multiple of four whose next port is free too, and the next
-    call returns a port four higher: a media port is a pair (RTP and RTCP on the next port), and a
+    worker's block of ports. It is a multiple of four whose next port is free too, and the three
+    after it are never handed out: a media port is a pair (RTP and RTCP on the next port), and a
     peer such as sipp puts video on the pair above it."""
     with _ports_lock:
         for port in _ports:
