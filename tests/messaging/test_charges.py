@@ -17,8 +17,8 @@ from switchboard.billing.service import add_credit, balance
 from switchboard.core.clock import VirtualClock
 from switchboard.core.errors import ValidationError
 from switchboard.messaging.charges import REFUSE_SECONDS, MessageBilling
-from switchboard.pricing.table import ENV_VAR, rate_table
-from tests.helpers import LiveServer, MainAccount, RecordingClient
+from switchboard.pricing.table import ENV_VAR
+from tests.helpers import LiveServer, MainAccount, RecordingClient, use_rate_table
 from tests.messaging.conftest import buy, eventually, handset
 from tests.messaging.receiver import Receiver
 from tests.messaging.test_inbound import inject, number_with_app
@@ -107,18 +107,13 @@ def test_inbound_messages_are_charged_at_the_inbound_rate(server: LiveServer, ac
     assert us_inbound in shipped
     edited.write_text(shipped.replace(us_inbound, us_inbound.replace('inbound = "0.00000"', 'inbound = "0.00400"'), 1))
     before = os.environ.get(ENV_VAR)
-    os.environ[ENV_VAR] = str(edited)
-    rate_table.cache_clear()
+    use_rate_table(str(edited))
     try:
         number = number_with_app(client, receiver)
         inject(server, account, handset(), number, "b" * 200)  # two units
         [posted] = eventually(lambda: receiver.at("/incoming"))
     finally:
-        if before is None:
-            os.environ.pop(ENV_VAR, None)
-        else:
-            os.environ[ENV_VAR] = before
-        rate_table.cache_clear()
+        use_rate_table(before)
     uuid = posted.params["MessageUUID"]
     assert (posted.params["Units"], posted.params["TotalRate"], posted.params["TotalAmount"]) == ("2", "0.00400", "0.00800")
     assert message_charges(server, account.auth_id)[uuid].amount == Decimal("-0.00800")
