@@ -154,7 +154,7 @@ def test_a_bulk_send_that_runs_out_of_credit_fails_the_rest_with_900(
     assert "Insufficient Credit" in str(refused.value)
 
 
-def test_messages_queued_before_the_credit_ran_out_fail_with_900_until_a_top_up(
+def test_a_message_the_balance_cannot_pay_fails_with_900_uncharged(
         server: LiveServer, account: MainAccount, client: RecordingClient, receiver: Receiver) -> None:
     src = buy(client)
     set_prepaid(server, account.auth_id, "0.00649")  # less than one message
