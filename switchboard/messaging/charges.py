@@ -9,8 +9,9 @@ refused for two minutes ("Insufficient Credit"), as Plivo does.
 
 Cost: no query for a postpaid account (its billing mode and state come from the node's
 credential cache); one balance read per prepaid account per dispatched batch (up to 500
-messages), under a row lock on the account on PostgreSQL so two nodes cannot spend the same
-credit; one multi-row ledger insert per batch.
+messages): on PostgreSQL the SUM of its ledger under a row lock on the account, so two nodes
+cannot spend the same credit; on SQLite the rows added since the last read; one multi-row
+ledger insert per batch.
 """
 
 import logging
@@ -19,12 +20,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AccountRecord
 from switchboard.accounts.models import Account
 from switchboard.billing.rating import NoRate, message_rate, rate_message
+from switchboard.billing.models import PLACES
 from switchboard.billing.service import balance, charge_row, ledger_insert
 from switchboard.core.clock import Clock
 from switchboard.core.errors import ValidationError
@@ -39,6 +41,7 @@ destination the rate table has no rate for fails with 90, "No route available"; 
 refuses it (400)."""
 REFUSE_SECONDS = 120.0
 ZERO = Decimal("0.00000")
+_ADDED_SINCE = text("SELECT sum(amount), max(entry_id) FROM billing_ledger WHERE entry_id > :mark AND +account_id = :account")
 
 
 class Billed(Protocol):
@@ -63,6 +66,8 @@ class MessageBilling:
         self.accounts = accounts
         self.enabled = enabled
         self._refusing: dict[str, float] = {}
+        self._sums: dict[str, tuple[int, int]] = {}
+        """SQLite: per prepaid account, the last ``entry_id`` read and the sum (in units of 0.00001) up to it."""
 
     # --- rating -------------------------------------------------------------------------------
 
@@ -130,13 +135,23 @@ class MessageBilling:
         (``FOR NO KEY UPDATE``, which inserts referring to them do not wait for) until the batch
         commits, so another node's batch of the same account reads the balance after this one's
         charges."""
-        found: dict[str, Decimal] = {}
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(select(Account.auth_id).where(Account.auth_id.in_(accounts))
-                                  .order_by(Account.auth_id).with_for_update(key_share=True))
-        for auth_id in accounts:
-            found[auth_id] = await balance(session, auth_id)
-        return found
+        if session.get_bind().dialect.name == "sqlite":
+            return {auth_id: await self._sqlite_balance(session, auth_id) for auth_id in accounts}
+        await session.execute(select(Account.auth_id).where(Account.auth_id.in_(accounts))
+                              .order_by(Account.auth_id).with_for_update(key_share=True))
+        return {auth_id: await balance(session, auth_id) for auth_id in accounts}
+
+    async def _sqlite_balance(self, session: AsyncSession, auth_id: str) -> Decimal:
+        """The balance as the sum this node last read plus the rows added since (by ``entry_id``):
+        SQLite has one writer at a time, so rows commit in ``entry_id`` order and none can appear
+        below the last one read. A read scans the rows added since the last, not the account's
+        whole ledger (``+account_id`` keeps SQLite on the primary key's range)."""
+        mark, units = self._sums.get(auth_id, (0, 0))
+        added, top = (await session.execute(_ADDED_SINCE, {"mark": mark, "account": auth_id})).one()
+        if top is not None:
+            mark, units = top, units + int(added)
+            self._sums[auth_id] = (mark, units)
+        return Decimal(units).scaleb(-PLACES)
 
     # --- charges --------------------------------------------------------------------------------
 

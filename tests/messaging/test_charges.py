@@ -196,3 +196,25 @@ def test_a_disabled_accounts_messages_fail_with_910(server: LiveServer, account:
     message = client.messages.get(uuid)
     assert (message.error_code, message.total_amount) == ("910", "0.00000")
     assert message_charges(server, account.auth_id) == {}
+
+
+def test_credit_added_between_sends_is_spent_and_no_more(server: LiveServer, account: MainAccount, client: RecordingClient,
+                                                         receiver: Receiver) -> None:
+    """The balance read before each batch sees the charges and credits since the last one."""
+    src = buy(client)
+    set_prepaid(server, account.auth_id, "0.00650")  # one message
+    [first] = client.messages.create(src=src, dst=handset(), text="one", url=receiver.url("/status")).message_uuid
+    eventually(lambda: finals(receiver).get(first) == "delivered")
+    assert cash(server, account) == "0.00000"
+
+    async def recharge(app: Any) -> None:
+        async with app.state.db.session() as session:
+            await add_credit(session, app.state.clock, account.auth_id, Decimal("0.01300"))  # two more
+
+    server.call(recharge)
+    uuids = client.messages.create(src=src, dst="<".join(handset() for _ in range(3)), text="three",
+                                   url=receiver.url("/status")).message_uuid
+    eventually(lambda: len(finals(receiver)) == 4)
+    assert [finals(receiver)[uuid] for uuid in uuids] == ["delivered", "delivered", "failed"]
+    assert set(message_charges(server, account.auth_id)) == {first, *uuids[:2]}
+    assert cash(server, account) == "0.00000"
