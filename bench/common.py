@@ -53,6 +53,48 @@ def start_server(
     raise RuntimeError("switchboard serve did not answer in 60 s")
 
 
+BILLING_MODES = {"on": ("on",), "off": ("off",), "both": ("off", "on"), "prepaid": ("prepaid",), "all": ("off", "on", "prepaid")}
+CREDENTIAL_CACHE_SECONDS = 5.0
+
+
+def add_billing_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--billing", choices=tuple(BILLING_MODES), default="on",
+                        help="on: charge messages (the account is postpaid); off: `serve --no-billing`; prepaid: "
+                             "the account is made prepaid with ample credit, so each batch reads its balance; "
+                             "both: off and on; all: off, on and prepaid")  # fmt: skip
+
+
+def billing_options(mode: str) -> tuple[str, ...]:
+    """The `switchboard serve` options of a billing mode."""
+    return ("--no-billing",) if mode == "off" else ()
+
+
+def make_prepaid(database_url: str | None, data_dir: str, credit: str = "1000000") -> None:
+    """Make the benchmark's (running) main account prepaid with ``credit``, then wait until the
+    server's credential cache, which holds the billing mode, has let go of the old one."""
+    from decimal import Decimal
+
+    from sqlalchemy import update
+
+    from switchboard.accounts.models import Account
+    from switchboard.billing.service import add_credit
+    from switchboard.core.clock import Clock
+    from switchboard.core.db import Database, sqlite_url
+
+    async def run() -> None:
+        db = Database(database_url or sqlite_url(Path(data_dir)))
+        try:
+            async with db.session() as session:
+                await session.execute(update(Account).where(Account.auth_id == AUTH_ID).values(billing_mode="prepaid"))
+                await session.commit()
+                await add_credit(session, Clock(), AUTH_ID, Decimal(credit))
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    time.sleep(CREDENTIAL_CACHE_SECONDS + 0.5)
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:

@@ -9,12 +9,14 @@ Measures, per database:
   queued, sent, delivered), so the figure includes the webhook fan-out.
 Senders are not paced (--sms-mps longcode=1000000): this measures the pipeline, not the US rules.
 
-    .venv/bin/python bench/messaging.py [--messages 20000] [--bulk 100] [--connections 8] [--postgres URL]
+    .venv/bin/python bench/messaging.py [--messages 20000] [--bulk 100] [--connections 8] [--callbacks off|on|both]
+        [--billing on|off|both|prepaid|all] [--postgres URL]
 """
 
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -24,7 +26,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import AUTH_ID, AUTH_TOKEN, add_postgres_option, backends, free_port, machine, start_server, throwaway_database  # noqa: E402
+from common import (  # noqa: E402
+    AUTH_ID, AUTH_TOKEN, BILLING_MODES, add_billing_option, add_postgres_option, backends, billing_options, free_port, machine,
+    make_prepaid, start_server, throwaway_database,
+)
 
 
 class CallbackReceiver:
@@ -121,29 +126,37 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--bulk", type=int, default=100)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--callbacks", choices=("off", "on", "both"), default="both")
+    add_billing_option(parser)
     add_postgres_option(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     rows = []
     for name, url in backends(args.postgres):
-        with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
-            for callbacks in (False, True):
-                port = free_port()
-                server = start_server(database_url, f"{data_dir}/{callbacks}", port, "--sms-mps", "longcode=1000000")
-                try:
-                    result = asyncio.run(run(port, args.messages, args.bulk, args.connections, callbacks))
-                finally:
-                    server.send_signal(signal.SIGINT)
-                    server.wait(timeout=60)
+        for callbacks in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]:
+            for billing in BILLING_MODES[args.billing]:  # each configuration on a fresh database and server
+                with tempfile.TemporaryDirectory() as data_dir, throwaway_database(url) as database_url:
+                    port = free_port()
+                    server = start_server(database_url, data_dir, port, "--sms-mps", "longcode=1000000", *billing_options(billing))
+                    try:
+                        if billing == "prepaid":
+                            make_prepaid(database_url, data_dir)
+                        load = os.getloadavg()[0]
+                        result = asyncio.run(run(port, args.messages, args.bulk, args.connections, callbacks))
+                        result["billing"] = billing
+                        result["load_average"] = f"{load:.1f}-{os.getloadavg()[0]:.1f}"
+                    finally:
+                        server.send_signal(signal.SIGINT)
+                        server.wait(timeout=60)
                 print(json.dumps({"database": name, **result}), flush=True)
                 rows.append((name, result))
-    print("\n| database | status callbacks | messages | bulk size | connections | accepted/s (bulk) | "
-          "accepted/s (1 dst per request) | delivered/s | delivered callbacks received/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| database | status callbacks | billing | messages | bulk size | connections | accepted/s (bulk) | "
+          "accepted/s (1 dst per request) | delivered/s | delivered callbacks received/s | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
-        print(f"| {name} | {'on' if r['callbacks_on'] else 'off'} | {r['messages']} | {r['bulk']} | {r['connections']} | "
+        print(f"| {name} | {'on' if r['callbacks_on'] else 'off'} | {r['billing']} | {r['messages']} | {r['bulk']} | {r['connections']} | "
               f"{r['accepted_per_second']} | {r['single_destination_accepted_per_second']} | {r['delivered_per_second']} | "
-              f"{r['delivered_callbacks_received_per_second'] or '–'} |")
+              f"{r['delivered_callbacks_received_per_second'] or '–'} | {r['load_average']} |")
 
 
 if __name__ == "__main__":

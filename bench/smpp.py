@@ -16,7 +16,8 @@ a burst?). Measured per database:
   search and purchase, the first request of each route), which say more than rates on a machine
   that other work loads; and the load average before/after.
 
-    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both] [--postgres URL] [--nodes N] [--repeat N] [--rate R]
+    .venv/bin/python bench/smpp.py [--messages 10000] [--bulk 500] [--connections 4] [--callbacks off|on|both]
+        [--billing on|off|both|prepaid|all] [--postgres URL] [--nodes N] [--repeat N] [--rate R]
 """
 
 import argparse
@@ -39,7 +40,10 @@ import uvloop
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
-from common import AUTH_ID, AUTH_TOKEN, add_postgres_option, backends, free_port, machine, start_server, throwaway_database  # noqa: E402
+from common import (  # noqa: E402
+    AUTH_ID, AUTH_TOKEN, BILLING_MODES, add_billing_option, add_postgres_option, backends, billing_options, free_port, machine,
+    make_prepaid, start_server, throwaway_database,
+)
 from messaging import CallbackReceiver, delivered_count  # noqa: E402
 
 from tests.network.smpp.peer import SmscPeer  # noqa: E402
@@ -164,6 +168,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=1, help="server processes on one database (beyond 1: PostgreSQL only)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each configuration; the table gives their medians")
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s offered on a fixed schedule (0: not paced)")
+    add_billing_option(parser)
     add_postgres_option(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -172,7 +177,10 @@ def main() -> None:
         if args.nodes > 1 and not url:
             continue  # SQLite has one writer: one server process
         nodes = args.nodes
-        for callbacks in [mode for _ in range(args.repeat) for mode in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]]:
+        configurations = [(mode, billing) for _ in range(args.repeat)
+                          for mode in {"off": (False,), "on": (True,), "both": (False, True)}[args.callbacks]
+                          for billing in BILLING_MODES[args.billing]]  # billing on and off back to back
+        for callbacks, billing in configurations:
             throwaway = throwaway_database(url)
             with tempfile.TemporaryDirectory() as data_dir, throwaway as database_url, contextlib.ExitStack() as stop:
                 smsc = SmscPeer().start()
@@ -183,8 +191,10 @@ def main() -> None:
                 for node in range(nodes):
                     ports.append(free_port())
                     servers.append(start_server(database_url, f"{data_dir}/data{node}", ports[-1], "--sms-mps", "longcode=1000000",
-                                                "--connectors", str(config)))
+                                                "--connectors", str(config), *billing_options(billing)))
                     stop.callback(_stop, servers[-1])
+                if billing == "prepaid":
+                    make_prepaid(database_url, f"{data_dir}/data0")
                 load = os.getloadavg()[0]
                 peers = {"server": lambda: [server.pid for server in servers], "smsc": lambda: [smsc.pid],
                          "bench": lambda: [os.getpid()], "postgres": lambda: backend_pids(name == "postgresql" and throwaway.name or None)}
@@ -205,22 +215,23 @@ def main() -> None:
                     submits = smsc.wait_for("count")[0]["submits"]
                     smsc.kill()
                 result["submit_sm_seen_by_smsc"] = submits
+                result["billing"] = billing
                 print(json.dumps({"database": name, **result}), flush=True)
                 rows.append((name, result))
     offered = f"offered at {args.rate:g} messages/s" if args.rate else "not paced"
     print(f"\nserver processes: {args.nodes}; {offered}; runs per configuration: {args.repeat} (medians, and the range when more than one)")
-    print(f"\n| database | status callbacks | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | delivered callback latency p50 / p99 / max s | server CPU ms/message | SMSC CPU ms/message | load generator + receiver CPU ms/message | PostgreSQL backends CPU ms/message | load average |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    configurations: dict[tuple[str, bool], list[dict]] = {}
+    print(f"\n| database | status callbacks | billing | messages | binds × window | accepted/s | delivered/s | delivered callbacks received/s | delivered callback latency p50 / p99 / max s | server CPU ms/message | SMSC CPU ms/message | load generator + receiver CPU ms/message | PostgreSQL backends CPU ms/message | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    by_configuration: dict[tuple[str, bool, str], list[dict]] = {}
     for name, result in rows:
-        configurations.setdefault((name, result["callbacks_on"]), []).append(result)
-    for (name, callbacks), results in configurations.items():
+        by_configuration.setdefault((name, result["callbacks_on"], result["billing"]), []).append(result)
+    for (name, callbacks, billing), results in by_configuration.items():
 
         def cell(key: str) -> str:
             return spread([result[key] for result in results if result.get(key) is not None])
 
         loads = [result["load_average"] for result in results if "load_average" in result]
-        print(f"| {name} | {'on' if callbacks else 'off'} | {results[0]['messages']} | {args.binds} × {args.window} | "
+        print(f"| {name} | {'on' if callbacks else 'off'} | {billing} | {results[0]['messages']} | {args.binds} × {args.window} | "
               f"{cell('accepted_per_second')} | {cell('delivered_per_second')} | {cell('delivered_callbacks_received_per_second') if callbacks else '–'} | "
               f"{' / '.join(cell(f'callback_latency_{part}_s') for part in ('p50', 'p99', 'max')) if callbacks else '–'} | "
               f"{cell('server_cpu_ms_per_message')} | {cell('smsc_cpu_ms_per_message')} | {cell('bench_cpu_ms_per_message')} | "

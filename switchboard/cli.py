@@ -43,6 +43,7 @@ def serve(
         Optional[Path], typer.Option(help="TOML file of carrier connectors (SMPP, HTTP) and messaging routes; see docs/messaging.md.")
     ] = None,
     outbound_cps: Annotated[int, typer.Option(help="Outbound API calls started per second per main account; more are queued.", min=1)] = 2,
+    billing: Annotated[bool, typer.Option(help="Charge messages to the ledger and refuse them without credit (900); --no-billing: rate them for display only.")] = True,
     webhook_log_retention_hours: Annotated[float, typer.Option(help="Keep webhook debug-log entries this long.")] = 72.0,
     webhook_host_concurrency: Annotated[int, typer.Option(help="Event notifications of one account in flight to one host at a time.")] = 16,
     webhook_ca_file: Annotated[Optional[str], typer.Option(help="PEM file of CAs to trust for https webhook URLs.")] = None,
@@ -75,7 +76,7 @@ def serve(
             raise typer.Exit(2) from None
     settings = Settings(
         host=host, port=port, data_dir=data_dir, database_url=database_url, public_url=public_url, sip_domain=sip_domain,
-        clock=clock, sms_mps=rates, connectors_file=connectors, outbound_cps=outbound_cps,
+        clock=clock, sms_mps=rates, connectors_file=connectors, outbound_cps=outbound_cps, billing=billing,
         sip_listen=sip_listen, sip_media_host=sip_media_host, webhook_log_retention_hours=webhook_log_retention_hours,
         webhook_host_concurrency=webhook_host_concurrency, webhook_ca_file=webhook_ca_file,
         recording_retention_days=recording_retention_days, payment_provider=payment_provider,

@@ -42,6 +42,10 @@ class Settings:
     sms_mps: dict[str, float] = field(default_factory=dict)
     """Sender throughput overrides (segments/s): longcode, tollfree, shortcode, international, or a number."""
     outbound_cps: int = 2
+    billing: bool = True
+    """Charge messages to the ledger and enforce prepaid credit on them (900) and, without rates
+    for a destination, refuse it. Off (``--no-billing``): messages are rated for display only,
+    nothing is charged or refused for credit (an account disabled still fails with 910)."""
     """Outbound API calls started per second per main account (Plivo's default is 2); more wait queued."""
     billing_upkeep_seconds: float = 60.0
     """Real seconds between passes of the billing upkeep (rental renewals, auto-recharge)."""

@@ -23,6 +23,7 @@ from switchboard.app import create_app
 from switchboard.cli import HTTP_SERVER_OPTIONS
 from switchboard.config import Settings
 from switchboard.plivo_sdk import plivo_client
+from switchboard.pricing.table import ENV_VAR, rate_table
 
 T = TypeVar("T")
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "plivo-sdk-fixtures"
@@ -53,6 +54,15 @@ def _worker_ports() -> Iterator[int]:
 PORT_BASE, PORT_BLOCK, PORT_BLOCKS, PORT_STEP = 12000, 1600, 12, 4
 _ports = _worker_ports()
 _ports_lock = threading.Lock()
+
+
+def use_rate_table(path: str | None) -> None:
+    """Point this process's rate table at the file ``path`` (None: the shipped table) and read it again."""
+    if path is None:
+        os.environ.pop(ENV_VAR, None)
+    else:
+        os.environ[ENV_VAR] = path
+    rate_table.cache_clear()
 
 
 def free_port() -> int:

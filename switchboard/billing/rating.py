@@ -87,3 +87,21 @@ def mms_rate(destination: str, table: RateTable | None = None) -> Decimal:
     if rate is None:
         raise NoRate(f"no rate for MMS to {destination}: the rate table has no country for it")
     return rate
+
+
+def message_rate(country_iso: str, message_type: str, direction: str = "outbound", table: RateTable | None = None) -> Decimal:
+    """The price of one unit of a message to (outbound) or from (inbound) a number of
+    ``country_iso``: per segment for an SMS, per message for an MMS."""
+    country = (table or rate_table()).country(country_iso) if country_iso else None
+    if country is None:
+        kind = "MMS" if message_type == "mms" else "messages"
+        where = f"numbers of {country_iso}" if country_iso else "this number (its country is unknown)"
+        raise NoRate(f"no rate for {direction} {kind} to {where}: the rate table has no such country")
+    if message_type == "mms":
+        return country.mms_inbound if direction == "inbound" else country.mms_outbound
+    return country.message_inbound if direction == "inbound" else country.message_outbound
+
+
+def rate_message(rate: Decimal, message_type: str, units: int) -> Decimal:
+    """What one message costs: ``rate`` per segment (SMS) or per message (MMS)."""
+    return rate_mms(rate) if message_type == "mms" else rate_sms(rate, units)

@@ -13,14 +13,16 @@ from sqlalchemy import delete, select, text as sql_text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.models import Application
+from switchboard.billing.rating import NoRate
 from switchboard.core.errors import PlivoError
 from switchboard.core.ids import new_uuid
 from switchboard.core.sms_encoding import segment
+from switchboard.messaging.charges import MessageBilling
 from switchboard.messaging.models import InboundPart, Media, Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.messaging.send import Outgoing, Owner, opt_out_applies, sender_number, split_destinations
 from switchboard.network.connector import InboundSms
 from switchboard.numbers.models import RentedNumber
-from switchboard.pricing.table import format_rate, rate_table
+from switchboard.pricing.table import format_rate
 
 log = logging.getLogger("switchboard.messaging")
 
@@ -93,18 +95,23 @@ async def _keyword_reply(session: AsyncSession, number: RentedNumber, handset: s
     return (owner_settings.help_text if owner_settings else "") or DEFAULT_HELP
 
 
-async def store_inbound(session: AsyncSession, message: InboundSms, text: str, connector: str, now: datetime) -> Received | None:
-    """The MDR of a complete inbound message to one of our numbers (None if nobody holds ``dst``),
-    with the keyword answer to send. The caller commits and sends ``replies``."""
+async def store_inbound(session: AsyncSession, message: InboundSms, text: str, connector: str, now: datetime,
+                        billing: MessageBilling) -> Received | None:
+    """The MDR of a complete inbound message to one of our numbers (None if nobody holds ``dst``)
+    and its charge (the number's country's inbound rate), with the keyword answer to send. The
+    caller commits and sends ``replies``."""
     number = await session.get(RentedNumber, message.dst)
     if number is None:
         return None
     owner = Owner(number.account_id, number.sub_account_id)
     app = await session.get(Application, number.app_id) if number.app_id else None
-    country = rate_table().country(number.country_iso)
     is_mms = message.message_type == "mms"
-    rate = (country.mms_inbound if is_mms else country.message_inbound) if country else Decimal("0")
     units = 1 if is_mms else segment(text).units
+    try:
+        rate, price = billing.quote(number.country_iso, message.message_type, units, "inbound")
+    except NoRate as exc:  # a message received cannot be refused: stored, and the operator told
+        log.warning("inbound message to %s not charged: %s", number.number, exc)
+        rate, price = Decimal(0), None
     replies: list[Outgoing] = []
     intent = ""
     if not is_mms and message.src.isdigit() and await opt_out_applies(session, number.account_id, number):
@@ -116,7 +123,7 @@ async def store_inbound(session: AsyncSession, message: InboundSms, text: str, c
         message_uuid=new_uuid(), account_id=owner.account_id, sub_account_id=owner.sub_account_id,
         message_direction="inbound", message_type=message.message_type, message_state="received",
         from_number=message.src, to_number=message.dst, text=text, encoding=segment(text).encoding, units=units,
-        total_rate=rate, total_amount=rate * units, error_code=None, url="", method="POST", log=True,
+        total_rate=rate, total_amount=price or Decimal(0), error_code=None, url="", method="POST", log=True,
         destination_country_iso2=number.country_iso, message_intent=intent, requester_ip="", message_time=now,
         updated_time=now, sequence=0, attempts=0, connector=connector,
         dispatch_at=now if app is not None and app.enabled and app.message_url else None,
@@ -129,6 +136,8 @@ async def store_inbound(session: AsyncSession, message: InboundSms, text: str, c
                           content=media.content, upload_time=now))
         session.add(MessageMedia(message_uuid=row.message_uuid, position=position, media_id=media_id))
     await session.flush()
+    if price is not None:
+        await billing.write(session, billing.charges([row], now))
     return Received(row, replies, number)
 
 

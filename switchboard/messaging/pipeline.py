@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.core.clock import Clock
 from switchboard.messaging.callbacks import outbox_row
+from switchboard.messaging.charges import MessageBilling
 from switchboard.core.sms_encoding import segment
 from switchboard.messaging.inbound import app_params, application_of, reassemble, store_inbound, xml_replies
 from switchboard.messaging.media import fetch_inbound_media
@@ -41,6 +43,7 @@ APP_LEASE = timedelta(seconds=120)
 PART_TTL = timedelta(minutes=10)
 EARLY_RECEIPT_SECONDS = 60.0
 FINAL = ("delivered", "undelivered", "failed")
+_NOTHING = Decimal(0)
 LINGER = 0.01
 """Seconds the dispatcher waits after being woken, so that messages accepted together leave in one
 transaction instead of one each."""
@@ -49,8 +52,9 @@ transaction instead of one each."""
 class Pipeline:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
                  connectors: ConnectorSet, schedule: SenderSchedule, public_url: str, media_http: httpx.AsyncClient,
-                 app_concurrency: int = 32, single_writer: bool = False):
+                 billing: MessageBilling, app_concurrency: int = 32, single_writer: bool = False):
         self.sessionmaker = sessionmaker
+        self.billing = billing
         self.media_http = media_http
         """Fetches the media of inbound MMS that carriers hand over by URL."""
         self.clock = clock
@@ -125,14 +129,16 @@ class Pipeline:
 
     # --- accepting -----------------------------------------------------------------------------
 
-    async def prepare(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> Prepared:
+    async def prepare(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime,
+                      refuse_unrated: bool = False) -> Prepared:
         """The rows of sends (reads only; see :func:`prepare_outgoing`)."""
         prepared = Prepared()
         for out in outs:
             sender = out.sender if out.sender is not None else await sender_number(session, out.owner, out.src)
             account_id = out.owner.account_id
             prepared.extend(await prepare_outgoing(session, out, sender, self.schedule,
-                                                   lambda dst: self.connectors.route(account_id, dst), now))
+                                                   lambda dst: self.connectors.route(account_id, dst), now,
+                                                   self.billing, refuse_unrated))
         return prepared
 
     async def queue(self, session: AsyncSession, outs: Sequence[Outgoing], now: datetime) -> list[str]:
@@ -226,10 +232,18 @@ class Pipeline:
 
     async def _dispatch(self, session: AsyncSession, claimed: list[MessageRow], now: datetime, lock: Any) -> int:
         """Submit the claimed rows that may leave now; all of them are written back (the others with
-        their later ``dispatch_at``)."""
+        their later ``dispatch_at``), with the charges of those that left, in one transaction."""
         rows = self._paced(claimed, now)
-        media = await self._media_of(session, [row.message_uuid for row in rows if row.message_type == "mms"])
         callbacks: list[dict[str, Any]] = []
+        refused = await self.billing.admit(session, rows)
+        if refused:
+            for row in rows:
+                if row.message_uuid in refused:
+                    row.attempts += 1
+                    row.dispatch_at = None
+                    self._transition(row, "failed", now, callbacks, refused[row.message_uuid])
+            rows = [row for row in rows if row.message_uuid not in refused]
+        media = await self._media_of(session, [row.message_uuid for row in rows if row.message_type == "mms"])
         inbound: list[Message] = []
         groups: dict[str, list[MessageRow]] = defaultdict(list)
         for row in rows:
@@ -244,8 +258,9 @@ class Pipeline:
             results = await self.connectors.get(name).submit([self._outbound(row, media.get(row.message_uuid, [])) for row in group])
             for row, result in zip(group, results):
                 self._apply_submit(row, result, now, callbacks)
+        charges = self.billing.charges([row for row in rows if row.sent_time is not None], now)
         async with lock:
-            await self._finish(session, callbacks, claimed)
+            await self._finish(session, callbacks, claimed, charges)
         if self._early:  # receipts that overtook these submits can be applied now
             self._retry_early(delay=0.0)
         for message in inbound:
@@ -270,6 +285,8 @@ class Pipeline:
             row.delivery_time = now
         if error_code is not None:
             row.error_code = error_code
+        if state in FINAL and row.sent_time is None:
+            row.total_amount = _NOTHING  # it never left: not charged
         if state in ("sent", *FINAL) and not row.log:
             row.text = ""
         row.sequence += 1
@@ -309,15 +326,18 @@ class Pipeline:
             self._transition(row, "delivered", now, callbacks)
             files = await _files(session, media.get(row.message_uuid, []))
             stored = await store_inbound(session, InboundSms(src=row.from_number, dst=row.to_number, text=text,
-                                                             message_type=row.message_type, media=files), text, INTERNAL, now)
+                                                             message_type=row.message_type, media=files), text, INTERNAL, now,
+                                         self.billing)
             if stored is not None:
                 await self.queue(session, stored.replies, now)
                 received.append(stored.message)
         return received
 
-    async def _finish(self, session: AsyncSession, callbacks: list[dict[str, Any]], rows: Sequence[MessageRow]) -> None:
+    async def _finish(self, session: AsyncSession, callbacks: list[dict[str, Any]], rows: Sequence[MessageRow],
+                      charges: Sequence[dict[str, Any]] = ()) -> None:
         leased = self.webhooks.lease(callbacks)
         await store_rows(session, rows)
+        await self.billing.write(session, charges)
         await enqueue(session, callbacks)
         await session.commit()
         self.webhooks.hand_over(leased)
@@ -383,7 +403,7 @@ class Pipeline:
             if text is None:
                 await session.commit()
                 return None
-            stored = await store_inbound(session, message, text, connector, now)
+            stored = await store_inbound(session, message, text, connector, now, self.billing)
             if stored is None:
                 log.info("inbound message to %s dropped: no account holds that number", message.dst)
                 await session.commit()

@@ -12,7 +12,7 @@ from switchboard.messaging.models import Message
 
 MESSAGES = Message.__table__
 CHANGING = ("message_state", "updated_time", "sent_time", "delivery_time", "error_code", "text", "sequence", "attempts",
-            "dispatch_at", "connector", "carrier_message_id")
+            "dispatch_at", "connector", "carrier_message_id", "total_amount")
 """The columns the dispatcher and receipts change."""
 _WRITE = (update(MESSAGES).where(MESSAGES.c.message_uuid == bindparam("b_uuid"))
           .values({name: bindparam(name) for name in CHANGING}))

@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 
+from switchboard.messaging.charges import MessageBilling
 from switchboard.messaging.pipeline import Pipeline
 from switchboard.messaging.ratelimit import SenderSchedule
 from switchboard.messaging.service import Messaging
@@ -24,5 +25,6 @@ def build_messaging(app: Any) -> Messaging:
     http = httpx.AsyncClient(headers={"User-Agent": "Switchboard media fetcher"})
     pipeline = Pipeline(app.state.db.sessionmaker, app.state.clock, app.state.webhooks, connectors,
                         SenderSchedule(settings.sms_mps), settings.resolved_public_url, http,
+                        MessageBilling(app.state.clock, app.state.credentials, settings.billing),
                         single_writer=app.state.db.backend == "sqlite")
     return Messaging(pipeline=pipeline, http=http, carriers=carriers)

@@ -2,6 +2,7 @@
 automatic opt-out answers), pricing, routing, opt-out and the sender's schedule. The rows are
 the pipeline's queue: once they are committed, the message will be sent."""
 
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -16,17 +17,19 @@ import phonenumbers
 from sqlalchemy import insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchboard.billing.rating import NoRate
 from switchboard.core.errors import ValidationError
 from switchboard.core.ids import new_uuid
 from switchboard.messaging.callbacks import outbox_row
+from switchboard.messaging.charges import NO_RATE, MessageBilling
 from switchboard.core.sms_encoding import Segmented, segment, too_long
 from switchboard.messaging.models import Media, Message, MessageMedia, MessagingSettings, OptOut
 from switchboard.messaging.ratelimit import SenderSchedule, sender_kind
 from switchboard.numbers.models import RentedNumber
 from switchboard.numbers.phone import e164_digits, parse_e164, region_of
-from switchboard.pricing.table import rate_table
 from switchboard.webhooks import enqueue
 
+log = logging.getLogger("switchboard.messaging")
 MAX_DESTINATIONS = 1000
 MAX_MEDIA = 10
 INTERNAL = "internal"
@@ -172,14 +175,6 @@ async def _held_and_opted_out(session: AsyncSession, account_id: str, src: str, 
     return held, opted_out
 
 
-def _rate(country_iso: str, message_type: str) -> Decimal:
-    """Per-unit price to a destination country: ``message.outbound`` per segment, ``mms.outbound`` per MMS."""
-    country = rate_table().country(country_iso) if country_iso else None
-    if country is None:
-        return Decimal("0")
-    return country.mms_outbound if message_type == "mms" else country.message_outbound
-
-
 @dataclass
 class Prepared:
     """Rows ready to insert: messages, their media links, their ``queued`` callbacks, and the media
@@ -218,11 +213,12 @@ async def write_prepared(session: AsyncSession, prepared: Prepared) -> None:
 
 async def prepare_outgoing(
     session: AsyncSession, out: Outgoing, sender: RentedNumber | None, schedule: SenderSchedule,
-    connector_for: Callable[[str], str], now: datetime
+    connector_for: Callable[[str], str], now: datetime, billing: MessageBilling, refuse_unrated: bool = False
 ) -> Prepared:
     """One queued message per destination (with its ``queued`` callback), read-only on the
     database: the writes happen in :func:`write_prepared`, so that on SQLite the single writer
-    is held only for them."""
+    is held only for them. A destination the rate table has no rate for is refused (400) with
+    ``refuse_unrated`` (a request), else its message fails with 90 (a reply Switchboard makes)."""
     segmented = segment(out.text)
     units = 1 if out.message_type == "mms" else segmented.units
     check = not out.skip_opt_out and await opt_out_applies(session, out.owner.account_id, sender)
@@ -231,14 +227,21 @@ async def prepare_outgoing(
     rows: list[dict[str, Any]] = []
     for dst in out.dsts:
         country = country_of(dst)
-        rate = _rate(country, out.message_type)
-        failed = dst in blocked
+        error = OPTED_OUT if dst in blocked else None
+        try:
+            rate, price = billing.quote(country, out.message_type, units)
+        except NoRate as exc:
+            if refuse_unrated:
+                raise ValidationError(f"dst: {dst}: {exc}") from None
+            log.warning("message from %s to %s not sent: %s", out.src, dst, exc)
+            rate, price, error = Decimal(0), Decimal(0), error or NO_RATE
+        failed = error is not None
         rows.append({
             "message_uuid": new_uuid(), "account_id": out.owner.account_id, "sub_account_id": out.owner.sub_account_id,
             "message_direction": "outbound", "message_type": out.message_type,
             "message_state": "failed" if failed else "queued", "from_number": out.src, "to_number": dst,
             "text": out.text, "encoding": segmented.encoding, "units": units, "total_rate": rate,
-            "total_amount": rate * units, "error_code": OPTED_OUT if failed else None, "url": out.url,
+            "total_amount": Decimal(0) if failed else price, "error_code": error, "url": out.url,
             "method": out.method, "log": out.log, "powerpack_uuid": None, "destination_country_iso2": country,
             "message_intent": "", "requester_ip": out.requester_ip, "message_time": now, "sent_time": None,
             "delivery_time": now if failed else None, "updated_time": now, "sequence": 1, "attempts": 0,

@@ -64,6 +64,7 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
     if not params.dst:
         raise ValidationError("dst is required")
     owner = owner_of(ctx)
+    messaging.pipeline.billing.check_accepting(owner.account_id)
     dsts = split_destinations(params.dst)
     src = params.src
     check_text(params.text, params.type)
@@ -82,7 +83,7 @@ async def send(session: AsyncSession, clock: Clock, messaging: Messaging, ctx: A
     out = Outgoing(owner=owner, src=sender.number if sender else src, dsts=dsts, text=params.text or "",
                    message_type=params.type, url=params.url, method=params.method, log=params.log,
                    media_ids=media_ids, requester_ip=requester_ip, sender=sender)
-    prepared = await messaging.pipeline.prepare(session, [out], clock.now())
+    prepared = await messaging.pipeline.prepare(session, [out], clock.now(), refuse_unrated=True)
     prepared.files = fetched
     leased = messaging.pipeline.webhooks.lease(prepared.callbacks)  # the queued callbacks go out at once
     async with messaging.pipeline.write_lock:

@@ -1,5 +1,6 @@
 """A kill -9 in the middle of a 5,000-message bulk send, then a restart: every accepted message
-ends in exactly one final state, with exactly one final status callback generated for it.
+ends in exactly one final state, with exactly one final status callback generated for it, and
+every message sent is charged exactly once.
 
 Runs real ``switchboard serve`` processes on a fresh database of the session's backend."""
 
@@ -53,6 +54,26 @@ async def state_counts(database_url: str) -> dict[str, int]:
         async with engine.connect() as connection:
             rows = await connection.execute(text("SELECT message_state, count(*) FROM messages GROUP BY message_state"))
             return {state: count for state, count in rows.all()}
+    finally:
+        await engine.dispose()
+
+
+async def charge_problems(database_url: str) -> list[str]:
+    """Messages sent but not charged once, charged but never sent, or whose ``total_amount``
+    differs from their charge (the server is down)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text(
+                "SELECT m.message_uuid, m.sent_time IS NOT NULL, m.total_amount, count(l.entry_id), sum(l.amount) "
+                "FROM messages m LEFT JOIN billing_ledger l ON l.idempotency_key = 'message:' || m.message_uuid "
+                "GROUP BY m.message_uuid, m.sent_time, m.total_amount"))
+            problems = []
+            for uuid, sent, total, charges, charged in rows.all():
+                expected = round(float(total) * 100_000) if sent else 0
+                if charges != (1 if sent else 0) or -(charged or 0) != expected:
+                    problems.append(f"{uuid}: sent {bool(sent)}, total_amount {total}, {charges} charges of {charged}")
+            return problems
     finally:
         await engine.dispose()
 
@@ -135,6 +156,10 @@ def test_kill_9_during_bulk_send_then_restart(empty_database: str, tmp_path: Pat
             assert all(len(ids) <= 1 for ids in sent_ids.values()), "a message was marked sent twice"
             assert all(c.signature_ok for c in receiver.callbacks[-200:])
             assert at_kill.get("queued", 0) + at_kill.get("sent", 0) > 0, f"the kill came after the work was done: {at_kill}"
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=15)
+            problems = asyncio.run(charge_problems(empty_database))
+            assert problems == [], f"{len(problems)} messages not charged exactly once: {problems[:5]}"
             print(f"kill -9 result: accepted {len(accepted)}, in the database at the kill {at_kill}, "
                   f"final callbacks received before the kill {len(before)}, stored {stored}, states after restart {counts}, "
                   f"callbacks received {len(receiver.callbacks)} (deliveries of the same notification again: "

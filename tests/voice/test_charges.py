@@ -16,7 +16,7 @@ from switchboard.core.ids import new_uuid
 from switchboard.pricing.table import ENV_VAR, VoiceTariff, rate_table
 from switchboard.voice import causes
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall
-from tests.helpers import LiveServer, RecordingClient
+from tests.helpers import LiveServer, RecordingClient, use_rate_table
 from tests.voice.conftest import Sim
 from tests.voice.customer_app import CustomerApp
 from tests.voice.test_dial import dial_xml, inbound
@@ -131,8 +131,7 @@ def test_the_rate_at_answer_applies_when_the_table_changes_mid_call(
     before = os.environ.get(ENV_VAR)
 
     def answer(_params: dict[str, str]) -> str:  # the call is answered: the operator edits the table now
-        os.environ[ENV_VAR] = str(edited)
-        rate_table.cache_clear()
+        use_rate_table(str(edited))
         return waiting(30)
 
     try:
@@ -141,11 +140,7 @@ def test_the_rate_at_answer_applies_when_the_table_changes_mid_call(
         record = sim.record(uuid)
         assert rate_table().voice_outbound_rate("14155562005") == Decimal("9.00000")  # the edit was read
     finally:
-        if before is None:
-            os.environ.pop(ENV_VAR, None)
-        else:
-            os.environ[ENV_VAR] = before
-        rate_table.cache_clear()
+        use_rate_table(before)
     assert record["total_rate"] == "0.01200"
     assert [r.amount for r in ledger(voice_server, sim.account.auth_id)] == [-Decimal(record["total_amount"])]
 
