@@ -49,6 +49,8 @@ class Billed(Protocol):
     account_id: str
     sub_account_id: str | None
     message_type: str
+    message_direction: str
+    destination_country_iso2: str
     units: int
     total_rate: Decimal
     total_amount: Decimal
@@ -159,7 +161,9 @@ class MessageBilling:
         """The ledger rows of messages that were sent (outbound) or received (inbound)."""
         if not self.enabled:
             return []
-        return [charge_row(row.account_id, row.sub_account_id, "message", row.message_uuid, row.total_amount, now)
+        return [charge_row(row.account_id, row.sub_account_id, "message", row.message_uuid, row.total_amount, now,
+                           country_iso=row.destination_country_iso2 or None, direction=row.message_direction,
+                           quantity=row.units)
                 for row in rows]
 
     async def write(self, session: AsyncSession, charges: Sequence[dict[str, Any]]) -> None:

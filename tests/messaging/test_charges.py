@@ -67,6 +67,8 @@ def test_sms_are_charged_per_unit_when_they_leave(server: LiveServer, account: M
     assert {uuid: row.amount for uuid, row in charged.items()} == {gsm: Decimal("-0.01300"), ucs2: Decimal("-0.01950")}
     assert {row.idempotency_key for row in charged.values()} == {f"message:{gsm}", f"message:{ucs2}"}
     assert all(row.sub_account_id is None and row.kind == "charge" for row in charged.values())
+    assert {uuid: (row.country_iso, row.direction, row.quantity) for uuid, row in charged.items()} == {
+        gsm: ("US", "outbound", 2), ucs2: ("US", "outbound", 3)}  # what the usage report groups by
     for uuid, units, amount in ((gsm, 2, "0.01300"), (ucs2, 3, "0.01950")):
         message = client.messages.get(uuid)
         assert (message.units, message.total_rate, message.total_amount) == (units, "0.00650", amount)
@@ -116,7 +118,8 @@ def test_inbound_messages_are_charged_at_the_inbound_rate(server: LiveServer, ac
         use_rate_table(before)
     uuid = posted.params["MessageUUID"]
     assert (posted.params["Units"], posted.params["TotalRate"], posted.params["TotalAmount"]) == ("2", "0.00400", "0.00800")
-    assert message_charges(server, account.auth_id)[uuid].amount == Decimal("-0.00800")
+    charge = message_charges(server, account.auth_id)[uuid]
+    assert (charge.amount, charge.country_iso, charge.direction, charge.quantity) == (Decimal("-0.00800"), "US", "inbound", 2)
     assert client.messages.get(uuid).total_amount == "0.00800"
 
 
