@@ -105,3 +105,9 @@ def message_rate(country_iso: str, message_type: str, direction: str = "outbound
 def rate_message(rate: Decimal, message_type: str, units: int) -> Decimal:
     """What one message costs: ``rate`` per segment (SMS) or per message (MMS)."""
     return rate_mms(rate) if message_type == "mms" else rate_sms(rate, units)
+
+
+def rate_transcription(duration_ms: int, table: RateTable | None = None) -> tuple[Decimal, Decimal]:
+    """(rate per minute, amount) of transcribing a recording of ``duration_ms``: per started minute."""
+    rate = (table or rate_table()).transcription
+    return rate, call_amount(rate, 60 * math.ceil(duration_ms / 60_000))

@@ -83,6 +83,8 @@ class CountryRates:
 @dataclass
 class RateTable:
     countries: dict[str, CountryRates]
+    transcription: Decimal = ZERO
+    """Per started minute of a transcribed recording (``[recording] transcription``)."""
     _voice_prefixes: dict[str, VoiceTariff] = field(default_factory=dict)
     _longest_prefix: int = 0
     # prefixes several countries list (NANP's "1"): their calls' country comes from the number
@@ -219,9 +221,10 @@ def load_rate_table(path: Path) -> RateTable:
         raise RateTableError(f"cannot read the rate table {path}: {exc}") from None
     try:
         countries = {iso: _country(iso, values) for iso, values in data.get("countries", {}).items()}
+        transcription = _rate(data.get("recording", {}).get("transcription", "0"), "recording.transcription")
     except (KeyError, TypeError, AttributeError) as exc:
         raise RateTableError(f"rate table {path} is malformed: {exc!r}") from None
-    return RateTable(countries)
+    return RateTable(countries, transcription)
 
 
 @lru_cache(maxsize=1)

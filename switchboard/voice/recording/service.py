@@ -17,9 +17,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.billing.rating import rate_transcription
+from switchboard.billing.service import charge_row, ledger_insert
 from switchboard.core.clock import Clock
 from switchboard.core.ids import new_api_id, new_uuid
 from switchboard.media import asr, audiofile
+from switchboard.pricing.table import ZERO, format_rate
 from switchboard.voice.audio import AudioFetcher
 from switchboard.voice.call import LiveCall
 from switchboard.voice.recording.models import Recording
@@ -29,7 +32,6 @@ from switchboard.webhooks.service import Webhooks
 
 log = logging.getLogger("switchboard.voice")
 LEASE = timedelta(minutes=5)
-TRANSCRIPTION_RATE = "0.00000"  # self-hosted: the offline recogniser costs nothing
 TRANSCRIBABLE_MS = (500, 4 * 3600 * 1000)  # Plivo transcribes recordings longer than 500 ms, shorter than 4 h
 
 
@@ -254,15 +256,20 @@ class Recordings:
             except Exception as exc:
                 log.warning("transcription of %s failed: %s", recording_id, exc)
                 error = "transcription failed"
+        rate, charge = rate_transcription(row.recording_duration_ms) if not error else (ZERO, ZERO)
         async with self.sessionmaker() as session:
             await session.execute(update(Recording).where(Recording.recording_id == recording_id).values(
                 transcription_status="failed" if error else "success", transcription=text))
+            if not error:  # charged once, with the status that says it is done
+                await session.execute(ledger_insert(session.get_bind().dialect.name), charge_row(
+                    row.account_id, row.sub_account_id, "transcription", recording_id, charge, self.clock.now(),
+                    quantity=math.ceil(row.recording_duration_ms / 60_000)))
             await session.commit()
         url, method = callback or (row.transcription_url, row.transcription_method)
         if url:
             await self.webhooks.notify(url, {
-                "transcription": text, "transcription_charge": TRANSCRIPTION_RATE,
-                "transcription_rate": TRANSCRIPTION_RATE, "duration": str(math.ceil(row.recording_duration_ms / 1000)),
+                "transcription": text, "transcription_charge": format_rate(charge),
+                "transcription_rate": format_rate(rate), "duration": str(math.ceil(row.recording_duration_ms / 1000)),
                 "call_uuid": row.call_uuid, "recording_id": row.recording_id, "error": error,
             }, account=row.sub_account_id or row.account_id, method=method, event="recording.transcription")
 
