@@ -105,6 +105,7 @@ async def renew_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
     charged = 0
     async with sessionmaker() as session:
         due = await _due(session, now)
+        session.expunge_all()  # plain values from here on: a rollback below must not expire them
         for number, zone in due:
             today = _local_today(now, zone)
             renewal = number.renewal_date
@@ -117,9 +118,10 @@ async def renew_due(sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
                                                RentedNumber.account_id == number.account_id,
                                                RentedNumber.renewal_date == renewal)
                     .values(renewal_date=following).execution_options(synchronize_session=False))
-                await session.commit()
-                if not moved.rowcount:  # another node moved it (or it was released): its business now
+                if not moved.rowcount:  # another node moved it, or it was released: charge nothing here
+                    await session.rollback()
                     break
+                await session.commit()
                 charged += result.rowcount or 0
                 renewal = following
     if charged:
