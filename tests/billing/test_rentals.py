@@ -5,9 +5,13 @@ import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from switchboard.accounts.service import create_main_account
+from switchboard.billing import rentals as rentals_module
 from switchboard.billing.rentals import add_months, next_renewal, rent_rows
 from switchboard.numbers.models import RentedNumber
 from tests.billing.conftest import Books, Months, buy_number
@@ -187,3 +191,38 @@ def test_the_renewal_date_begins_in_the_account_timezone(
     months.advance_to(due - timedelta(hours=13))  # 01:00 on the renewal date in UTC+14, still the day before in UTC
     months.renew()
     assert len(rentals(books, holder.auth_id)) == 2
+
+
+def test_a_number_released_while_its_renewal_is_charged_is_not_charged(
+        empty_database: str, tmp_path: Path) -> None:
+    """The number is released between the renewal pass reading it and charging it: the pass
+    charges nothing for it (its first month stays charged)."""
+    server = LiveServer(empty_database, data_dir=tmp_path, clock="virtual", billing_upkeep_seconds=3600)
+    server.start()
+    try:
+        holder = server.new_main_account()
+        books = Books(server)
+        number = buy_number(server, holder)
+        rented = date.fromisoformat(number_object(server, holder, number)["added_on"])
+        Months(server).advance_to(renewal_instant(server, holder, number))
+
+        async def released_meanwhile(app: Any) -> int:
+            read = rentals_module._due
+
+            async def read_then_release(session: Any, now: datetime) -> Any:
+                found = await read(session, now)
+                async with app.state.db.session() as other:
+                    await other.execute(delete(RentedNumber).where(RentedNumber.number == number))
+                    await other.commit()
+                return found
+
+            rentals_module._due = read_then_release
+            try:
+                return await rentals_module.renew_due(app.state.db.sessionmaker, app.state.clock)
+            finally:
+                rentals_module._due = read
+
+        assert server.call(released_meanwhile) == 0
+        assert rentals(books, holder.auth_id) == [("rental", f"{number}:{rented}", -RENT, None)]  # the first month only
+    finally:
+        server.stop()
