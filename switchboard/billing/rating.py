@@ -111,3 +111,14 @@ def rate_transcription(duration_ms: int, table: RateTable | None = None) -> tupl
     """(rate per minute, amount) of transcribing a recording of ``duration_ms``: per started minute."""
     rate = (table or rate_table()).transcription
     return rate, call_amount(rate, 60 * math.ceil(duration_ms / 60_000))
+
+
+def rounded_recording_minutes(duration_ms: int) -> int:
+    """Plivo's ``rounded_recording_duration`` in minutes: whole minutes up, at least one."""
+    return max(1, math.ceil(duration_ms / 60_000))
+
+
+def rate_storage(duration_ms: int, table: RateTable | None = None) -> tuple[Decimal, Decimal]:
+    """(rate per minute per month, amount) of keeping a recording of ``duration_ms`` a month."""
+    rate = (table or rate_table()).storage
+    return rate, call_amount(rate, 60 * rounded_recording_minutes(duration_ms))

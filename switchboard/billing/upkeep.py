@@ -1,5 +1,6 @@
 """The billing upkeep, on every node: rentals that fall due are charged (and their renewal dates
-moved on), then accounts below their auto-recharge threshold are recharged.
+moved on), recordings kept past their free days are charged at month ends, then accounts below
+their auto-recharge threshold are recharged.
 
 It ticks in real time (``billing_upkeep_seconds``, a minute by default), not on the virtual clock,
 which must not jump ahead for it; what falls due is decided by the clock's time, so a test moves
@@ -13,6 +14,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.billing.payments import PaymentProvider, recharge_due
+from switchboard.billing.recording_storage import charge_storage
 from switchboard.billing.rentals import renew_due
 from switchboard.core.clock import Clock
 
@@ -26,13 +28,14 @@ class BillingUpkeep:
         self.passes = 0
         self._task: asyncio.Task[None] | None = None
 
-    async def run_once(self) -> tuple[int, int]:
-        """One pass: (rental periods charged, accounts recharged)."""
+    async def run_once(self) -> tuple[int, int, int]:
+        """One pass: (rental periods charged, recording-months charged, accounts recharged)."""
         with self.clock.busy():
             renewed = await renew_due(self.sessionmaker, self.clock)
+            stored = await charge_storage(self.sessionmaker, self.clock)
             recharged = await recharge_due(self.sessionmaker, self.clock, self.provider)
         self.passes += 1
-        return renewed, recharged
+        return renewed, stored, recharged
 
     async def _run(self) -> None:
         while True:

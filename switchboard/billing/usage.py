@@ -24,9 +24,10 @@ from switchboard.messaging.models import Message
 from switchboard.voice.models import CallRecord
 
 ZERO = Decimal(0).quantize(Decimal(1).scaleb(-PLACES))
-SERVICES = ("calls", "messages", "numbers", "other")
-SERVICE_OF = {"call": "calls", "message": "messages", "mms": "messages", "rental": "numbers", "setup": "numbers"}
-UNIT_OF = {"calls": "minutes", "messages": "units", "numbers": "months", "other": "items"}
+SERVICES = ("calls", "messages", "numbers", "recordings", "other")
+SERVICE_OF = {"call": "calls", "message": "messages", "mms": "messages", "rental": "numbers", "setup": "numbers",
+              "transcription": "recordings", "recording_storage": "recordings"}
+UNIT_OF = {"calls": "minutes", "messages": "units", "numbers": "months", "recordings": "minutes", "other": "items"}
 
 
 def service_of(resource_type: str) -> str:

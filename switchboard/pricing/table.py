@@ -85,6 +85,9 @@ class RateTable:
     countries: dict[str, CountryRates]
     transcription: Decimal = ZERO
     """Per started minute of a transcribed recording (``[recording] transcription``)."""
+    storage: Decimal = ZERO
+    """Per minute of recording per month, once it is kept beyond ``storage_free_days`` (``[recording] storage``)."""
+    storage_free_days: int = 90
     _voice_prefixes: dict[str, VoiceTariff] = field(default_factory=dict)
     _longest_prefix: int = 0
     # prefixes several countries list (NANP's "1"): their calls' country comes from the number
@@ -221,10 +224,15 @@ def load_rate_table(path: Path) -> RateTable:
         raise RateTableError(f"cannot read the rate table {path}: {exc}") from None
     try:
         countries = {iso: _country(iso, values) for iso, values in data.get("countries", {}).items()}
-        transcription = _rate(data.get("recording", {}).get("transcription", "0"), "recording.transcription")
+        recording = data.get("recording", {})
+        transcription = _rate(recording.get("transcription", "0"), "recording.transcription")
+        storage = _rate(recording.get("storage", "0"), "recording.storage")
+        free_days = recording.get("storage_free_days", 90)
     except (KeyError, TypeError, AttributeError) as exc:
         raise RateTableError(f"rate table {path} is malformed: {exc!r}") from None
-    return RateTable(countries, transcription)
+    if isinstance(free_days, bool) or not isinstance(free_days, int) or free_days < 0:
+        raise RateTableError(f"recording.storage_free_days: {free_days!r} is not a whole number of days")
+    return RateTable(countries, transcription, storage, free_days)
 
 
 @lru_cache(maxsize=1)

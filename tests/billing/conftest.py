@@ -120,9 +120,10 @@ class Months:
 
         self.server.call(run)
 
-    def renew(self) -> tuple[int, int]:
-        """One pass of the billing upkeep, as its periodic task runs it."""
-        async def run(app: Any) -> tuple[int, int]:
+    def renew(self) -> tuple[int, int, int]:
+        """One pass of the billing upkeep, as its periodic task runs it: (rental periods,
+        recording-months, recharges)."""
+        async def run(app: Any) -> tuple[int, int, int]:
             return await app.state.billing.run_once()
 
         return self.server.call(run)

@@ -3,10 +3,12 @@ recording of a call or conference), with its transcription. The audio itself is 
 recording store (``storage.py``); ``storage_key`` names it."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from switchboard.billing.models import Money
 from switchboard.core.db import Base
 from switchboard.core.validators import URL_LENGTH
 
@@ -46,3 +48,7 @@ class Recording(Base):
     transcription_method: Mapped[str] = mapped_column(String(8), default="POST")
     transcription_status: Mapped[str] = mapped_column(String(16), default="")  # "" | in-progress | success | failed
     transcription: Mapped[str] = mapped_column(Text, default="")
+    # Storage charges (billing/recording_storage.py): the month ("YYYY-MM") last charged and what
+    # it cost (Plivo's ``monthly_recording_storage_amount``).
+    storage_month: Mapped[str | None] = mapped_column(String(7), default=None)
+    storage_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.accounts.scope import of_subaccount, visible
+from switchboard.billing.rating import rounded_recording_minutes
 from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
 from switchboard.core.http import API_PREFIX, ClockDep, Session, resource_uri
 from switchboard.core.ids import new_api_id
@@ -24,6 +25,7 @@ from switchboard.core.pagination import ListResponse, fetch_page, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.media.audiofile import CONTENT_TYPES
+from switchboard.pricing.table import rate_table
 from switchboard.voice import service
 from switchboard.voice.recording.models import Recording
 from switchboard.voice.recording.schemas import (
@@ -43,7 +45,6 @@ from switchboard.voice.service import _OPS
 
 router = APIRouter(prefix=API_PREFIX, tags=["Recording"], responses=ERROR_RESPONSES)
 Ctx = Annotated[AuthContext, Depends(authenticate)]
-STORAGE_RATE = 0.0  # self-hosted: storage is the operator's disk
 
 
 def recordings(request: Request) -> Recordings:
@@ -63,6 +64,8 @@ def storage_days(row: Recording, now: datetime) -> int:
 
 
 def recording_json(store: Recordings, row: Recording, now: datetime) -> dict[str, Any]:
+    """The Recording object. Its storage rate and amount are numbers, as in Plivo's fixture; the
+    amount is what the latest month's storage charge cost (0 until the first)."""
     owner = row.sub_account_id or row.account_id
     return {
         "add_time": _utc(row.add_time).isoformat(sep=" ", timespec="microseconds"),
@@ -70,18 +73,18 @@ def recording_json(store: Recordings, row: Recording, now: datetime) -> dict[str
         "conference_name": row.conference_name,
         "from_number": row.from_number,
         "to_number": row.to_number,
-        "monthly_recording_storage_amount": STORAGE_RATE,
+        "monthly_recording_storage_amount": float(row.storage_amount or 0),
         "recording_duration_ms": f"{row.recording_duration_ms:.5f}",
         "recording_end_ms": f"{row.recording_end_ms:.5f}",
         "recording_format": row.recording_format,
         "recording_id": row.recording_id,
         "recording_start_ms": f"{row.recording_start_ms:.5f}",
         "recording_storage_duration": storage_days(row, now),
-        "recording_storage_rate": STORAGE_RATE,
+        "recording_storage_rate": float(rate_table().storage),
         "recording_type": row.recording_type,
         "recording_url": store.url(owner, row.recording_id, row.recording_format),
         "resource_uri": resource_uri(owner, "Recording", row.recording_id),
-        "rounded_recording_duration": 60 * max(1, math.ceil(row.recording_duration_ms / 60_000)),
+        "rounded_recording_duration": 60 * rounded_recording_minutes(row.recording_duration_ms),
     }
 
 
