@@ -18,6 +18,7 @@ from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
 from switchboard.billing import routes as billing_routes
+from switchboard.billing.balances import Balances
 from switchboard.billing.payments import load_provider
 from switchboard.billing.upkeep import BillingUpkeep
 from switchboard.config import Settings
@@ -129,6 +130,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await db.migrate()
     app.state.db = db
     app.state.credentials = CredentialCache(db.sessionmaker, ttl=settings.credential_cache_seconds)
+    app.state.balances = Balances()
     await bootstrap_main_account(app)
     app.state.webhooks = build_webhooks(app)
     await app.state.webhooks.start()
@@ -138,7 +140,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     network = await start_sip(app, app.state.sim_network) or app.state.sim_network
     app.state.voice = VoiceEngine(db.sessionmaker, app.state.clock, app.state.webhooks, network,
                                   app.state.credentials, messaging=lambda: getattr(app.state, "messaging", None),
-                                  outbound_cps=settings.outbound_cps)
+                                  outbound_cps=settings.outbound_cps, balances=app.state.balances)
     app.state.voice.recordings = build_recordings(app)
     app.state.payment_provider = load_provider(settings.payment_provider, settings)
     app.state.billing = BillingUpkeep(db.sessionmaker, app.state.clock, app.state.payment_provider,

@@ -9,9 +9,9 @@ refused for two minutes ("Insufficient Credit"), as Plivo does.
 
 Cost: no query for a postpaid account (its billing mode and state come from the node's
 credential cache); one balance read per prepaid account per dispatched batch (up to 500
-messages): on PostgreSQL the SUM of its ledger under a row lock on the account, so two nodes
-cannot spend the same credit; on SQLite the rows added since the last read; one multi-row
-ledger insert per batch.
+messages, ``billing.balances``): on PostgreSQL the SUM of its ledger under a row lock on the
+account, so two nodes cannot spend the same credit; on SQLite the rows added since the last read;
+one multi-row ledger insert per batch.
 """
 
 import logging
@@ -20,14 +20,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AccountRecord
-from switchboard.accounts.models import Account
+from switchboard.billing.balances import Balances
 from switchboard.billing.rating import NoRate, message_rate, rate_message
-from switchboard.billing.models import PLACES
-from switchboard.billing.service import balance, charge_row, ledger_insert
+from switchboard.billing.service import charge_row, ledger_insert
 from switchboard.core.clock import Clock
 from switchboard.core.errors import ValidationError
 
@@ -41,7 +39,6 @@ destination the rate table has no rate for fails with 90, "No route available"; 
 refuses it (400)."""
 REFUSE_SECONDS = 120.0
 ZERO = Decimal("0.00000")
-_ADDED_SINCE = text("SELECT sum(amount), max(entry_id) FROM billing_ledger WHERE entry_id > :mark AND +account_id = :account")
 
 
 class Billed(Protocol):
@@ -63,13 +60,13 @@ class Accounts(Protocol):
 class MessageBilling:
     """The billing side of one node's message pipeline (``Settings.billing``: ``enabled``)."""
 
-    def __init__(self, clock: Clock, accounts: Accounts | None, enabled: bool = True):
+    def __init__(self, clock: Clock, accounts: Accounts | None, enabled: bool = True,
+                 balances: Balances | None = None):
         self.clock = clock
         self.accounts = accounts
         self.enabled = enabled
+        self.balances = balances or Balances()
         self._refusing: dict[str, float] = {}
-        self._sums: dict[str, tuple[int, int]] = {}
-        """SQLite: per prepaid account, the last ``entry_id`` read and the sum (in units of 0.00001) up to it."""
 
     # --- rating -------------------------------------------------------------------------------
 
@@ -120,7 +117,7 @@ class MessageBilling:
                 prepaid.append(row.account_id)
         if not prepaid:
             return refused
-        funds = await self._funds(session, sorted(prepaid))
+        funds = await self.balances.read_to_spend(session, sorted(prepaid))
         for row in rows:
             left = funds.get(row.account_id)
             if left is None or row.message_uuid in refused:
@@ -131,29 +128,6 @@ class MessageBilling:
                 refused[row.message_uuid] = INSUFFICIENT_CREDIT
                 self._out_of_credit(row.account_id)
         return refused
-
-    async def _funds(self, session: AsyncSession, accounts: list[str]) -> dict[str, Decimal]:
-        """The balances of prepaid main accounts; on PostgreSQL the accounts' rows stay locked
-        (``FOR NO KEY UPDATE``, which inserts referring to them do not wait for) until the batch
-        commits, so another node's batch of the same account reads the balance after this one's
-        charges."""
-        if session.get_bind().dialect.name == "sqlite":
-            return {auth_id: await self._sqlite_balance(session, auth_id) for auth_id in accounts}
-        await session.execute(select(Account.auth_id).where(Account.auth_id.in_(accounts))
-                              .order_by(Account.auth_id).with_for_update(key_share=True))
-        return {auth_id: await balance(session, auth_id) for auth_id in accounts}
-
-    async def _sqlite_balance(self, session: AsyncSession, auth_id: str) -> Decimal:
-        """The balance as the sum this node last read plus the rows added since (by ``entry_id``):
-        SQLite has one writer at a time, so rows commit in ``entry_id`` order and none can appear
-        below the last one read. A read scans the rows added since the last, not the account's
-        whole ledger (``+account_id`` keeps SQLite on the primary key's range)."""
-        mark, units = self._sums.get(auth_id, (0, 0))
-        added, top = (await session.execute(_ADDED_SINCE, {"mark": mark, "account": auth_id})).one()
-        if top is not None:
-            mark, units = top, units + int(added)
-            self._sums[auth_id] = (mark, units)
-        return Decimal(units).scaleb(-PLACES)
 
     # --- charges --------------------------------------------------------------------------------
 

@@ -25,6 +25,6 @@ def build_messaging(app: Any) -> Messaging:
     http = httpx.AsyncClient(headers={"User-Agent": "Switchboard media fetcher"})
     pipeline = Pipeline(app.state.db.sessionmaker, app.state.clock, app.state.webhooks, connectors,
                         SenderSchedule(settings.sms_mps), settings.resolved_public_url, http,
-                        MessageBilling(app.state.clock, app.state.credentials, settings.billing),
+                        MessageBilling(app.state.clock, app.state.credentials, settings.billing, app.state.balances),
                         single_writer=app.state.db.backend == "sqlite")
     return Messaging(pipeline=pipeline, http=http, carriers=carriers)

@@ -2,6 +2,7 @@
 and at each of its billing increments (one balance read per increment, never per media frame);
 when the balance cannot pay the next increment of this leg on top of what the account's live
 legs on this node have run up, the leg ends with 1010 "Canceled (Out Of Credits)", source Plivo.
+A read is ``billing.balances``' (on SQLite the rows added since the node's last read).
 
 Known gap: a leg that ended a moment ago but whose charge is not yet committed, or a leg on
 another node, is not counted; the balance can then run past zero by about one increment.
@@ -12,7 +13,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from switchboard.billing.rating import billed_seconds, call_amount
-from switchboard.billing.service import prepaid_balance
 from switchboard.voice import causes
 from switchboard.voice.call import LiveCall
 
@@ -39,7 +39,7 @@ async def _prepaid_funds(engine: "VoiceEngine", call: LiveCall) -> Decimal | Non
     try:
         with engine.clock.busy():
             async with engine.sessionmaker() as session:
-                return await prepaid_balance(session, call.account_id)
+                return await engine.balances.prepaid(session, call.account_id)
     except Exception:  # a database busy for a moment must not end a call: look again next increment
         log.warning("call %s: reading the balance failed", call.call_uuid, exc_info=True)
         return Decimal("Infinity")

@@ -12,6 +12,7 @@ import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchboard.accounts.auth import AuthContext, CredentialCache
+from switchboard.billing.balances import Balances
 from switchboard.core.clock import Clock
 from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
@@ -39,8 +40,9 @@ T = TypeVar("T")
 class VoiceEngine:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, webhooks: Webhooks,
                  network: Network, credentials: CredentialCache, messaging: Callable[[], Any] = lambda: None,
-                 outbound_cps: int = DEFAULT_OUTBOUND_CPS):
+                 outbound_cps: int = DEFAULT_OUTBOUND_CPS, balances: Balances | None = None):
         self.sessionmaker, self.clock, self.webhooks, self.network = sessionmaker, clock, webhooks, network
+        self.balances = balances or Balances()
         self.pace = OutboundPace(clock, outbound_cps)
         self.credentials = credentials
         self.messaging = messaging
