@@ -88,7 +88,7 @@ async def transfer(request: Request, ctx: Console, call_uuid: str) -> Response:
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in TRANSFER_FIELDS}
     voice = request.app.state.voice
-    params, errors = validate(CallTransfer, values)
+    params, errors = validate(CallTransfer, {name: value for name, value in values.items() if value})  # empty: the API's default
     if params is not None:
         assert isinstance(params, CallTransfer)
         try:
