@@ -12,7 +12,6 @@ from switchboard.console.applications.form import validate
 from switchboard.console.pages import PageError
 from switchboard.console.session import Console
 from switchboard.console.templating import render
-from switchboard.core.clock import format_time
 from switchboard.core.errors import NotFoundError, PlivoError
 from switchboard.voice import service
 from switchboard.voice.call import LiveCall
@@ -27,7 +26,7 @@ TRANSFER_FIELDS = ("legs", "aleg_url", "aleg_method", "bleg_url", "bleg_method")
 def _row(call: LiveCall) -> dict[str, Any]:
     seconds = int((call.clock.now() - call.answer_time).total_seconds()) if call.answer_time else 0
     return {"call_uuid": call.call_uuid, "direction": call.direction, "from": call.from_, "to": call.to,
-            "status": call.status, "started": format_time(call.initiation_time), "duration": seconds,
+            "status": call.status, "started": call.initiation_time.strftime("%Y-%m-%d %H:%M:%S"), "duration": seconds,
             "subaccount": call.sub_account_id, "bridged": call.dial is not None}
 
 
