@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from switchboard.accounts.auth import AuthContext, authenticate
-from switchboard.core.errors import NotFoundError, ValidationError
+from switchboard.core.errors import NotFoundError
 from switchboard.core.http import API_PREFIX, ClockDep, Session
 from switchboard.core.ids import new_api_id
 from switchboard.core.pagination import ListResponse, meta

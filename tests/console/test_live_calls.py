@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.console.helpers import ConsoleUser, field_error
+from tests.console.helpers import ConsoleUser, field_error, signed_in
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.voice.conftest import Sim, customer, sdk, sim, still_clock, voice_account, voice_server  # noqa: F401 (fixtures)
 from tests.voice.customer_app import CustomerApp
@@ -18,8 +18,7 @@ CALLER = "14155550399"
 
 @pytest.fixture
 def page(voice_server: LiveServer, voice_account: MainAccount) -> Iterator[ConsoleUser]:
-    user = ConsoleUser(voice_server)
-    assert user.sign_in(voice_account.auth_id, voice_account.auth_token).status_code == 303
+    user = signed_in(voice_server, voice_account.auth_id, voice_account.auth_token)
     yield user
     user.close()
 

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import escape
 
 from tests.billing.conftest import buy_number
-from tests.console.helpers import ConsoleUser, field_error
+from tests.console.helpers import ConsoleUser, field_error, signed_in
 from tests.helpers import LiveServer, MainAccount
 
 SEND = "/messaging/send"
@@ -17,11 +17,6 @@ SETTINGS = "/messaging/settings"
 HANDSET = "14155550142"
 SCRIPT = "<script>alert('sms')</script>"
 
-
-def signed_in(server: LiveServer, auth_id: str, auth_token: str) -> ConsoleUser:
-    user = ConsoleUser(server)
-    assert user.sign_in(auth_id, auth_token).status_code == 303
-    return user
 
 
 def api(server: LiveServer, account: MainAccount, method: str, path: str, **kwargs: Any) -> Any:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from switchboard.billing.service import charge_row
 from tests.billing.conftest import Books, Months, account_object, billing_server, buy_number, holder, months, write_rows  # noqa: F401 (fixtures)
-from tests.console.helpers import ConsoleUser, field_error
+from tests.console.helpers import ConsoleUser, field_error, signed_in
 from tests.helpers import LiveServer, MainAccount
 
 PAGE = "/payments/recharge"
@@ -65,11 +65,6 @@ def test_a_subaccount_sees_the_balance_but_cannot_redeem(server: LiveServer, acc
 
 # --- Usage, Invoices, History, Recurring Charges ------------------------------------------------
 
-
-def signed_in(server: LiveServer, auth_id: str, auth_token: str) -> ConsoleUser:
-    user = ConsoleUser(server)
-    assert user.sign_in(auth_id, auth_token).status_code == 303
-    return user
 
 
 def new_subaccount(server: LiveServer, account: MainAccount, name: str = "Field") -> dict[str, str]:

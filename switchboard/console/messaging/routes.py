@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from switchboard.accounts.auth import AuthContext, client_address
 from switchboard.accounts.scope import visible
@@ -17,6 +16,7 @@ from switchboard.console.templating import render
 from switchboard.core.errors import NotFoundError, PlivoError
 from switchboard.core.http import ClockDep, Session
 from switchboard.messaging import service, settings
+from switchboard.messaging.models import Message
 from switchboard.messaging.schemas import MessageSend
 from switchboard.numbers.models import RentedNumber
 
@@ -42,15 +42,20 @@ async def _senders(session: Session, ctx: AuthContext) -> list[RentedNumber]:
     return list((await session.scalars(statement.limit(MAX_SENDERS))).all())
 
 
-async def _send_page(request: Request, ctx: AuthContext, session: Session, values: dict[str, str],
-                     errors: dict[str, str], status_code: int = 200) -> Response:
+async def _sent(request: Request, ctx: AuthContext, session: Session) -> list[Message]:
+    """The messages the ``sent`` query names that the session may read (another's are skipped)."""
     sent = []
     for uuid in request.query_params.get("sent", "").split(",")[:10]:
-        if uuid:
-            try:
-                sent.append(await service.get_message(session, ctx, uuid))
-            except NotFoundError:
-                continue
+        try:
+            sent.append(await service.get_message(session, ctx, uuid))
+        except NotFoundError:
+            continue
+    return sent
+
+
+async def _send_page(request: Request, ctx: AuthContext, session: Session, values: dict[str, str],
+                     errors: dict[str, str], status_code: int = 200) -> Response:
+    sent = await _sent(request, ctx, session)
     return render(request, "messaging/send.html", {
         "nav": "send_message", "who": ctx.account, "senders": await _senders(session, ctx), "values": values,
         "errors": errors, "sent": sent,
@@ -85,13 +90,7 @@ async def send_message(request: Request, ctx: Console, session: Session, clock: 
 @router.get("/send/status", response_class=HTMLResponse)
 async def sent_status(request: Request, ctx: Console, session: Session) -> Response:
     """The sent messages' states alone, polled by the page."""
-    sent = []
-    for uuid in request.query_params.get("sent", "").split(",")[:10]:
-        try:
-            sent.append(await service.get_message(session, ctx, uuid))
-        except NotFoundError:
-            continue
-    return render(request, "messaging/sent.html", {"sent": sent})
+    return render(request, "messaging/sent.html", {"sent": await _sent(request, ctx, session)})
 
 
 # --- settings ------------------------------------------------------------------------------------
