@@ -44,9 +44,10 @@ async def make_call(ctx: Ctx, session: Session, clock: ClockDep, voice: Engine,
 async def list_calls(request: Request, ctx: Ctx, voice: Engine, params: Annotated[CallList, Query()]) -> Response:
     async def listing() -> Response:
         if params.status is not None:
-            wanted = ("queued",) if params.status == "queued" else ("ringing", "in-progress")
-            calls = [call for call in service.visible_live(voice, ctx) if call.status in wanted
-                     and (params.call_direction is None or call.direction == params.call_direction)
+            found = ([call for call in service.visible_live(voice, ctx) if call.status == "queued"]
+                     if params.status == "queued" else service.live_now(voice, ctx))
+            calls = [call for call in found
+                     if (params.call_direction is None or call.direction == params.call_direction)
                      and (params.from_number is None or call.from_.lstrip("+") == params.from_number.lstrip("+"))
                      and (params.to_number is None or call.to.lstrip("+") == params.to_number.lstrip("+"))]
             calls.sort(key=lambda call: call.initiation_time)

@@ -31,6 +31,12 @@ def visible_live(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
     return [call for call in engine.live.values() if _mine(call, ctx)]
 
 
+def live_now(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
+    """The calls ringing or in progress now that ``ctx`` may see, oldest first (``GET Call/?status=live``)."""
+    calls = [call for call in visible_live(engine, ctx) if call.status in ("ringing", "in-progress")]
+    return sorted(calls, key=lambda call: call.initiation_time)
+
+
 def _mine(call: LiveCall, ctx: AuthContext) -> bool:
     return call.account_id == ctx.main_auth_id and (ctx.sub_auth_id is None or call.sub_account_id == ctx.sub_auth_id)
 

@@ -234,3 +234,11 @@ def test_recurring_charges_list_rented_numbers_and_the_monthly_total(server: Liv
         assert f"+{numbers[0]}" not in page.text and f"+{numbers[1]}" in page.text
     finally:
         sub_user.close()
+
+
+def test_the_pages_ask_for_a_session_first(anonymous: ConsoleUser) -> None:
+    for path in ("/payments/usage", "/payments/invoices", "/payments/invoices/2024-01", "/payments/invoices/2024-01/csv",
+                 "/payments/history", "/payments/recurring", "/voice/calls", "/voice/calls/live", "/voice/calls/x",
+                 "/messaging/send", "/messaging/send/status", "/messaging/settings"):
+        response = anonymous.get(path)
+        assert (response.status_code, response.headers.get("location")) == (303, "/login"), path

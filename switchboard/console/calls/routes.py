@@ -19,7 +19,6 @@ from switchboard.voice.schemas import CallTransfer
 
 router = APIRouter(prefix="/voice/calls", include_in_schema=False)
 BASE = "/voice/calls"
-LIVE = ("ringing", "in-progress")
 TRANSFER_FIELDS = ("legs", "aleg_url", "aleg_method", "bleg_url", "bleg_method")
 
 
@@ -32,8 +31,7 @@ def _row(call: LiveCall) -> dict[str, Any]:
 
 def live_rows(request: Request, ctx: AuthContext) -> list[dict[str, Any]]:
     """The session's live calls, oldest first, as the API lists them."""
-    calls = [call for call in service.visible_live(request.app.state.voice, ctx) if call.status in LIVE]
-    return [_row(call) for call in sorted(calls, key=lambda call: call.initiation_time)]
+    return [_row(call) for call in service.live_now(request.app.state.voice, ctx)]
 
 
 def _list(request: Request, ctx: AuthContext, *, error: str = "", notice: str = "", status_code: int = 200) -> Response:
