@@ -25,7 +25,7 @@ async def history_page(request: Request, ctx: Console, session: Session) -> Resp
     if kind not in KINDS:
         raise PageError(400, f"kind: one of credit, charge, not {kind!r}")
     params = page_params(request.query_params)
-    rows, total = await history.history(session, ctx, params, kind or None)  # type: ignore[arg-type]
+    rows, total = await history.history(session, ctx, params, "credit" if kind == "credit" else "charge" if kind else None)
     entries: list[dict[str, Any]] = [{
         "created": row.created.strftime("%Y-%m-%d %H:%M:%S"), "kind": row.kind, "resource_type": row.resource_type,
         "resource_id": row.resource_id, "subaccount": row.sub_account_id, "country_iso": row.country_iso or "",

@@ -6,6 +6,7 @@ main account: a subaccount's session is refused (403), as the API refuses its cr
 import base64
 import hashlib
 import re
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,12 +17,14 @@ from switchboard.billing import invoices, usage
 from switchboard.console.pages import PageError, page_of, page_params
 from switchboard.console.session import Console
 from switchboard.console.templating import render
+from switchboard.core.clock import Clock
 from switchboard.core.errors import PlivoError
 from switchboard.core.http import ClockDep, Session
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/payments/invoices"
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+NONE = "'none'"
 
 
 async def _owner(session: Session, ctx: AuthContext) -> Account:
@@ -31,7 +34,7 @@ async def _owner(session: Session, ctx: AuthContext) -> Account:
         raise PageError(exc.status_code, exc.message) from None
 
 
-async def _invoice(session: Session, ctx: AuthContext, clock: ClockDep, month: str) -> tuple[Account, dict[str, object]]:
+async def _invoice(session: Session, ctx: AuthContext, clock: Clock, month: str) -> tuple[Account, dict[str, Any]]:
     main = await _owner(session, ctx)
     try:
         return main, (await usage.invoice(session, main, usage.parse_month(month), clock.now())).json()
@@ -56,9 +59,9 @@ async def printable_invoice(ctx: Console, session: Session, clock: ClockDep, mon
     """The API's printable page. Its one ``<style>`` block is allowed by its hash, nothing else."""
     main, found = await _invoice(session, ctx, clock, month)
     page = invoices.as_html(found, main.name)
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
-                      for style in _STYLE.findall(page))
-    policy = f"default-src 'none'; style-src {hashes or chr(39) + 'none' + chr(39)}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" for style in _STYLE.findall(page)]
+    policy = (f"default-src 'none'; style-src {' '.join(hashes) or NONE}; frame-ancestors 'none'; base-uri 'none'; "
+              "form-action 'none'")
     return HTMLResponse(page, headers={"content-security-policy": policy})
 
 
