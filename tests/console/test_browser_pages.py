@@ -97,7 +97,12 @@ def test_payments_live_calls_and_messaging_pages_in_chromium(billing_server: Liv
                                 hangup_url=customer.url("/hangup")).request_uuid
         page.locator(f"#call-{uuid}").get_by_text("in-progress").wait_for(timeout=15000)
         page.screenshot(path=tmp_path / "live-calls.png", full_page=True)
-        page.locator(f"#hangup-{uuid}").click()
+        button = f"hangup-{uuid}"
+        page.locator(f"#{button}").focus()
+        page.evaluate("id => { document.getElementById(id).dataset.old = '1'; }", button)
+        page.wait_for_function("id => !document.getElementById(id).dataset.old", arg=button)  # the poll swapped the list
+        assert page.evaluate("document.activeElement.id") == button  # and the keyboard focus stayed on the button
+        page.keyboard.press("Enter")
         page.wait_for_url(f"{server.base_url}/voice/calls?hungup={uuid}")
         assert page.locator(f"#call-{uuid}").count() == 0
         assert sim.record(uuid)["hangup_source"] == "API Request"
