@@ -1,9 +1,13 @@
 """What every console page shares: error pages and paging links."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import pydantic
+
 from switchboard.core.pagination import PageParams
+from switchboard.core.params import describe
 
 
 class PageError(Exception):
@@ -24,9 +28,10 @@ class Page:
     next: str | None
 
 
-def page_of(path: str, params: PageParams, total: int) -> Page:
+def page_of(path: str, params: PageParams, total: int, filters: dict[str, str] | None = None) -> Page:
+    """Paging links of a list; ``filters`` are kept in them."""
     def link(offset: int) -> str:
-        return f"{path}?{urlencode({'limit': params.limit, 'offset': offset})}"
+        return f"{path}?{urlencode({**(filters or {}), 'limit': params.limit, 'offset': offset})}"
 
     shown = max(min(params.limit, total - params.offset), 0)
     return Page(
@@ -36,3 +41,11 @@ def page_of(path: str, params: PageParams, total: int) -> Page:
         previous=link(max(params.offset - params.limit, 0)) if params.offset > 0 else None,
         next=link(params.offset + params.limit) if params.offset + params.limit < total else None,
     )
+
+
+def page_params(query: Mapping[str, str]) -> PageParams:
+    """``limit`` and ``offset`` of a list page's query (as the API reads them); a bad one is a 400 page."""
+    try:
+        return PageParams.model_validate({key: query[key] for key in ("limit", "offset") if key in query})
+    except pydantic.ValidationError as exc:
+        raise PageError(400, describe(exc.errors(include_url=False))) from None

@@ -7,6 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from switchboard.console.applications import routes as application_pages
+from switchboard.console.calls import routes as call_pages
+from switchboard.console.messaging import routes as messaging_pages
 from switchboard.console.overview import routes as overview_pages
 from switchboard.console.pages import PageError
 from switchboard.console.payments import routes as payment_pages
@@ -17,7 +19,8 @@ from switchboard.console.templating import render
 
 STATIC = "/static"
 
-_PAGES = (signin_pages.router, overview_pages.router, application_pages.router, payment_pages.router)
+_PAGES = (signin_pages.router, overview_pages.router, application_pages.router, call_pages.router,
+          messaging_pages.router, *payment_pages.ROUTERS)
 
 # The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
 _SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]

@@ -5,14 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from switchboard.accounts.auth import AuthContext, authenticate
-from switchboard.core.errors import NotFoundError, ValidationError
+from switchboard.core.errors import NotFoundError
 from switchboard.core.http import API_PREFIX, ClockDep, Session
 from switchboard.core.ids import new_api_id
 from switchboard.core.pagination import ListResponse, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.voice import async_api, causes, service
-from switchboard.voice.dial import transfer_b_leg
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.schemas import AsyncRequest, CallCreate, CallFired, CallGet, CallList, CallObject, CallTransfer
 
@@ -45,9 +44,10 @@ async def make_call(ctx: Ctx, session: Session, clock: ClockDep, voice: Engine,
 async def list_calls(request: Request, ctx: Ctx, voice: Engine, params: Annotated[CallList, Query()]) -> Response:
     async def listing() -> Response:
         if params.status is not None:
-            wanted = ("queued",) if params.status == "queued" else ("ringing", "in-progress")
-            calls = [call for call in service.visible_live(voice, ctx) if call.status in wanted
-                     and (params.call_direction is None or call.direction == params.call_direction)
+            found = ([call for call in service.visible_live(voice, ctx) if call.status == "queued"]
+                     if params.status == "queued" else service.live_now(voice, ctx))
+            calls = [call for call in found
+                     if (params.call_direction is None or call.direction == params.call_direction)
                      and (params.from_number is None or call.from_.lstrip("+") == params.from_number.lstrip("+"))
                      and (params.to_number is None or call.to.lstrip("+") == params.to_number.lstrip("+"))]
             calls.sort(key=lambda call: call.initiation_time)
@@ -82,22 +82,10 @@ async def get_call(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[Ca
              openapi_extra=openapi_body(CallTransfer))
 async def transfer_call(ctx: Ctx, voice: Engine, call_uuid: str,
                         params: Annotated[CallTransfer, Depends(body(CallTransfer))]) -> Response:
-    for leg, url in (("aleg", params.aleg_url), ("bleg", params.bleg_url)):
-        if params.legs in (leg, "both") and not url:
-            raise ValidationError(f"{leg}_url is required when legs is {params.legs}")
+    service.check_transfer(params)  # answered at once, before an async request's callback is queued
 
     async def transfer() -> Response:
-        call = service.live_call(voice, ctx, call_uuid)
-        bridge = call.dial
-        if params.legs != "aleg" and bridge is None:
-            raise ValidationError(f"legs: call {call_uuid} has no B-leg (it is not bridged by <Dial>)")
-        a_leg = bridge.a if bridge is not None else call
-        if not a_leg.answered or a_leg.leg is None:
-            raise ValidationError(f"call {call_uuid} is not answered yet; only answered calls can be transferred")
-        if params.legs != "aleg":
-            transfer_b_leg(voice, bridge, params.bleg_url, params.bleg_method)
-        if params.legs != "bleg":
-            voice.transfer(a_leg, params.aleg_url, params.aleg_method)
+        service.transfer(voice, ctx, call_uuid, params)
         return plivo_response({"message": "call transfered"}, 202)
 
     return await async_api.respond(voice, ctx, params, transfer, "call transfered")
@@ -110,8 +98,7 @@ AsyncBody = Annotated[AsyncRequest, Depends(body(AsyncRequest))]
                openapi_extra=openapi_body(AsyncRequest, required=False))
 async def hangup_call(ctx: Ctx, voice: Engine, call_uuid: str, params: AsyncBody) -> Response:
     async def hangup() -> Response:
-        call = service.live_call(voice, ctx, call_uuid)
-        await voice.finish(call, causes.NORMAL_HANGUP if call.answered else causes.CANCELED, causes.API_REQUEST)
+        await service.hang_up(voice, ctx, call_uuid)
         return no_content()
 
     return await async_api.respond(voice, ctx, params, hangup, "call hung up")

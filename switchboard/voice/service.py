@@ -17,16 +17,24 @@ from switchboard.core.ids import new_uuid
 from switchboard.core.pagination import fetch_page
 from switchboard.billing.rating import NoRate, outbound_call_tariff
 from switchboard.pricing.table import VoiceTariff, format_rate
+from switchboard.voice import causes
 from switchboard.voice.call import CallOptions, CallUrls, LiveCall, stir
+from switchboard.voice.dial import transfer_b_leg
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.models import CallRecord
-from switchboard.voice.schemas import CallCreate, CallList
+from switchboard.voice.schemas import CallCreate, CallList, CallTransfer
 
 _OPS = {"": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 
 
 def visible_live(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
     return [call for call in engine.live.values() if _mine(call, ctx)]
+
+
+def live_now(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
+    """The calls ringing or in progress now that ``ctx`` may see, oldest first (``GET Call/?status=live``)."""
+    calls = [call for call in visible_live(engine, ctx) if call.status in ("ringing", "in-progress")]
+    return sorted(calls, key=lambda call: call.initiation_time)
 
 
 def _mine(call: LiveCall, ctx: AuthContext) -> bool:
@@ -38,6 +46,37 @@ def live_call(engine: VoiceEngine, ctx: AuthContext, call_uuid: str) -> LiveCall
     if call is None or not _mine(call, ctx):
         raise NotFoundError(f"call {call_uuid} is not in progress (it ended, or never existed)")
     return call
+
+
+async def hang_up(engine: VoiceEngine, ctx: AuthContext, call_uuid: str) -> None:
+    """``DELETE Call/{uuid}/``: end a live call, Normal Hangup (or Canceled before it was
+    answered), hangup source ``API Request``."""
+    call = live_call(engine, ctx, call_uuid)
+    await engine.finish(call, causes.NORMAL_HANGUP if call.answered else causes.CANCELED, causes.API_REQUEST)
+
+
+def check_transfer(params: CallTransfer) -> None:
+    """The URL of each leg ``legs`` names is given."""
+    for leg, url in (("aleg", params.aleg_url), ("bleg", params.bleg_url)):
+        if params.legs in (leg, "both") and not url:
+            raise ValidationError(f"{leg}_url is required when legs is {params.legs}")
+
+
+def transfer(engine: VoiceEngine, ctx: AuthContext, call_uuid: str, params: CallTransfer) -> None:
+    """``POST Call/{uuid}/``: send the A-leg, the B-leg ``<Dial>`` bridged it to, or both to new
+    XML (``aleg_url``/``bleg_url``). Only an answered call is transferred."""
+    check_transfer(params)
+    call = live_call(engine, ctx, call_uuid)
+    bridge = call.dial
+    if params.legs != "aleg" and bridge is None:
+        raise ValidationError(f"legs: call {call_uuid} has no B-leg (it is not bridged by <Dial>)")
+    a_leg = bridge.a if bridge is not None else call
+    if not a_leg.answered or a_leg.leg is None:
+        raise ValidationError(f"call {call_uuid} is not answered yet; only answered calls can be transferred")
+    if params.legs != "aleg":
+        transfer_b_leg(engine, bridge, params.bleg_url, params.bleg_method)
+    if params.legs != "bleg":
+        engine.transfer(a_leg, params.aleg_url, params.aleg_method)
 
 
 async def place_calls(session: AsyncSession, engine: VoiceEngine, clock: Clock, ctx: AuthContext,

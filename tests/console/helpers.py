@@ -39,3 +39,10 @@ def field_error(page: str, field: str) -> str | None:
     """The message shown beside ``field`` on a console form."""
     found = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     return html.unescape(found.group(1)) if found else None
+
+
+def signed_in(server: LiveServer, auth_id: str, auth_token: str) -> ConsoleUser:
+    """A console user signed in with an Auth ID and Auth Token (the caller closes it)."""
+    user = ConsoleUser(server)
+    assert user.sign_in(auth_id, auth_token).status_code == 303
+    return user

@@ -15,8 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 def live_call_count(request: Request, ctx: AuthContext) -> int:
     """Calls ringing or in progress now, as the API's ``GET Call/?status=live`` lists them."""
-    calls = voice_service.visible_live(request.app.state.voice, ctx)
-    return sum(1 for call in calls if call.status in ("ringing", "in-progress"))
+    return len(voice_service.live_now(request.app.state.voice, ctx))
 
 
 @router.get("/", response_class=HTMLResponse)

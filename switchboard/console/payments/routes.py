@@ -1,5 +1,6 @@
 """Payments > Recharge: the balance, and a coupon redeemed by the same service as the API's
-``POST Coupon/``."""
+``POST Coupon/``. :data:`ROUTERS` are every Payments page's (Usage, Invoices, History, Recurring
+Charges each in its module beside this one)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -7,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from switchboard.accounts.auth import AuthContext
 from switchboard.billing.service import billing_state, money, redeem_coupon
 from switchboard.console.pages import PageError
+from switchboard.console.payments import history, invoices, usage
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.errors import ForbiddenError, ValidationError
@@ -42,3 +44,6 @@ async def redeem(request: Request, ctx: Console, session: Session, clock: ClockD
     except (ValidationError, ForbiddenError) as exc:
         return await _page(request, ctx, session, code=code, error=exc.message, status_code=400)
     return RedirectResponse(f"{PAGE}?redeemed={money(amount)}", status_code=303)
+
+
+ROUTERS = (router, usage.router, invoices.router, history.router)
