@@ -1,6 +1,8 @@
 """What every console page shares: error pages and paging links."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from switchboard.core.pagination import PageParams
@@ -24,9 +26,13 @@ class Page:
     next: str | None
 
 
-def page_of(path: str, params: PageParams, total: int) -> Page:
+def page_of(path: str, params: PageParams, total: int, filters: Mapping[str, Any] | None = None) -> Page:
+    """Where the list is (rows ``first``..``last`` of ``total``) and links to its neighbours,
+    keeping the list's ``filters`` in the links."""
+    kept = {name: value for name, value in (filters or {}).items() if name not in ("limit", "offset")}
+
     def link(offset: int) -> str:
-        return f"{path}?{urlencode({'limit': params.limit, 'offset': offset})}"
+        return f"{path}?{urlencode({**kept, 'limit': params.limit, 'offset': offset})}"
 
     shown = max(min(params.limit, total - params.offset), 0)
     return Page(
