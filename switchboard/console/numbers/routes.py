@@ -79,6 +79,7 @@ async def number_list(request: Request, ctx: Console, session: Session) -> Respo
         "values": criteria, "errors": errors, "released": request.query_params.get("released", ""),
         "types": [("", "Any")] + [(kind, kind) for kind in NUMBER_TYPES], "services": SERVICE_CHOICES,
         "subaccounts": await _subaccounts(session, ctx, "Any"),
+        "app_names": {app.app_id: app.app_name for app in await application_choices(session, ctx)},
     }, status_code=400 if errors else 200)
 
 
