@@ -1,11 +1,14 @@
 """What every console page shares: error pages and paging links."""
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from switchboard.core.errors import PlivoError
 from switchboard.core.pagination import PageParams
+
+T = TypeVar("T")
 
 
 class PageError(Exception):
@@ -15,6 +18,15 @@ class PageError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+async def shown(action: Awaitable[T]) -> T:
+    """A service call for a page: its error (404 not this account's, 403 not allowed to a
+    subaccount, ...) becomes the error page with the service's message."""
+    try:
+        return await action
+    except PlivoError as exc:
+        raise PageError(exc.status_code, exc.message) from None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from switchboard.accounts.auth import AuthContext
 from switchboard.console.forms import Field, given, placed, submitted, validate
-from switchboard.console.pages import PageError, page_of
+from switchboard.console.pages import PageError, page_of, shown
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.errors import ForbiddenError, PlivoError
@@ -81,18 +81,6 @@ def _kind(name: str) -> Kind:
     return kind
 
 
-async def _call(action: Any) -> Any:
-    """A carrier service call; its 403 (subaccount) and 404 (not this account's) become pages."""
-    try:
-        return await action
-    except ForbiddenError as exc:
-        raise PageError(403, exc.message) from None
-    except PlivoError as exc:
-        if exc.status_code == 404:
-            raise PageError(404, exc.message) from None
-        raise
-
-
 def _form(request: Request, ctx: AuthContext, kind: Kind, carrier: Any, values: dict[str, Any], errors: dict[str, str],
           status_code: int = 200) -> Response:
     return render(request, "carriers/form.html", {
@@ -112,7 +100,7 @@ async def carrier_list(request: Request, ctx: Console, session: Session, kind_na
     if params is None:
         raise PageError(400, "; ".join(errors.values()))
     assert isinstance(params, CarrierList)
-    rows, total = await _call(carriers.list_carriers(session, ctx, kind.model, params))
+    rows, total = await shown(carriers.list_carriers(session, ctx, kind.model, params))
     return render(request, "carriers/list.html", {
         "nav": "carriers", "who": ctx.account, "kind": kind, "carriers": rows, "page": page_of(kind.list_path, params, total),
         "deleted": request.query_params.get("deleted", ""),
@@ -135,7 +123,9 @@ async def _submit(request: Request, ctx: AuthContext, session: Session, kind: Ki
     params, errors = validate(kind.update if carrier else kind.create, values)
     if params is not None:
         try:
-            await _call(save(params))
+            await save(params)
+        except ForbiddenError as exc:
+            raise PageError(403, exc.message) from None
         except PlivoError as exc:
             await session.rollback()
             errors = placed(exc, [f.name for f in kind.fields])
@@ -154,14 +144,14 @@ async def create_carrier(request: Request, ctx: Console, session: Session, clock
 @router.get("/{kind_name}/{carrier_id}", response_class=HTMLResponse)
 async def edit_carrier(request: Request, ctx: Console, session: Session, kind_name: str, carrier_id: str) -> Response:
     kind = _kind(kind_name)
-    carrier = await _call(carriers.get_carrier(session, ctx, kind.model, carrier_id))
+    carrier = await shown(carriers.get_carrier(session, ctx, kind.model, carrier_id))
     return _form(request, ctx, kind, carrier, {f.name: getattr(carrier, f.name) for f in kind.fields}, {})
 
 
 @router.post("/{kind_name}/{carrier_id}", response_class=HTMLResponse)
 async def update_carrier(request: Request, ctx: Console, session: Session, kind_name: str, carrier_id: str) -> Response:
     kind = _kind(kind_name)
-    carrier = await _call(carriers.get_carrier(session, ctx, kind.model, carrier_id))
+    carrier = await shown(carriers.get_carrier(session, ctx, kind.model, carrier_id))
     return await _submit(request, ctx, session, kind, carrier,
                          lambda changes: carriers.update_carrier(session, ctx, kind.model, carrier_id, changes))
 
@@ -169,7 +159,7 @@ async def update_carrier(request: Request, ctx: Console, session: Session, kind_
 @router.post("/{kind_name}/{carrier_id}/delete")
 async def delete_carrier(ctx: Console, session: Session, kind_name: str, carrier_id: str) -> Response:
     kind = _kind(kind_name)
-    carrier = await _call(carriers.get_carrier(session, ctx, kind.model, carrier_id))
+    carrier = await shown(carriers.get_carrier(session, ctx, kind.model, carrier_id))
     name = carrier.name
     await carriers.delete_carrier(session, ctx, kind.model, carrier_id)
     return RedirectResponse(f"{kind.list_path}?{urlencode({'deleted': name})}", status_code=303)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from switchboard.accounts.applications import application_choices
 from switchboard.accounts.auth import AuthContext
 from switchboard.console.forms import Field, given, placed, submitted, validate
-from switchboard.console.pages import PageError, page_of
+from switchboard.console.pages import PageError, page_of, shown
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.errors import PlivoError
@@ -65,10 +65,7 @@ async def _form(request: Request, ctx: AuthContext, session: Session, clock: Clo
 
 
 async def _visible(session: Session, ctx: AuthContext, endpoint_id: str) -> Endpoint:
-    try:
-        return await service.get_endpoint(session, ctx, endpoint_id)
-    except PlivoError as exc:
-        raise PageError(404, exc.message) from None
+    return await shown(service.get_endpoint(session, ctx, endpoint_id))
 
 
 def _values_of(endpoint: Endpoint) -> dict[str, Any]:

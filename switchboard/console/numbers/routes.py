@@ -11,7 +11,7 @@ from switchboard.accounts.applications import application_choices
 from switchboard.accounts.auth import AuthContext
 from switchboard.accounts.service import subaccount_choices
 from switchboard.console.forms import Field, given, placed, submitted, validate
-from switchboard.console.pages import PageError, page_of
+from switchboard.console.pages import page_of, shown
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.errors import PlivoError
@@ -51,10 +51,7 @@ async def _subaccounts(session: Session, ctx: AuthContext, empty: str) -> list[t
 
 
 async def _visible(session: Session, ctx: AuthContext, number: str) -> RentedNumber:
-    try:
-        return await service.get_number(session, ctx, number)
-    except PlivoError as exc:
-        raise PageError(404, exc.message) from None
+    return await shown(service.get_number(session, ctx, number))
 
 
 @router.get("", response_class=HTMLResponse)
