@@ -22,7 +22,7 @@ from switchboard.core.http import ClockDep, Session
 from switchboard.numbers import service
 from switchboard.numbers.routes import phone_number_json
 from switchboard.numbers.schemas import PhoneNumberBuy, PhoneNumberSearch
-from switchboard.pricing.table import NUMBER_TYPES, SERVICES
+from switchboard.pricing.table import NUMBER_TYPES
 
 router = APIRouter(prefix="/numbers/buy", include_in_schema=False)
 BASE = "/numbers/buy"

@@ -59,7 +59,7 @@ async def _form(request: Request, ctx: AuthContext, session: Session, clock: Clo
         "values": values, "errors": errors, "registrations": registrations,
         "applications": [("", "Default endpoint app, if any" if endpoint is None else "No application")]
         + [(app.app_id, f"{app.app_name} ({app.app_id})") for app in apps],
-        "app_names": {app.app_id: app.app_name for app in apps},
+        "app_names": {app.app_id: app.app_name for app in apps}, "current_app": endpoint.app_id if endpoint else None,
         "created": request.query_params.get("created") == "1",
     }, status_code=status_code)
 
