@@ -121,3 +121,13 @@ async def delete_application(session: AsyncSession, ctx: AuthContext, app_id: st
     await session.execute(update(RentedNumber).where(RentedNumber.app_id == app_id).values(app_id=None))
     await session.delete(app)
     await session.commit()
+
+
+CHOICES = 500
+
+
+async def application_choices(session: AsyncSession, ctx: AuthContext) -> list[Application]:
+    """The applications the caller sees, by name (the first :data:`CHOICES`), for a form's choice
+    of application; whether a number or endpoint may use one is still the service's check."""
+    statement = visible(ctx, Application).order_by(Application.app_name, Application.app_id).limit(CHOICES)
+    return list((await session.scalars(statement)).all())

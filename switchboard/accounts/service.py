@@ -119,3 +119,9 @@ async def delete_subaccount(session: AsyncSession, main_auth_id: str, sub_auth_i
     await session.delete(sub)
     await session.commit()
 
+
+
+async def subaccount_choices(session: AsyncSession, main_auth_id: str, limit: int = 500) -> list[Account]:
+    """The main account's subaccounts by name (the first ``limit``), for a form's choice of owner."""
+    statement = select(Account).where(Account.parent_auth_id == main_auth_id).order_by(Account.name, Account.auth_id)
+    return list((await session.scalars(statement.limit(limit))).all())

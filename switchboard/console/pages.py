@@ -1,13 +1,17 @@
 """What every console page shares: error pages and paging links."""
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import pydantic
 
+from switchboard.core.errors import PlivoError
 from switchboard.core.pagination import PageParams
 from switchboard.core.params import describe
+
+T = TypeVar("T")
 
 
 class PageError(Exception):
@@ -19,6 +23,15 @@ class PageError(Exception):
         self.message = message
 
 
+async def shown(action: Awaitable[T]) -> T:
+    """A service call for a page: its error (404 not this account's, 403 not allowed to a
+    subaccount, ...) becomes the error page with the service's message."""
+    try:
+        return await action
+    except PlivoError as exc:
+        raise PageError(exc.status_code, exc.message) from None
+
+
 @dataclass(frozen=True)
 class Page:
     first: int  # 1-based number of the first row shown (0 when there are none)
@@ -28,10 +41,13 @@ class Page:
     next: str | None
 
 
-def page_of(path: str, params: PageParams, total: int, filters: dict[str, str] | None = None) -> Page:
-    """Paging links of a list; ``filters`` are kept in them."""
+def page_of(path: str, params: PageParams, total: int, filters: Mapping[str, Any] | None = None) -> Page:
+    """Where the list is (rows ``first``..``last`` of ``total``) and links to its neighbours,
+    keeping the list's ``filters`` in the links."""
+    kept = {name: value for name, value in (filters or {}).items() if name not in ("limit", "offset")}
+
     def link(offset: int) -> str:
-        return f"{path}?{urlencode({**(filters or {}), 'limit': params.limit, 'offset': offset})}"
+        return f"{path}?{urlencode({**kept, 'limit': params.limit, 'offset': offset})}"
 
     shown = max(min(params.limit, total - params.offset), 0)
     return Page(

@@ -7,8 +7,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from switchboard.console.applications import routes as application_pages
+from switchboard.console.buy_numbers import routes as buy_number_pages
 from switchboard.console.calls import routes as call_pages
+from switchboard.console.carriers import routes as carrier_pages
+from switchboard.console.endpoints import routes as endpoint_pages
 from switchboard.console.messaging import routes as messaging_pages
+from switchboard.console.numbers import routes as number_pages
 from switchboard.console.overview import routes as overview_pages
 from switchboard.console.pages import PageError
 from switchboard.console.payments import routes as payment_pages
@@ -20,7 +24,9 @@ from switchboard.console.templating import render
 STATIC = "/static"
 
 _PAGES = (signin_pages.router, overview_pages.router, application_pages.router, call_pages.router,
-          messaging_pages.router, *payment_pages.ROUTERS)
+          messaging_pages.router, *payment_pages.ROUTERS,
+          buy_number_pages.router, number_pages.router,  # buy before /numbers/{number}
+          endpoint_pages.router, carrier_pages.router)
 
 # The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
 _SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]

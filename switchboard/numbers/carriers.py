@@ -182,7 +182,8 @@ class CarrierCreated(BaseModel):
 Carrier = TypeVar("Carrier", IncomingCarrier, OutgoingCarrier)
 
 
-def _main_only(ctx: AuthContext) -> None:
+def main_only(ctx: AuthContext) -> None:
+    """Carriers belong to the main account: a subaccount's request is refused (403)."""
     if ctx.sub_auth_id is not None:
         raise ForbiddenError(f"carriers belong to the main account; use the credentials of {ctx.main_auth_id}")
 
@@ -190,7 +191,7 @@ def _main_only(ctx: AuthContext) -> None:
 async def create_carrier(
     session: AsyncSession, clock: Clock, ctx: AuthContext, model: type[Carrier], params: Params
 ) -> Carrier:
-    _main_only(ctx)
+    main_only(ctx)
     carrier = model(carrier_id=new_numeric_id(14), account_id=ctx.main_auth_id, created=clock.now(), **params.model_dump())
     session.add(carrier)
     await session.commit()
@@ -200,7 +201,7 @@ async def create_carrier(
 async def list_carriers(
     session: AsyncSession, ctx: AuthContext, model: type[Carrier], params: CarrierList
 ) -> tuple[list[Carrier], int]:
-    _main_only(ctx)
+    main_only(ctx)
     statement = select(model).where(model.account_id == ctx.main_auth_id)
     if params.name is not None:
         statement = statement.where(model.name == params.name)
@@ -208,7 +209,7 @@ async def list_carriers(
 
 
 async def get_carrier(session: AsyncSession, ctx: AuthContext, model: type[Carrier], carrier_id: str) -> Carrier:
-    _main_only(ctx)
+    main_only(ctx)
     carrier = await session.get(model, carrier_id)
     if carrier is None or carrier.account_id != ctx.main_auth_id:
         kind = "incoming" if model is IncomingCarrier else "outgoing"

@@ -100,6 +100,11 @@ def _cached_matches(key: tuple[str | None, ...]) -> tuple[InventoryNumber, ...]:
     return tuple(n for n in stock.of_type(params.type, prefix) if all(check(n) for check in checks))
 
 
+def countries_offered() -> list[CountryRates]:
+    """The countries whose numbers can be bought (the rate table rents numbers there), by name."""
+    return sorted((country for country in rate_table().countries.values() if country.rental), key=lambda c: c.name)
+
+
 async def search(
     session: AsyncSession, ctx: AuthContext, params: PhoneNumberSearch
 ) -> tuple[list[InventoryNumber], int, CountryRates]:

@@ -30,7 +30,8 @@ def browser_page():
             browser.close()
 
 
-def _keep(shot: Path, repo_root: Path) -> None:
+def keep_screenshot(shot: Path, repo_root: Path) -> None:
+    """Check a screenshot is a real picture; with ``UPDATE_SCREENSHOTS=1`` copy it to docs/console/."""
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 5000
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         shutil.copy(shot, repo_root / "docs" / "console" / shot.name)
@@ -81,4 +82,4 @@ def test_sign_in_and_add_an_application_in_chromium(server: LiveServer, account:
         "Hotline <b>IVR</b>", "https://example.org/answer", "POST")
     assert errors == []  # no script refused by the Content-Security-Policy, no script error
     for shot in sorted(tmp_path.glob("*.png")):
-        _keep(shot, repo_root)
+        keep_screenshot(shot, repo_root)

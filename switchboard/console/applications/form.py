@@ -5,23 +5,16 @@ The form is read into the same parameter models the REST routes read (``Applicat
 differs: each message is shown beside the field it names.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
-import pydantic
 from starlette.datastructures import FormData
 
 from switchboard.accounts.models import Application
+from switchboard.console import forms
+from switchboard.console.forms import Field, validate
 from switchboard.core.errors import PlivoError
-from switchboard.core.params import Params, describe
 
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    kind: str  # "text", "url", "method", "bool"
-    hint: str = ""
+__all__ = ["FIELDS", "Field", "placed", "submitted", "validate", "values_of"]
 
 
 FIELDS = (
@@ -55,31 +48,9 @@ def values_of(app: Application | None) -> dict[str, Any]:
 
 def submitted(form: FormData, *, with_subaccount: bool) -> dict[str, Any]:
     """The posted form as API parameters: every field given (an unticked box is ``false``)."""
-    values: dict[str, Any] = {}
-    for field in FIELDS:
-        if field.name == "subaccount" and not with_subaccount:
-            continue
-        if field.kind == "bool":
-            values[field.name] = "true" if form.get(field.name) else "false"
-        else:
-            value = form.get(field.name, "")
-            values[field.name] = value if isinstance(value, str) else ""
-    return values
-
-
-def validate(model: type[Params], values: dict[str, Any]) -> tuple[Params | None, dict[str, str]]:
-    """The parsed model, or the API's messages keyed by the field they name."""
-    try:
-        return model.model_validate(values), {}
-    except pydantic.ValidationError as exc:
-        errors: dict[str, str] = {}
-        for item in exc.errors(include_url=False):
-            name = str(item["loc"][0]) if item.get("loc") else ""
-            errors.setdefault(name, describe([item]))
-        return None, errors
+    return forms.submitted(form, [field for field in FIELDS if with_subaccount or field.name != "subaccount"])
 
 
 def placed(error: PlivoError) -> dict[str, str]:
     """A service's error under the field its message names (``"subaccount: ..."``), else the form's."""
-    name = error.message.split(":", 1)[0]
-    return {name if any(field.name == name for field in FIELDS) else "": error.message}
+    return forms.placed(error, (field.name for field in FIELDS))
