@@ -11,7 +11,7 @@ import pytest
 
 from switchboard.billing.service import charge_row
 from tests.billing.conftest import Books, Months, billing_server, buy_number, holder, months, write_rows  # noqa: F401
-from tests.console.test_browser import _keep, browser_page  # noqa: F401 (fixture)
+from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401 (fixture)
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.voice.conftest import Sim, clock_auto, customer  # noqa: F401 (fixture)
 from tests.voice.customer_app import CustomerApp
@@ -138,4 +138,4 @@ def test_payments_live_calls_and_messaging_pages_in_chromium(billing_server: Liv
     phone.screenshot(path=tmp_path / "usage-phone.png", full_page=True)
     assert errors == []
     for shot in sorted(tmp_path.glob("*.png")):
-        _keep(shot, repo_root)
+        keep_screenshot(shot, repo_root)
