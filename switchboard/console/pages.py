@@ -1,9 +1,13 @@
-"""What every console page shares: error pages and paging links."""
+"""What every console page shares: error pages, paging links and reading a form as the API would."""
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
+import pydantic
+
 from switchboard.core.pagination import PageParams
+from switchboard.core.params import Params, describe
 
 
 class PageError(Exception):
@@ -36,3 +40,16 @@ def page_of(path: str, params: PageParams, total: int) -> Page:
         previous=link(max(params.offset - params.limit, 0)) if params.offset > 0 else None,
         next=link(params.offset + params.limit) if params.offset + params.limit < total else None,
     )
+
+
+def validate(model: type[Params], values: dict[str, Any]) -> tuple[Params | None, dict[str, str]]:
+    """``values`` read into the API's parameter model, or the API's messages keyed by the field
+    they name (``""`` for a message about the whole form)."""
+    try:
+        return model.model_validate(values), {}
+    except pydantic.ValidationError as exc:
+        errors: dict[str, str] = {}
+        for item in exc.errors(include_url=False):
+            name = str(item["loc"][0]) if item.get("loc") else ""
+            errors.setdefault(name, describe([item]))
+        return None, errors

@@ -8,12 +8,13 @@ differs: each message is shown beside the field it names.
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
 from starlette.datastructures import FormData
 
 from switchboard.accounts.models import Application
+from switchboard.console.pages import validate
 from switchboard.core.errors import PlivoError
-from switchboard.core.params import Params, describe
+
+__all__ = ["FIELDS", "Field", "placed", "submitted", "validate", "values_of"]
 
 
 @dataclass(frozen=True)
@@ -65,18 +66,6 @@ def submitted(form: FormData, *, with_subaccount: bool) -> dict[str, Any]:
             value = form.get(field.name, "")
             values[field.name] = value if isinstance(value, str) else ""
     return values
-
-
-def validate(model: type[Params], values: dict[str, Any]) -> tuple[Params | None, dict[str, str]]:
-    """The parsed model, or the API's messages keyed by the field they name."""
-    try:
-        return model.model_validate(values), {}
-    except pydantic.ValidationError as exc:
-        errors: dict[str, str] = {}
-        for item in exc.errors(include_url=False):
-            name = str(item["loc"][0]) if item.get("loc") else ""
-            errors.setdefault(name, describe([item]))
-        return None, errors
 
 
 def placed(error: PlivoError) -> dict[str, str]:
