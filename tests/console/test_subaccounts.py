@@ -36,7 +36,7 @@ def test_create_edit_delete_round_trip_through_the_api(server: LiveServer, accou
         # the Auth Token is on the page, hidden until revealed (as the Overview's)
         assert re.search(rf'id="token-{sub["auth_id"]}" class="secret" type="password" readonly value="{sub["auth_token"]}"',
                          listing)
-        assert f'data-reveal="token-{sub["auth_id"]}"' in listing
+        assert f'data-reveal="token-{sub["auth_id"]}"' in listing and '<td class="enabled">Yes</td>' in listing
         edit = console.get(f"{PAGE}/{sub['auth_id']}").text
         assert 'value="Field office"' in edit and 'type="password" readonly value="' + sub["auth_token"] in edit
 
@@ -44,7 +44,7 @@ def test_create_edit_delete_round_trip_through_the_api(server: LiveServer, accou
         assert changed.status_code == 303
         after = api.get(f"/v1/Account/{account.auth_id}/Subaccount/{sub['auth_id']}/").json()
         assert (after["name"], after["enabled"]) == ("Field office 2", False)
-        assert "Disabled" in console.get(PAGE).text
+        assert '<td class="enabled">No</td>' in console.get(PAGE).text
         # disabled through the page: its credentials are refused at once (the cache was told)
         assert httpx.get(f"{server.base_url}/v1/Account/{sub['auth_id']}/",
                          auth=(sub["auth_id"], sub["auth_token"])).status_code == 401
