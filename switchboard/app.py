@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc
+from sqlalchemy.engine import make_url
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -122,9 +123,16 @@ async def bootstrap_main_account(app: FastAPI) -> None:
     print(f"  auth_token: {account.auth_token}", flush=True)
     print(f"  console:    {console_url(settings)} (sign in with this auth_id and auth_token)", flush=True)
     if not console_users:
-        where = "" if settings.database_url or settings.data_dir == Path("var") else f" --data-dir {settings.data_dir}"
+        where = _database_option(settings)
         print(f"  console users (email and password): none yet; add one with "
               f"`switchboard user add EMAIL --account {account.auth_id}{where}`", flush=True)
+
+
+def _database_option(settings: Settings) -> str:
+    """The option a command needs to reach this server's database (its password shown as ***)."""
+    if settings.database_url:
+        return f" --database-url {make_url(settings.database_url).render_as_string(hide_password=True)}"
+    return "" if settings.data_dir == Path("var") else f" --data-dir {settings.data_dir}"
 
 
 def console_url(settings: Settings) -> str:
