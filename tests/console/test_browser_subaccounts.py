@@ -62,6 +62,10 @@ def test_sign_in_with_email_and_manage_subaccounts_in_chromium(server: LiveServe
     page.get_by_role("button", name="Reveal the Auth Token of Helpdesk").click()
     assert token.get_attribute("type") == "text" and token.input_value() == created.json()["auth_token"]
     page.screenshot(path=tmp_path / "subaccounts.png", full_page=True)
+    page.get_by_role("link", name="Helpdesk").click()
+    assert page.get_by_label("Enabled").is_checked() is False
+    assert page.get_by_label("Cascade: also delete its applications and endpoints, and release its numbers").count() == 1
+    page.screenshot(path=tmp_path / "subaccount-edit.png", full_page=True)
 
     phone = browser_page.new_page(viewport={"width": 390, "height": 844})
     phone.context.add_cookies(page.context.cookies())
