@@ -4,9 +4,11 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc
+from sqlalchemy.engine import make_url
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,6 +19,7 @@ from switchboard import __version__
 from switchboard.accounts import application_routes, routes as account_routes
 from switchboard.accounts.auth import CredentialCache
 from switchboard.accounts.service import create_main_account, first_main_account
+from switchboard.accounts.users import count_users
 from switchboard.billing import routes as billing_routes
 from switchboard.billing.balances import Balances
 from switchboard.billing.payments import load_provider
@@ -112,13 +115,33 @@ async def bootstrap_main_account(app: FastAPI) -> None:
             log.info("created main account %s", account.auth_id)
         elif settings.auth_id and settings.auth_id != account.auth_id:
             log.warning("SWITCHBOARD_AUTH_ID=%s ignored: this database's main account is %s", settings.auth_id, account.auth_id)
+        console_users = await count_users(session, account.auth_id)
     app.state.main_auth_id = account.auth_id
     base = settings.resolved_public_url
     print(f"Switchboard {__version__} on {base} ({app.state.db.backend})", flush=True)
     print(f"  API base:   {base}/v1/Account/{account.auth_id}/", flush=True)
     print(f"  auth_id:    {account.auth_id}", flush=True)
     print(f"  auth_token: {account.auth_token}", flush=True)
-    print(f"  console:    {base}/ (sign in with this auth_id and auth_token)", flush=True)
+    print(f"  console:    {console_url(settings)} (sign in with this auth_id and auth_token)", flush=True)
+    if not console_users:
+        where = _database_option(settings)
+        print(f"  console users (email and password): none yet; add one with "
+              f"`switchboard user add EMAIL --account {account.auth_id}{where}`", flush=True)
+
+
+def _database_option(settings: Settings) -> str:
+    """The option a command needs to reach this server's database (its password shown as ***)."""
+    if settings.database_url:
+        return f" --database-url {make_url(settings.database_url).render_as_string(hide_password=True)}"
+    return "" if settings.data_dir == Path("var") else f" --data-dir {settings.data_dir}"
+
+
+def console_url(settings: Settings) -> str:
+    """Where a browser on this machine opens the console: the public URL, or loopback when the
+    server listens on every address (a browser cannot open 0.0.0.0 everywhere)."""
+    if settings.public_url is None and settings.host in ("0.0.0.0", "::", ""):
+        return f"http://127.0.0.1:{settings.port}/"
+    return f"{settings.resolved_public_url}/"
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -154,25 +155,160 @@ def _amount(value: str, option: str) -> Decimal:
         raise typer.Exit(2) from None
 
 
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input; "
+                                                                       "without it, one is made up and printed once.")]
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """The console user's password and whether Switchboard made it up (then it is printed once);
+    a password read from standard input is checked here, before anything is written."""
+    from switchboard.accounts.users import check_password, new_password
+    from switchboard.core.errors import ValidationError
+
+    if not from_stdin:
+        return new_password(), True
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        return check_password(password), False
+    except ValidationError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _email(value: str) -> str:
+    from switchboard.accounts.users import normalized_email
+    from switchboard.core.errors import ValidationError
+
+    try:
+        return normalized_email(value)
+    except ValidationError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _echo_user(email: str, password: str, made_up: bool) -> None:
+    typer.echo(f"email:    {email}")
+    if made_up:
+        typer.echo(f"password: {password}  (shown once: keep it now)")
+
+
 @cli.command("create-account")
 def create_account(
     name: Annotated[str, typer.Option(help="Account name.")] = "Switchboard",
     prepaid: Annotated[bool, typer.Option("--prepaid", help="Prepaid billing (default: postpaid, never runs out).")] = False,
     credit: Annotated[Optional[str], typer.Option(help="Credit to start with, e.g. 10 or 10.50 (USD).")] = None,
+    email: Annotated[Optional[str], typer.Option(help="Also create a console user with this email, who signs in to the new account.")] = None,
+    password_stdin: PasswordStdin = False,
     data_dir: DataDir = Path("var"),
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create another main account (a separate tenant) and print its credentials."""
+    from switchboard.accounts import users
     from switchboard.accounts.service import create_main_account
     from switchboard.billing.service import add_credit, balance, money
 
     amount = _amount(credit, "--credit") if credit is not None else None
+    address = _email(email) if email is not None else None
+    password, made_up = _password(password_stdin) if address else ("", False)
 
     async def work(session: Any, clock: Any) -> None:
+        if address:
+            await users.ensure_email_free(session, address)  # before the account: nothing half made
         account = await create_main_account(session, clock, name=name, billing_mode="prepaid" if prepaid else "postpaid")
         funds = await add_credit(session, clock, account.auth_id, amount) if amount else await balance(session, account.auth_id)
         typer.echo(f"auth_id:    {account.auth_id}\nauth_token: {account.auth_token}\n"
                    f"billing_mode: {account.billing_mode}\ncash_credits: {money(funds)}")
+        if address:
+            await users.add_user(session, clock, address, account.auth_id, password)
+            _echo_user(address, password, made_up)
+
+    _with_database(data_dir, database_url, work)
+
+
+user_cli = typer.Typer(help="Console users: an email and a password that sign in to a main account's console.",
+                       no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+
+
+@user_cli.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The user's email (case does not matter).")],
+    account: Annotated[str, typer.Option(help="The main account (MA…) the user signs in to.")],
+    password_stdin: PasswordStdin = False,
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a console user."""
+    from switchboard.accounts import users
+
+    address = _email(email)
+    password, made_up = _password(password_stdin)
+
+    async def work(session: Any, clock: Any) -> None:
+        await users.add_user(session, clock, address, account, password)
+        _echo_user(address, password, made_up)
+        typer.echo(f"account:  {account}")
+
+    _with_database(data_dir, database_url, work)
+
+
+@user_cli.command("list")
+def user_list(
+    account: Annotated[Optional[str], typer.Option(help="Only the users of this main account (MA…).")] = None,
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List console users: email, account, when added and when they last signed in."""
+    from switchboard.accounts import users
+
+    async def work(session: Any, _clock: Any) -> None:
+        found = await users.list_users(session, account)
+        if not found:
+            typer.echo("no console users", err=True)
+            return
+        width = max(len("EMAIL"), *(len(user.email) for user in found))
+        typer.echo(f"{'EMAIL':<{width}}  {'ACCOUNT':<20}  {'CREATED (UTC)':<16}  LAST SIGN-IN (UTC)")
+        for user in found:
+            last = f"{user.last_sign_in:%Y-%m-%d %H:%M}" if user.last_sign_in else "never"
+            typer.echo(f"{user.email:<{width}}  {user.auth_id:<20}  {user.created:%Y-%m-%d %H:%M}  {last}")
+
+    _with_database(data_dir, database_url, work)
+
+
+@user_cli.command("passwd")
+def user_passwd(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    password_stdin: PasswordStdin = False,
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Give a console user a new password; its console sessions end."""
+    from switchboard.accounts import users
+
+    address = _email(email)
+    password, made_up = _password(password_stdin)
+
+    async def work(session: Any, _clock: Any) -> None:
+        await users.set_password(session, address, password)
+        _echo_user(address, password, made_up)
+
+    _with_database(data_dir, database_url, work)
+
+
+@user_cli.command("remove")
+def user_remove(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    data_dir: DataDir = Path("var"),
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove a console user; its console sessions end."""
+    from switchboard.accounts import users
+
+    address = _email(email)
+
+    async def work(session: Any, _clock: Any) -> None:
+        await users.remove_user(session, address)
+        typer.echo(f"removed {address}")
 
     _with_database(data_dir, database_url, work)
 

@@ -1,6 +1,6 @@
 """Every table, imported in one place so that migrations and tests see the whole schema."""
 
-from switchboard.accounts.models import Account, Application
+from switchboard.accounts.models import Account, Application, ConsoleUser
 from switchboard.billing.models import AutoRecharge, Coupon, LedgerEntry
 from switchboard.core.db import Base
 from switchboard.endpoints.bindings import SipBinding
@@ -12,4 +12,4 @@ from switchboard.voice.models import CallRecord
 from switchboard.voice.recording.models import Recording
 from switchboard.webhooks.models import WebhookAttempt, WebhookNotification
 
-__all__ = ["Base", "Account", "Application", "AutoRecharge", "CallRecord", "Coupon", "LedgerEntry", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "Recording", "RentedNumber", "SipBinding", "WebhookAttempt", "WebhookNotification"]
+__all__ = ["Base", "Account", "Application", "AutoRecharge", "ConsoleUser", "CallRecord", "Coupon", "LedgerEntry", "CarrierSegment", "ConnectorRow", "MessagingRoute", "Endpoint", "InboundPart", "Media", "Message", "MessageMedia", "MessagingSettings", "OptOut", "IncomingCarrier", "OutgoingCarrier", "Recording", "RentedNumber", "SipBinding", "WebhookAttempt", "WebhookNotification"]

@@ -76,6 +76,9 @@ def test_serve_generates_credentials_when_none_are_given(tmp_path: Path) -> None
         auth_id = re.search(r"auth_id:    (MA[A-Z0-9]{18})", output).group(1)  # type: ignore[union-attr]
         token = re.search(r"auth_token: ([A-Za-z0-9]{40})", output).group(1)  # type: ignore[union-attr]
         assert httpx.get(f"{base}/v1/Account/{auth_id}/", auth=(auth_id, token)).status_code == 200
+        # enough to sign in to the console: its address, and how to add an email sign-in
+        assert f"console:    {base}/ (sign in with this auth_id and auth_token)" in output
+        assert f"`switchboard user add EMAIL --account {auth_id} --database-url {url}`" in output
 
 
 def test_default_data_dir_is_used_for_sqlite(tmp_path: Path) -> None:
@@ -150,3 +153,15 @@ def test_serve_keeps_an_idle_connection_open_longer_than_a_pause_between_api_cal
         assert connection.sock is sock, "the connection was not reused"
         assert (first.status, second.status) == (200, 200)
         connection.close()
+
+
+def test_the_console_address_and_the_user_command_printed_at_start_work() -> None:
+    from switchboard.app import _database_option, console_url
+    from switchboard.config import Settings
+
+    assert console_url(Settings(host="0.0.0.0", port=8080)) == "http://127.0.0.1:8080/"
+    assert console_url(Settings(host="127.0.0.1", port=9000)) == "http://127.0.0.1:9000/"
+    assert console_url(Settings(host="0.0.0.0", public_url="https://sb.example.org/")) == "https://sb.example.org/"
+    postgres = Settings(database_url="postgresql+asyncpg://sb:secret@db/sb")
+    assert _database_option(postgres) == " --database-url postgresql+asyncpg://sb:***@db/sb"
+    assert _database_option(Settings(data_dir=Path("/srv/sb"))) == " --data-dir /srv/sb"

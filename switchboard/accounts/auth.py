@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path, Request
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from switchboard.accounts import users
 from switchboard.accounts.models import Account
+from switchboard.accounts.users import UserRecord
 from switchboard.core.errors import AuthenticationError, ForbiddenError, TooManyRequestsError
 from switchboard.core.throttle import FailureThrottle
 
@@ -159,6 +161,22 @@ async def check_credentials(request: Request, caller_id: str, token: str) -> Acc
     if not caller.enabled:
         raise AuthenticationError(f"subaccount {caller.auth_id} is disabled")
     return caller
+
+
+async def check_console_user(request: Request, session: AsyncSession, email: str, password: str) -> tuple[AccountRecord, UserRecord]:
+    """The console user ``email`` and its account if ``password`` is its password, throttled with
+    :func:`check_credentials` (the same per-address count): the console's email sign-in."""
+    throttle: FailureThrottle = request.app.state.auth_throttle
+    address = client_address(request)
+    _refuse_if_throttled(throttle, address)
+    user = await users.sign_in(session, request.app.state.clock, email, password)
+    account = await request.app.state.credentials.get(user.auth_id) if user is not None else None
+    if user is None or account is None:
+        throttle.record_failure(address)
+        raise AuthenticationError("authentication failed: wrong email or password")
+    if not account.enabled:
+        raise AuthenticationError(f"account {account.auth_id} is disabled")
+    return account, user
 
 
 async def verify_credentials(request: Request) -> AccountRecord:

@@ -1,10 +1,12 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.core.db import Base
 from switchboard.core.validators import NAME_LENGTH, URL_LENGTH
+
+EMAIL_LENGTH = 254  # the longest address SMTP carries (RFC 5321)
 
 
 class Account(Base):
@@ -66,3 +68,18 @@ class Application(Base):
     public_uri: Mapped[bool] = mapped_column(Boolean, default=False)
     log_incoming_messages: Mapped[bool] = mapped_column(Boolean, default=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsoleUser(Base):
+    """Someone who signs in to the console with an email and a password, as the main account
+    ``auth_id``. ``email`` is kept in lower case (so it is unique whatever case it is typed in);
+    ``password_hash`` is an argon2id hash in its PHC string form."""
+
+    __tablename__ = "console_users"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    auth_id: Mapped[str] = mapped_column(ForeignKey("accounts.auth_id", ondelete="CASCADE"), index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sign_in: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -20,7 +20,6 @@ from switchboard.accounts.schemas import (
 )
 from switchboard.billing.service import billing_state, money
 from switchboard.core.clock import format_date
-from switchboard.core.errors import ForbiddenError
 from switchboard.core.http import API_PREFIX, ClockDep, Session, account_uri, resource_uri
 from switchboard.core.pagination import ListResponse, PageParams, meta
 from switchboard.core.params import body, openapi_body
@@ -32,8 +31,7 @@ Ctx = Annotated[AuthContext, Depends(authenticate)]
 
 
 async def main_account(ctx: Ctx) -> AuthContext:
-    if not ctx.account.is_main:
-        raise ForbiddenError(f"only a main account manages subaccounts; {ctx.account.auth_id} is a subaccount")
+    service.require_main(ctx.account)
     return ctx
 
 

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchboard.accounts.models import Account, Application
 from switchboard.accounts.schemas import AccountUpdate, SubaccountCreate, SubaccountUpdate
 from switchboard.core.clock import Clock
-from switchboard.core.errors import NotFoundError
+from switchboard.accounts.auth import AccountRecord
+from switchboard.core.errors import ForbiddenError, NotFoundError
 from switchboard.core.ids import main_credentials_problem, new_auth_id, new_auth_token
 from switchboard.core.pagination import PageParams, fetch_page
 
@@ -51,6 +52,12 @@ async def update_account(session: AsyncSession, clock: Clock, auth_id: str, chan
     account.modified = clock.now()
     await session.commit()
     return account
+
+
+def require_main(account: Account | AccountRecord) -> None:
+    """Only a main account manages subaccounts (Plivo's rule): ForbiddenError for a subaccount."""
+    if not account.is_main:
+        raise ForbiddenError(f"only a main account manages subaccounts; {account.auth_id} is a subaccount")
 
 
 async def create_subaccount(session: AsyncSession, clock: Clock, main_auth_id: str, params: SubaccountCreate) -> Account:

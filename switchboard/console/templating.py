@@ -24,5 +24,6 @@ def csrf_token(request: Request) -> str:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    context = {"csrf_token": csrf_token(request), "htmx": HTMX, "nav": None, "who": None, **context}
+    context = {"csrf_token": csrf_token(request), "htmx": HTMX, "nav": None, "who": None,
+               "signed_in_as": getattr(request.state, "console_email", None), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)

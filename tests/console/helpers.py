@@ -31,6 +31,10 @@ class ConsoleUser:
         self.get("/login")
         return self.post("/login", {"auth_id": auth_id, "auth_token": auth_token})
 
+    def sign_in_with_email(self, email: str, password: str) -> httpx.Response:
+        self.get("/login")
+        return self.post("/login", {"email": email, "password": password})
+
     def close(self) -> None:
         self.http.close()
 

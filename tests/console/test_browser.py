@@ -47,7 +47,7 @@ def test_sign_in_and_add_an_application_in_chromium(server: LiveServer, account:
     assert page.url.endswith("/login")
     page.get_by_label("Auth ID").fill(account.auth_id)
     page.get_by_label("Auth Token").fill(account.auth_token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with Auth Token").click()
     page.wait_for_url(f"{server.base_url}/")
     token = page.locator("#auth-token")
     assert token.get_attribute("type") == "password"

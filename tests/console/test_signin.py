@@ -1,12 +1,15 @@
-"""Signing in with an Auth ID and Auth Token, the session cookie, sign-out and the security headers."""
+"""Signing in with an Auth ID and Auth Token or a console user's email and password, the session
+cookie, sign-out and the security headers."""
 
 import base64
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from switchboard.accounts import users
 from switchboard.billing.service import add_credit
 from tests.console.helpers import ConsoleUser
 from tests.helpers import LiveServer, MainAccount
@@ -128,3 +131,97 @@ def test_the_api_keeps_its_json_and_needs_no_csrf_token(server: LiveServer, acco
         assert created.status_code == 201
         missing = api.get("/no-such-page")
         assert missing.status_code == 404 and "content-security-policy" not in missing.headers
+
+
+# --- console users: email and password -----------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def _console_user(server: LiveServer, auth_id: str, password: str = PASSWORD) -> str:
+    email = f"ops.{uuid.uuid4().hex[:8]}@example.org"
+
+    async def add(app: Any) -> None:
+        async with app.state.db.session() as session:
+            await users.add_user(session, app.state.clock, email, auth_id, password)
+
+    server.call(add)
+    return email
+
+
+def _change(server: LiveServer, work: Any) -> None:
+    async def run(app: Any) -> None:
+        async with app.state.db.session() as session:
+            await work(session)
+
+    server.call(run)
+
+
+def test_a_console_user_signs_in_with_email_and_password(server: LiveServer, account: MainAccount,
+                                                         anonymous: ConsoleUser) -> None:
+    email = _console_user(server, account.auth_id)
+    form = anonymous.get("/login").text
+    assert 'method="post" action="/login"' in form and 'type="email"' in form and 'name="password" type="password"' in form
+    response = anonymous.sign_in_with_email(email.upper(), PASSWORD)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("switchboard_console="))
+    session = base64.b64decode(cookie.split("=", 1)[1].split(".")[0] + "==").decode()
+    assert PASSWORD not in session and "argon2" not in session and email not in session
+    overview = anonymous.get("/")
+    assert overview.status_code == 200
+    assert account.auth_id in overview.text and email in overview.text  # the account, and who signed in
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(server: LiveServer, account: MainAccount,
+                                                                   anonymous: ConsoleUser) -> None:
+    email = _console_user(server, account.auth_id)
+    wrong = anonymous.sign_in_with_email(email, PASSWORD + "x")
+    unknown = anonymous.sign_in_with_email("nobody." + email, PASSWORD)
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert "authentication failed: wrong email or password" in response.text
+        assert PASSWORD not in response.text
+        assert not any(c.startswith("switchboard_console=") for c in response.headers.get_list("set-cookie"))
+    assert wrong.text.replace(email, "") == unknown.text.replace("nobody." + email, "")
+    assert f'value="{email}"' in wrong.text  # what was typed stays; the password does not
+    assert anonymous.get("/").status_code == 303
+
+
+def test_email_sign_ins_share_the_basic_auth_throttle(backend: str, tmp_path: Path) -> None:
+    live = LiveServer(backend, data_dir=tmp_path, auth_failure_limit=3, auth_failure_window=60.0)
+    live.start()
+    user = ConsoleUser(live)
+    try:
+        account = live.new_main_account()
+        email = _console_user(live, account.auth_id)
+        failures = [user.sign_in_with_email(email, "wrong password"), user.sign_in(account.auth_id, "wrong"),
+                    user.sign_in_with_email("nobody@example.org", PASSWORD)]
+        assert [response.status_code for response in failures] == [401, 401, 401]
+        blocked = user.sign_in_with_email(email, PASSWORD)  # right, but the address is blocked
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        assert "too many failed authentication attempts" in blocked.text
+        assert user.get("/").status_code == 303
+        with live.http(account) as api:
+            assert api.get(f"/v1/Account/{account.auth_id}/").status_code == 429
+    finally:
+        user.close()
+        live.stop()
+
+
+def test_a_users_sessions_end_when_its_password_changes_or_it_is_removed(server: LiveServer, account: MainAccount,
+                                                                          anonymous: ConsoleUser) -> None:
+    email = _console_user(server, account.auth_id)
+    other = ConsoleUser(server)
+    try:
+        assert anonymous.sign_in_with_email(email, PASSWORD).status_code == 303
+        assert other.sign_in(account.auth_id, account.auth_token).status_code == 303
+        _change(server, lambda session: users.set_password(session, email, "another password"))
+        assert anonymous.get("/").status_code == 303
+        assert other.get("/").status_code == 200  # the account's own sign-in is not the user's
+        assert anonymous.sign_in_with_email(email, "another password").status_code == 303
+        assert anonymous.get("/").status_code == 200
+        _change(server, lambda session: users.remove_user(session, email))
+        assert anonymous.get("/").status_code == 303
+        assert anonymous.sign_in_with_email(email, "another password").status_code == 401
+    finally:
+        other.close()
