@@ -53,7 +53,7 @@ def test_payments_live_calls_and_messaging_pages_in_chromium(billing_server: Liv
     page.goto(f"{server.base_url}/login")
     page.get_by_label("Auth ID").fill(account.auth_id)
     page.get_by_label("Auth Token").fill(account.auth_token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with Auth Token").click()
     page.wait_for_url(f"{server.base_url}/")
 
     page.get_by_role("link", name="Usage").click()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from switchboard.accounts import users
-from tests.console.test_browser import _keep, browser_page  # noqa: F401 (a fixture)
+from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401 (a fixture)
 from tests.helpers import LiveServer, MainAccount
 
 pytestmark = pytest.mark.one_backend
@@ -80,4 +80,4 @@ def test_sign_in_with_email_and_manage_subaccounts_in_chromium(server: LiveServe
     assert sorted((s["name"], s["enabled"]) for s in subs) == [("Field office <b>north</b>", True), ("Helpdesk", False)]
     assert errors == []  # no script refused by the Content-Security-Policy, no script error
     for shot in sorted(tmp_path.glob("*.png")):
-        _keep(shot, repo_root)
+        keep_screenshot(shot, repo_root)

@@ -32,7 +32,7 @@ def test_the_setup_guide_up_to_the_endpoint(server: LiveServer, account: MainAcc
     page.goto(f"{server.base_url}/")
     page.get_by_label("Auth ID").fill(account.auth_id)
     page.get_by_label("Auth Token").fill(account.auth_token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with Auth Token").click()
     page.wait_for_url(f"{server.base_url}/")
 
     # Phone Numbers > Buy Numbers: the US, numbers with voice
