@@ -29,12 +29,14 @@ from switchboard.core.db import Database
 from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
+from switchboard.core.server_key import derived_key
 from switchboard.core.throttle import FailureThrottle
 from switchboard.network.sim import call_routes as sim_call_routes, routes as sim_routes
 from switchboard.network.sim.calls import SimNetwork
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sip.runtime import start_sip, stop_sip
 from switchboard.endpoints import routes as endpoint_routes
+from switchboard.endpoints import token_routes
 from switchboard.lookup import routes as lookup_routes
 from switchboard.messaging import routes as message_routes, settings_routes as messaging_settings_routes
 from switchboard.messaging import connector_routes
@@ -225,6 +227,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         default_response_class=JSONResponse,
     )
     app.state.settings = settings
+    app.state.access_token_key = derived_key(settings, "access-token")
     app.state.clock = clock or (VirtualClock() if settings.clock == "virtual" else Clock())
     app.state.auth_throttle = FailureThrottle(settings.auth_failure_limit, settings.auth_failure_window)
     app.state.phone_book = PhoneBook(app.state.clock)
@@ -241,6 +244,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)
+    app.include_router(token_routes.router)
     app.include_router(pricing_routes.router)
     app.include_router(billing_routes.router)
     app.include_router(lookup_routes.router)
