@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy.exc
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -37,6 +37,7 @@ from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sip.runtime import start_sip, stop_sip
 from switchboard.endpoints import routes as endpoint_routes
 from switchboard.endpoints import token_routes
+from switchboard.network.sip import websocket as sip_websocket
 from switchboard.lookup import routes as lookup_routes
 from switchboard.messaging import routes as message_routes, settings_routes as messaging_settings_routes
 from switchboard.messaging import connector_routes
@@ -207,6 +208,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return plivo_response({"error": "internal error; the server log has the details"}, 500)
 
 
+async def _signalling(websocket: WebSocket) -> None:
+    """SIP over WebSocket for browser phones, at Plivo's path (``network/sip/websocket.py``)."""
+    await sip_websocket.serve(websocket, getattr(websocket.app.state, "sip", None))
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -245,6 +251,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)
     app.include_router(token_routes.router)
+    app.add_api_websocket_route("/signalling", _signalling)
     app.include_router(pricing_routes.router)
     app.include_router(billing_routes.router)
     app.include_router(lookup_routes.router)

@@ -20,7 +20,7 @@ log = logging.getLogger("switchboard.sip")
 
 @dataclass(frozen=True)
 class Peer:
-    protocol: str  # "UDP" | "TCP"
+    protocol: str  # "UDP" | "TCP" | "WS" | "WSS" (a WebSocket flow, ``websocket.py``)
     host: str
     port: int
 
@@ -81,6 +81,8 @@ class Transport:
     def __init__(self, handler: Handler):
         self.handler = handler
         self.connections: dict[Peer, _Tcp] = {}
+        self.flows: dict[Peer, Callable[[bytes], None]] = {}
+        """WebSocket connections (RFC 7118) by peer: how to send a message over each."""
         self.udp: asyncio.DatagramTransport | None = None
         self.tcp: asyncio.Server | None = None
         self.host, self.port = "127.0.0.1", 0
@@ -127,7 +129,7 @@ class Transport:
 
     def response_peer(self, request: Request, peer: Peer) -> Peer:
         """Where responses to ``request`` (received from ``peer``) go."""
-        if peer.protocol == "TCP":
+        if peer.protocol != "UDP":
             return peer
         top = Via.parse(request.via[0])
         if top.params.get("rport"):
@@ -136,6 +138,13 @@ class Transport:
 
     def send(self, message: Request | Response, peer: Peer) -> None:
         data = message.encode()
+        if peer.protocol in ("WS", "WSS"):
+            flow = self.flows.get(peer)
+            if flow is None:
+                log.info("SIP to %s:%s: its WebSocket is closed", peer.host, peer.port)
+            else:
+                flow(data)
+            return
         if peer.protocol == "TCP":
             connection = self.connections.get(peer)
             if connection is not None and connection.transport is not None:

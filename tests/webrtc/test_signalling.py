@@ -1,0 +1,95 @@
+"""SIP over WebSocket at ``/signalling`` (RFC 7118) in the browser SDK's dialect, with a Python
+WebSocket client (``wsclient.py``): password and token login, keep-alives, the flow's end."""
+
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.helpers import LiveServer, MainAccount, RecordingClient
+from tests.webrtc.wsclient import WsSipClient, header, status, wait_until
+
+
+def endpoint(sdk: RecordingClient, password: str = "s3cret!") -> str:
+    return sdk.endpoints.create(username="alice", password=password, alias="Alice browser").username
+
+
+def registered(sdk: RecordingClient, username: str) -> dict:
+    found = [e for e in sdk.endpoints.list().objects if e.username == username][0]
+    return sdk.endpoints.get(found.endpoint_id).__dict__
+
+
+def test_password_login_keepalives_and_the_flow_ending(sip_server: LiveServer, sip_sdk: RecordingClient) -> None:
+    user = endpoint(sip_sdk)
+    client = WsSipClient(sip_server.base_url, user)
+    assert client.ws.subprotocol == "sip"
+    challenge = client.request("REGISTER", "sip:phone.plivo.com", ["Expires: 120", f"Contact: <{client.contact_uri}>;expires=120"])
+    assert status(challenge) == 401
+    response = client.register(password="s3cret!")
+    assert status(response) == 200, response
+    assert f"<{client.contact_uri}>;expires=120" in response
+    shown = registered(sip_sdk, user)
+    assert shown["sip_registered"] == "true" and shown["sip_contact"] == client.contact_uri
+    assert shown["sip_user_agent"] == "PlivoSDK"
+
+    pong = client.request("OPTIONS", f"sip:admin@phone.plivo.com", ["Content-Type: text/plain"], body="pong", to_user="admin")
+    assert status(pong) == 200
+    address = client.request("MESSAGE", "sip:admin@phone.plivo.com", ["Content-Type: text/plain"], body="ipAddress", to_user="admin")
+    assert status(address) == 200 and address.endswith("\r\n\r\n127.0.0.1")
+
+    client.close()
+    assert wait_until(lambda: registered(sip_sdk, user)["sip_registered"] == "false")
+
+
+def test_wrong_password_is_403(sip_server: LiveServer, sip_sdk: RecordingClient) -> None:
+    user = endpoint(sip_sdk)
+    client = WsSipClient(sip_server.base_url, user)
+    assert status(client.register(password="wrong!")) == 403
+    client.close()
+
+
+def test_token_login_gives_the_expiry_and_errors_carry_plivos_codes(sip_server: LiveServer, sip_sdk: RecordingClient,
+                                                                    sip_account: MainAccount) -> None:
+    user = endpoint(sip_sdk)
+    now = int(time.time())
+    token = sip_sdk.token.create(sip_account.auth_id, sub=user, incoming_allow=True, outgoing_allow=True,
+                                 nbf=str(now), exp=str(now + 600)).token
+    client = WsSipClient(sip_server.base_url, f"{user}_{sip_account.auth_id}")
+    response = client.register(token=token)
+    assert status(response) == 200, response
+    assert header(response, "X-Plivo-Jwt") == f"exp={now + 600}"
+    assert registered(sip_sdk, user)["sip_registered"] == "true"
+
+    outgoing_only = sip_sdk.token.create(sip_account.auth_id, outgoing_allow=True).token
+    anonymous = WsSipClient(sip_server.base_url, f"puser{now}000jt_{sip_account.auth_id}")
+    assert status(anonymous.register(token=outgoing_only)) == 200
+
+    cases = [
+        (f"{user}_{sip_account.auth_id}", token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB"), 10007),
+        (f"{user}_{sip_account.auth_id}", "garbage", 10001),
+        (f"someone_{sip_account.auth_id}", token, 10004),  # the SIP user is not the token's
+        (f"nobody_{sip_account.auth_id}", sip_sdk.token.create(sip_account.auth_id, sub="nobody", incoming_allow=True).token, 10004),
+    ]
+    for sip_user, bad, code in cases:
+        other = WsSipClient(sip_server.base_url, sip_user)
+        refused = other.register(token=bad)
+        assert status(refused) == 403 and header(refused, "X-Plivo-Jwt-Error-Code") == str(code), (code, refused)
+        other.close()
+    client.close()
+    anonymous.close()
+
+
+def test_a_websocket_without_the_sip_subprotocol_is_refused(sip_server: LiveServer) -> None:
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        client = WsSipClient(sip_server.base_url, "x", subprotocols=("chat",))
+        client.receive(2)
+
+
+def test_malformed_sip_is_dropped_and_the_flow_lives_on(sip_server: LiveServer, sip_sdk: RecordingClient) -> None:
+    user = endpoint(sip_sdk)
+    client = WsSipClient(sip_server.base_url, user)
+    client.send("HELLO there\r\n\r\n")
+    client.send("\x00\x01 not sip at all")
+    client.send("\r\n\r\n")  # a keep-alive
+    assert status(client.register(password="s3cret!")) == 200
+    client.close()
