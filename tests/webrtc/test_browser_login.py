@@ -70,5 +70,5 @@ def test_token_login_and_token_errors(sip_server: LiveServer, sip_sdk: Recording
     for bad, reason in cases:
         phone = BrowserPhone(chromium, sip_server.base_url)
         phone.run("(token) => window.phone.client.loginWithAccessToken(token)", bad)
-        assert phone.wait_for("onLoginFailed")[0] == reason, reason
+        assert phone.wait_for("onLoginFailed")[0][0] == reason, reason
         phone.close()

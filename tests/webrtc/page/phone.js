@@ -3,15 +3,13 @@
 (function () {
   const params = new URLSearchParams(window.location.search);
   window.events = [];
-  const record = (name) => (...args) => {
-    const first = args[0];
-    let detail = first;
-    if (first && typeof first === "object") {
-      detail = { callUUID: first.callUUID || null, direction: first.direction || null, src: first.src || null,
-                 dest: first.dest || null, state: first.state || null, extraHeaders: first.extraHeaders || null };
+  const simple = (value) => {
+    if (value && typeof value === "object") {
+      try { return JSON.parse(JSON.stringify(value)); } catch (error) { return String(value); }
     }
-    window.events.push([name, detail === undefined ? null : detail]);
+    return value === undefined ? null : value;
   };
+  const record = (name) => (...args) => { window.events.push([name, args.map(simple)]); };
   window.phone = new window.Plivo({
     debug: params.get("debug") || "ERROR",
     permOnClick: false,
