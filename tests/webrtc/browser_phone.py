@@ -81,8 +81,16 @@ class BrowserPhone:
             if len(found) >= count:
                 return found
             self.page.wait_for_timeout(50)
+        self._dump()
         raise AssertionError(f"no {name} within {seconds} s; events: {json.dumps(self.page.evaluate('() => window.events'))[:3000]}"
                              f"\nerrors: {self.errors}\nconsole: {[line for line in self.console if 'cdn.plivo' not in line][-30:]}")
 
+    def _dump(self) -> None:
+        """With ``PLIVO_SDK_DEBUG=ALL PLIVO_SDK_DEBUG_LOG=file``, the SDK's console goes to ``file``."""
+        if os.environ.get("PLIVO_SDK_DEBUG_LOG"):
+            with open(os.environ["PLIVO_SDK_DEBUG_LOG"], "a") as log:
+                log.write("\n".join(self.console) + "\n")
+
     def close(self) -> None:
+        self._dump()
         self.context.close()

@@ -72,3 +72,53 @@ def test_an_api_call_rings_the_browser_audio_both_ways_dtmf_and_browser_hangup(
     assert wait_until(lambda: sip_server.app.state.sip.stats["loud_in"] > loud_before), "the platform heard nothing from the browser"
     assert not [url for url in phone.left if "plivo" in url], phone.left
     phone.close()
+
+
+def test_a_token_browser_calls_into_the_endpoints_ivr_and_the_platform_hangs_up(
+        sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp,  # noqa: F811
+        chromium: Any) -> None:
+    app = sip_sdk.applications.create(app_name="hotline", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    created = sip_sdk.endpoints.create(username="volunteer", password="s3cret!", alias="Volunteer", app_id=app.app_id)
+    token = sip_sdk.token.create(sip_account.auth_id, sub=created.username, incoming_allow=True, outgoing_allow=True).token
+    customer.route("/answer", '<Response><Speak>Welcome to the hotline.</Speak><Wait length="1"/></Response>')
+    customer.route("/hangup", "")
+    phone = BrowserPhone(chromium, sip_server.base_url)
+    phone.run("(token) => window.phone.client.loginWithAccessToken(token)", token)
+    phone.wait_for("onLogin")
+    phone.run("() => window.phone.client.call('14155550199', {'X-PH-Ticket': '42'})")
+    answer = customer.wait_for("/answer", timeout=20)[0].params
+    assert answer["From"] == f"sip:{created.username}@{sip_server.settings.resolved_sip_domain}"
+    assert (answer["To"], answer["Direction"], answer.get("X-PH-Ticket")) == ("14155550199", "inbound", "42")
+    answered = phone.wait_for("onCallAnswered", seconds=20)[0][0]
+    assert answered["callUUID"] == answer["CallUUID"]
+    assert wait_until(lambda: phone.run(INBOUND_ENERGY) > 0.01, 20), "the browser heard nothing"
+    hangup = customer.wait_for("/hangup", timeout=20)[0].params
+    assert hangup["HangupCause"] == "NORMAL_CLEARING" and hangup["CallUUID"] == answer["CallUUID"]
+    phone.wait_for("onCallTerminated", seconds=20)
+    phone.close()
+
+
+def test_an_outgoing_only_token_cannot_receive_and_an_incoming_only_token_cannot_call(
+        sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp,  # noqa: F811
+        chromium: Any) -> None:
+    app = sip_sdk.applications.create(app_name="hotline", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    created = sip_sdk.endpoints.create(username="listener", password="s3cret!", alias="Listener", app_id=app.app_id)
+    customer.route("/answer", '<Response><Speak>Hello.</Speak></Response>')
+    customer.route("/hangup", "")
+    incoming_only = sip_sdk.token.create(sip_account.auth_id, sub=created.username, incoming_allow=True).token
+    phone = BrowserPhone(chromium, sip_server.base_url)
+    phone.run("(token) => window.phone.client.loginWithAccessToken(token)", incoming_only)
+    phone.wait_for("onLogin")
+    assert phone.run("() => window.phone.client.call('14155550199')") is False  # the SDK itself refuses
+    phone.close()
+
+    outgoing_only = sip_sdk.token.create(sip_account.auth_id, sub=created.username, outgoing_allow=True).token
+    phone = BrowserPhone(chromium, sip_server.base_url)
+    phone.run("(token) => window.phone.client.loginWithAccessToken(token)", outgoing_only)
+    phone.wait_for("onLogin")
+    assert sip_sdk.endpoints.get(created.endpoint_id).sip_registered == "false"  # nothing to ring
+    sip_sdk.calls.create(from_="14155550100", to_=f"sip:{created.username}@127.0.0.1", answer_url=customer.url("/answer"),
+                         hangup_url=customer.url("/hangup"))
+    hangup = customer.wait_for("/hangup", timeout=30)[0].params
+    assert hangup["HangupCause"] != "NORMAL_CLEARING" and not phone.events("onIncomingCall")
+    phone.close()

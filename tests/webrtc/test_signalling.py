@@ -93,3 +93,22 @@ def test_malformed_sip_is_dropped_and_the_flow_lives_on(sip_server: LiveServer, 
     client.send("\r\n\r\n")  # a keep-alive
     assert status(client.register(password="s3cret!")) == 200
     client.close()
+
+
+def test_an_invite_needs_the_outgoing_grant_and_a_usable_offer(sip_server: LiveServer, sip_sdk: RecordingClient,
+                                                               sip_account: MainAccount) -> None:
+    user = endpoint(sip_sdk)
+    incoming_only = sip_sdk.token.create(sip_account.auth_id, sub=user, incoming_allow=True).token
+    client = WsSipClient(sip_server.base_url, f"{user}_{sip_account.auth_id}")
+    offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+    headers = ["Content-Type: application/sdp", f"X-Plivo-Jwt: {incoming_only}", f"Contact: <{client.contact_uri}>"]
+    refused = client.request("INVITE", "sip:14155550199@phone.plivo.com", headers, body=offer, call_id="call-1")
+    assert status(refused) == 403 and header(refused, "X-Plivo-Jwt-Error-Code") == "10008"
+
+    both = sip_sdk.token.create(sip_account.auth_id, sub=user, incoming_allow=True, outgoing_allow=True).token
+    headers[1] = f"X-Plivo-Jwt: {both}"
+    no_ice = client.request("INVITE", "sip:14155550199@phone.plivo.com", headers, body=offer, call_id="call-2")
+    assert status(no_ice) == 488, no_ice  # no ICE credentials, no DTLS fingerprint
+    no_offer = client.request("INVITE", "sip:14155550199@phone.plivo.com", headers, call_id="call-3")
+    assert status(no_offer) == 488
+    client.close()

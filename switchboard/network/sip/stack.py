@@ -189,7 +189,7 @@ class SipStack:
             self.spawn(self._register(request, peer, transaction), "sip-register")
         elif method == "OPTIONS" and not has_to_tag:
             transaction.respond(response_to(request, 200, to_tag="options", extra=[
-                ("Allow", self.ALLOW), ("Accept", "application/sdp"), ("Supported", "")]))
+                ("Allow", self.ALLOW), ("Accept", "application/sdp")]))
         elif method == "MESSAGE" and not has_to_tag and request.body.strip() == b"ipAddress":
             # the browser SDK asks for the address it is seen from (a keep-alive too)
             transaction.respond(response_to(request, 200, to_tag="message", body=peer.host.encode(),
