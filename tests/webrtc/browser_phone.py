@@ -40,7 +40,7 @@ def launch(playwright: Any, microphone: Path | None = None) -> Any:
 
 
 class BrowserPhone:
-    def __init__(self, browser: Any, base_url: str):
+    def __init__(self, browser: Any, base_url: str, codecs: str = "OPUS,PCMU"):
         self.signalling = base_url.replace("http://", "ws://") + "/signalling"
         self.context = browser.new_context(permissions=["microphone"])
         self.page = self.context.new_page()
@@ -50,7 +50,7 @@ class BrowserPhone:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda message: self.console.append(message.text))
         self.page.route("**/*", self._serve)
-        self.page.goto(f"{ORIGIN}/phone.html?ws={quote(self.signalling)}&debug={os.environ.get('PLIVO_SDK_DEBUG', 'ERROR')}")
+        self.page.goto(f"{ORIGIN}/phone.html?ws={quote(self.signalling)}&codecs={codecs}&debug={os.environ.get('PLIVO_SDK_DEBUG', 'ERROR')}")
         self.page.wait_for_function("() => window.phone !== undefined")
 
     def _serve(self, route: Any) -> None:

@@ -27,6 +27,21 @@ INBOUND_ENERGY = """async () => {
 }"""
 
 
+INBOUND_CODEC = """async () => {
+  const session = window.phone.client._currentSession;
+  const pc = session && session.session && session.session.connection;
+  if (!pc) { return null; }
+  const stats = await pc.getStats();
+  let codec = null;
+  stats.forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "audio" && report.codecId && stats.get(report.codecId)) {
+      codec = stats.get(report.codecId).mimeType;
+    }
+  });
+  return codec;
+}"""
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
@@ -37,18 +52,21 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def logged_in(server: LiveServer, sdk: RecordingClient, chromium: Any, name: str, app_id: str | None = None) -> tuple[BrowserPhone, str]:
+def logged_in(server: LiveServer, sdk: RecordingClient, chromium: Any, name: str, app_id: str | None = None,
+              codecs: str = "OPUS,PCMU") -> tuple[BrowserPhone, str]:
     created = sdk.endpoints.create(username=name, password="s3cret!", alias=name, **({"app_id": app_id} if app_id else {}))
-    phone = BrowserPhone(chromium, server.base_url)
+    phone = BrowserPhone(chromium, server.base_url, codecs)
     phone.run("([user, password]) => window.phone.client.login(user, password)", [created.username, "s3cret!"])
     phone.wait_for("onLogin")
     assert wait_until(lambda: sdk.endpoints.get(created.endpoint_id).sip_registered == "true")
     return phone, created.username
 
 
+@pytest.mark.parametrize(("codecs", "mime_type"), [("OPUS,PCMU", "audio/opus"), ("PCMU", "audio/PCMU")])
 def test_an_api_call_rings_the_browser_audio_both_ways_dtmf_and_browser_hangup(
-        sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, chromium: Any) -> None:  # noqa: F811
-    phone, username = logged_in(sip_server, sip_sdk, chromium, "alice")
+        sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, chromium: Any,  # noqa: F811
+        codecs: str, mime_type: str) -> None:
+    phone, username = logged_in(sip_server, sip_sdk, chromium, "alice", codecs=codecs)
     loud_before = sip_server.app.state.sip.stats["loud_in"]
     customer.route("/answer", f'<Response><GetDigits action="{customer.url("/digits")}" numDigits="1" timeout="20">'
                               '<Speak loop="4">Hello volunteer, press a key when ready.</Speak></GetDigits></Response>')
@@ -61,6 +79,7 @@ def test_an_api_call_rings_the_browser_audio_both_ways_dtmf_and_browser_hangup(
     phone.run("() => window.phone.client.answer()")
     phone.wait_for("onCallAnswered", seconds=20)
     assert wait_until(lambda: phone.run(INBOUND_ENERGY) > 0.01, 20), "the browser heard nothing"
+    assert phone.run(INBOUND_CODEC) == mime_type
     phone.run("() => window.phone.client.sendDtmf('4')")
     digits = customer.wait_for("/digits", timeout=20)[0].params
     assert digits["Digits"] == "4"
@@ -122,3 +141,27 @@ def test_an_outgoing_only_token_cannot_receive_and_an_incoming_only_token_cannot
     hangup = customer.wait_for("/hangup", timeout=30)[0].params
     assert hangup["HangupCause"] != "NORMAL_CLEARING" and not phone.events("onIncomingCall")
     phone.close()
+
+
+def test_a_hotline_dial_rings_two_browsers_the_first_to_answer_wins(
+        sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, chromium: Any) -> None:  # noqa: F811
+    domain = sip_server.settings.resolved_sip_domain
+    first, first_user = logged_in(sip_server, sip_sdk, chromium, "first")
+    second, second_user = logged_in(sip_server, sip_sdk, chromium, "second")
+    customer.route("/answer", f'<Response><Dial callerId="14155550100"><User>sip:{first_user}@{domain}</User>'
+                              f'<User>sip:{second_user}@{domain}</User></Dial></Response>')
+    customer.route("/hangup", "")
+    app = sip_sdk.applications.create(app_name="hotline", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+    caller, _ = logged_in(sip_server, sip_sdk, chromium, "caller", app_id=app.app_id)
+    caller.run("() => window.phone.client.call('14155550123')")
+    first.wait_for("onIncomingCall", seconds=20)
+    second.wait_for("onIncomingCall", seconds=20)
+    second.run("() => window.phone.client.answer()")
+    second.wait_for("onCallAnswered", seconds=20)
+    first.wait_for("onIncomingCallCanceled", seconds=20)
+    assert wait_until(lambda: second.run(INBOUND_ENERGY) > 0.01, 20), "the winner hears nothing of the caller"
+    assert wait_until(lambda: caller.run(INBOUND_ENERGY) > 0.01, 20), "the caller hears nothing of the winner"
+    second.run("() => window.phone.client.hangup()")
+    caller.wait_for("onCallTerminated", seconds=20)
+    for phone in (first, second, caller):
+        phone.close()

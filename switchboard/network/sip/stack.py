@@ -11,7 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from switchboard.core.clock import Clock
 from switchboard.network.rtp.pacer import Pacer
@@ -222,7 +224,13 @@ class SipStack:
 
     async def _register(self, request: Request, peer: Peer, transaction: ServerTransaction) -> None:
         try:
-            transaction.respond(await self.registrar.register(request, peer))
+            try:
+                response = await self.registrar.register(request, peer)
+            except (StaleDataError, IntegrityError):
+                # the binding changed under us (a browser's old flow closing as its new one
+                # registers the same contact): read it afresh once
+                response = await self.registrar.register(request, peer)
+            transaction.respond(response)
         except Exception:
             log.exception("REGISTER from %s failed", peer.host)
             transaction.respond(response_to(request, 500))

@@ -17,6 +17,7 @@
     closeProtection: false,
     registrationDomainSocket: [params.get("ws")],
     registrationRefreshTimer: 120,
+    codecs: (params.get("codecs") || "OPUS,PCMU").split(","),
   });
   const client = window.phone.client;
   for (const name of ["onWebrtcNotSupported", "onLogin", "onLoginFailed", "onLogout", "onCalling",
