@@ -72,3 +72,26 @@ def test_token_login_and_token_errors(sip_server: LiveServer, sip_sdk: Recording
         phone.run("(token) => window.phone.client.loginWithAccessToken(token)", bad)
         assert phone.wait_for("onLoginFailed")[0][0] == reason, reason
         phone.close()
+
+
+def test_the_sdk_registers_again_after_its_websocket_drops(sip_server: LiveServer, sip_sdk: RecordingClient,
+                                                           chromium: Any) -> None:
+    created = sip_sdk.endpoints.create(username="dave", password="s3cret!", alias="Dave")
+    phone = BrowserPhone(chromium, sip_server.base_url)
+    phone.run("([user, password]) => window.phone.client.login(user, password)", [created.username, "s3cret!"])
+    phone.wait_for("onLogin")
+    assert wait_until(lambda: _registered(sip_sdk, created.endpoint_id) == "true")
+    before = {peer.port for peer in sip_server.app.state.sip.transport.flows}
+
+    async def drop(app: Any) -> int:
+        flows = list(app.state.sip.transport.flows.values())
+        for flow in flows:
+            flow.close(1011)
+        return len(flows)
+
+    assert sip_server.call(drop) >= 1
+    states = lambda: [detail[0]["state"] for detail in phone.events("onConnectionChange")]  # noqa: E731
+    assert wait_until(lambda: states()[-2:] == ["disconnected", "connected"], 20), states()
+    assert wait_until(lambda: _registered(sip_sdk, created.endpoint_id) == "true"
+                      and {peer.port for peer in sip_server.app.state.sip.transport.flows} - before, 20)
+    phone.close()

@@ -112,3 +112,35 @@ def test_an_invite_needs_the_outgoing_grant_and_a_usable_offer(sip_server: LiveS
     no_offer = client.request("INVITE", "sip:14155550199@phone.plivo.com", headers, call_id="call-3")
     assert status(no_offer) == 488
     client.close()
+
+
+def test_a_websocket_that_never_speaks_is_closed(sip_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from switchboard.network.sip import websocket
+
+    monkeypatch.setattr(websocket, "FIRST_MESSAGE_SECONDS", 0.3)
+    client = WsSipClient(sip_server.base_url, "quiet")
+    with pytest.raises(ConnectionClosed):
+        client.receive(10)
+
+
+def test_a_register_flood_over_one_websocket_is_cut_short(sip_server: LiveServer, sip_sdk: RecordingClient,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    guard = sip_server.app.state.sip.guard
+    monkeypatch.setattr(guard, "trusted", [])  # other tests may have made 127.0.0.1 a carrier address
+    user = endpoint(sip_sdk)
+    client = WsSipClient(sip_server.base_url, user)
+    sent = 200
+    for number in range(sent):
+        client.send("\r\n".join([
+            "REGISTER sip:phone.plivo.com SIP/2.0", f"Via: SIP/2.0/WSS x.invalid;branch=z9hG4bKflood{number}",
+            "Max-Forwards: 69", f"To: <sip:{user}@phone.plivo.com>", f"From: <sip:{user}@phone.plivo.com>;tag=f",
+            f"Call-ID: flood-{number}", f"CSeq: 1 REGISTER", "Expires: 120", "Content-Length: 0", "", ""]))
+    answers = 0
+    try:
+        while True:
+            answers += client.receive(2.0).startswith("SIP/2.0 401")
+    except TimeoutError:
+        pass
+    guard.buckets.pop("127.0.0.1", None)  # the next test's requests are not part of the flood
+    assert 0 < answers < sent  # challenged at first, then dropped without an answer
+    client.close()

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from switchboard.network.sip.address import Via
 from switchboard.network.sip.message import Request, Response, SipParseError, frame, parse
@@ -26,6 +27,14 @@ class Peer:
 
 
 Handler = Callable[[Request | Response, Peer], None]
+
+
+class Flow(Protocol):
+    """A connection-oriented flow another module serves (a browser's WebSocket)."""
+
+    def send(self, data: bytes) -> None: ...
+
+    def close(self, code: int = 1001) -> None: ...
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -81,8 +90,8 @@ class Transport:
     def __init__(self, handler: Handler):
         self.handler = handler
         self.connections: dict[Peer, _Tcp] = {}
-        self.flows: dict[Peer, Callable[[bytes], None]] = {}
-        """WebSocket connections (RFC 7118) by peer: how to send a message over each."""
+        self.flows: dict[Peer, Flow] = {}
+        """WebSocket connections (RFC 7118) by peer (``websocket.py``)."""
         self.udp: asyncio.DatagramTransport | None = None
         self.tcp: asyncio.Server | None = None
         self.host, self.port = "127.0.0.1", 0
@@ -96,6 +105,8 @@ class Transport:
         log.info("SIP listening on %s:%s (UDP and TCP)", self.host, self.port)
 
     async def stop(self) -> None:
+        for flow in list(self.flows.values()):
+            flow.close()
         for connection in list(self.connections.values()):
             if connection.transport is not None:
                 connection.transport.close()
@@ -143,7 +154,7 @@ class Transport:
             if flow is None:
                 log.info("SIP to %s:%s: its WebSocket is closed", peer.host, peer.port)
             else:
-                flow(data)
+                flow.send(data)
             return
         if peer.protocol == "TCP":
             connection = self.connections.get(peer)

@@ -27,7 +27,7 @@ SUBPROTOCOL = "sip"
 FIRST_MESSAGE_SECONDS = 30.0
 IDLE_SECONDS = 300.0
 MAX_QUEUED = 256
-"""Messages waiting to be written to a browser that does not read; past that the flow is closed."""
+"""Messages waiting to be written to a browser that does not read; past that they are dropped."""
 
 
 async def serve(websocket: WebSocket, stack: "SipStack | None") -> None:
@@ -42,30 +42,45 @@ async def serve(websocket: WebSocket, stack: "SipStack | None") -> None:
     client = websocket.client
     secure = websocket.url.scheme == "wss" or websocket.headers.get("x-forwarded-proto") == "https"
     peer = Peer("WSS" if secure else "WS", client.host if client else "", client.port if client else 0)
-    outbox: asyncio.Queue[bytes | None] = asyncio.Queue(MAX_QUEUED)
-
-    def send(data: bytes) -> None:
-        if outbox.full():
-            log.info("SIP over WebSocket to %s:%s: the browser does not read; message dropped", peer.host, peer.port)
-            return
-        outbox.put_nowait(data)
-
-    async def write() -> None:
-        while (data := await outbox.get()) is not None:
-            await websocket.send_text(data.decode("utf-8", "replace"))
-
-    writer = asyncio.create_task(write(), name=f"sip-ws-{peer.port}")
-    stack.transport.flows[peer] = send
+    flow = _Flow(websocket, peer)
+    stack.transport.flows[peer] = flow
     log.info("SIP over WebSocket: %s:%s connected", peer.host, peer.port)
     try:
         await _read(websocket, stack, peer)
     finally:
-        if stack.transport.flows.get(peer) is send:
+        if stack.transport.flows.get(peer) is flow:
             del stack.transport.flows[peer]
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
+        await flow.stop()
         await stack.flow_closed(peer)
         log.info("SIP over WebSocket: %s:%s closed", peer.host, peer.port)
+
+
+class _Flow:
+    """Writing to one browser: messages queue and a task sends them in order."""
+
+    def __init__(self, websocket: WebSocket, peer: Peer):
+        self.websocket, self.peer = websocket, peer
+        self.outbox: asyncio.Queue[bytes] = asyncio.Queue(MAX_QUEUED)
+        self.writer = asyncio.create_task(self._write(), name=f"sip-ws-{peer.port}")
+
+    def send(self, data: bytes) -> None:
+        if self.outbox.full():
+            log.info("SIP over WebSocket to %s:%s: the browser does not read; message dropped", self.peer.host, self.peer.port)
+            return
+        self.outbox.put_nowait(data)
+
+    def close(self, code: int = 1001) -> None:
+        """Close the connection from our side (the node is going away)."""
+        asyncio.get_running_loop().create_task(self.websocket.close(code=code))
+
+    async def _write(self) -> None:
+        while True:
+            data = await self.outbox.get()
+            await self.websocket.send_text(data.decode("utf-8", "replace"))
+
+    async def stop(self) -> None:
+        self.writer.cancel()
+        await asyncio.gather(self.writer, return_exceptions=True)
 
 
 async def _read(websocket: WebSocket, stack: "SipStack", peer: Peer) -> None:
