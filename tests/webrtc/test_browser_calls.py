@@ -3,11 +3,13 @@ engine like any other leg; audio both ways, DTMF by SIP INFO, hangup from either
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import LiveServer, MainAccount, RecordingClient
+from tests.network.sip.peers import Baresip
 from tests.voice.conftest import customer  # noqa: F401  (the customer-app fixture)
 from tests.voice.customer_app import CustomerApp
 from tests.webrtc.browser_phone import BrowserPhone, launch
@@ -143,25 +145,58 @@ def test_an_outgoing_only_token_cannot_receive_and_an_incoming_only_token_cannot
     phone.close()
 
 
-def test_a_hotline_dial_rings_two_browsers_the_first_to_answer_wins(
-        sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, chromium: Any) -> None:  # noqa: F811
+def test_a_hotline_dial_rings_two_browsers_and_a_phone_the_first_to_answer_wins(
+        sip_server: LiveServer, sip_sdk: RecordingClient, customer: CustomerApp, chromium: Any,  # noqa: F811
+        tmp_path: Path) -> None:
     domain = sip_server.settings.resolved_sip_domain
     first, first_user = logged_in(sip_server, sip_sdk, chromium, "first")
     second, second_user = logged_in(sip_server, sip_sdk, chromium, "second")
-    customer.route("/answer", f'<Response><Dial callerId="14155550100"><User>sip:{first_user}@{domain}</User>'
-                              f'<User>sip:{second_user}@{domain}</User></Dial></Response>')
+    desk = sip_sdk.endpoints.create(username="desk", password="s3cret!", alias="Desk phone")
+    phone = Baresip(tmp_path / "baresip", sip_server.sip_port, desk.username, "s3cret!", answermode="manual")  # type: ignore[attr-defined]
+    try:
+        assert wait_until(lambda: sip_sdk.endpoints.get(desk.endpoint_id).sip_registered == "true", 15)
+        phone.listen()
+        customer.route("/answer", f'<Response><Dial callerId="14155550100"><User>sip:{first_user}@{domain}</User>'
+                                  f'<User>sip:{second_user}@{domain}</User><User>sip:{desk.username}@{domain}</User>'
+                                  '</Dial></Response>')
+        customer.route("/hangup", "")
+        app = sip_sdk.applications.create(app_name="hotline", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
+        caller, _ = logged_in(sip_server, sip_sdk, chromium, "caller", app_id=app.app_id)
+        caller.run("() => window.phone.client.call('14155550123')")
+        first.wait_for("onIncomingCall", seconds=20)
+        second.wait_for("onIncomingCall", seconds=20)
+        phone.wait_event("CALL_INCOMING")
+        second.run("() => window.phone.client.answer()")
+        second.wait_for("onCallAnswered", seconds=20)
+        first.wait_for("onIncomingCallCanceled", seconds=20)
+        phone.wait_event("CALL_CLOSED")
+        assert wait_until(lambda: second.run(INBOUND_ENERGY) > 0.01, 20), "the winner hears nothing of the caller"
+        assert wait_until(lambda: caller.run(INBOUND_ENERGY) > 0.01, 20), "the caller hears nothing of the winner"
+        second.run("() => window.phone.client.hangup()")
+        caller.wait_for("onCallTerminated", seconds=20)
+    finally:
+        phone.stop()
+    for browser in (first, second, caller):
+        browser.close()
+
+
+def test_the_tokens_app_runs_the_browsers_calls_instead_of_the_endpoints(
+        sip_server: LiveServer, sip_sdk: RecordingClient, sip_account: MainAccount, customer: CustomerApp,  # noqa: F811
+        chromium: Any) -> None:
+    own = sip_sdk.applications.create(app_name="own", answer_url=customer.url("/own"), hangup_url=customer.url("/hangup"))
+    campaign = sip_sdk.applications.create(app_name="campaign", answer_url=customer.url("/campaign"),
+                                           hangup_url=customer.url("/hangup"))
+    created = sip_sdk.endpoints.create(username="agent", password="s3cret!", alias="Agent", app_id=own.app_id)
+    token = sip_sdk.token.create(sip_account.auth_id, sub=created.username, outgoing_allow=True, app=campaign.app_id).token
+    customer.route("/campaign", "<Response><Speak>Campaign line.</Speak></Response>")
+    customer.route("/own", "<Response><Speak>Own line.</Speak></Response>")
     customer.route("/hangup", "")
-    app = sip_sdk.applications.create(app_name="hotline", answer_url=customer.url("/answer"), hangup_url=customer.url("/hangup"))
-    caller, _ = logged_in(sip_server, sip_sdk, chromium, "caller", app_id=app.app_id)
-    caller.run("() => window.phone.client.call('14155550123')")
-    first.wait_for("onIncomingCall", seconds=20)
-    second.wait_for("onIncomingCall", seconds=20)
-    second.run("() => window.phone.client.answer()")
-    second.wait_for("onCallAnswered", seconds=20)
-    first.wait_for("onIncomingCallCanceled", seconds=20)
-    assert wait_until(lambda: second.run(INBOUND_ENERGY) > 0.01, 20), "the winner hears nothing of the caller"
-    assert wait_until(lambda: caller.run(INBOUND_ENERGY) > 0.01, 20), "the caller hears nothing of the winner"
-    second.run("() => window.phone.client.hangup()")
-    caller.wait_for("onCallTerminated", seconds=20)
-    for phone in (first, second, caller):
-        phone.close()
+    phone = BrowserPhone(chromium, sip_server.base_url)
+    phone.run("(token) => window.phone.client.loginWithAccessToken(token)", token)
+    phone.wait_for("onLogin")
+    phone.run("() => window.phone.client.call('14155550199', {})")  # with a token the SDK needs the headers object
+    answer = customer.wait_for("/campaign", timeout=20)[0].params
+    assert answer["From"] == f"sip:{created.username}@{sip_server.settings.resolved_sip_domain}"
+    customer.wait_for("/hangup", timeout=20)
+    assert not customer.requests_to("/own")
+    phone.close()

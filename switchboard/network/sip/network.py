@@ -149,10 +149,11 @@ class SipNetwork(Network):
             number = await number_for_routing(session, to) if to.isdigit() else None
             carriers = await self._carriers_for(session, peer.host, number.carrier_id if number else None)
             carrier_id = number.carrier_id if number is not None and number.carrier_id in carriers else None
+            application_id = ""
             if carrier_id is not None:
                 from_ = caller_uri.user.lstrip("+") or "anonymous"
             else:
-                endpoint, refusal = await self._caller(session, request, caller_uri.user)
+                endpoint, refusal, application_id = await self._caller(session, request, caller_uri.user)
                 if refusal is not None:
                     transaction.respond(refusal)
                     return
@@ -181,6 +182,7 @@ class SipNetwork(Network):
             leg = SipLeg(self.stack, await self.stack.new_rtp(), peer, uuid=new_uuid(), direction="inbound",
                          from_=from_, to=to, caller_name=caller.display)
         rtp = leg.rtp
+        leg.application_id = application_id
         leg.invite, leg.server_tx, leg.local_tag = request, transaction, new_tag()
         leg.listening.set_inband_dtmf(carrier_id in self._inband)
         leg.dialog = Dialog.as_uas(request, leg.local_tag, peer)
@@ -202,22 +204,23 @@ class SipNetwork(Network):
             return
         await self.on_incoming(leg)
 
-    async def _caller(self, session: AsyncSession, request: Request, user: str) -> tuple[Endpoint | None, Response | None]:
-        """The endpoint placing a call: by its access token (``X-Plivo-Jwt``, needs the outgoing
-        grant and a ``sub`` naming the endpoint), else by digest (407)."""
+    async def _caller(self, session: AsyncSession, request: Request, user: str) -> tuple[Endpoint | None, Response | None, str]:
+        """The endpoint placing a call and the application its token names: by its access token
+        (``X-Plivo-Jwt``, needs the outgoing grant and a ``sub`` naming the endpoint), else by
+        digest (407)."""
         token = request.headers.get(TOKEN_HEADER)
         if not token:
-            return await self.stack.registrar.authenticate(session, request, "Proxy-Authorization", 407, user)
+            return *await self.stack.registrar.authenticate(session, request, "Proxy-Authorization", 407, user), ""
         login = await token_login(session, request, token, user, self.stack.settings.access_token_key,
                                   self.stack.clock, "call")
         if isinstance(login, Response):
-            return None, login
+            return None, login, ""
         grant, endpoint = login
         if endpoint is None:
             log.info("INVITE with a token for %r: no endpoint named %r", user, grant.sub)
             return None, response_to(request, 403, "Forbidden (the token's sub is not an endpoint)", to_tag=new_tag(),
-                                     extra=[(TOKEN_ERROR_HEADER, str(int(JwtError.INVALID_ACCESS_TOKEN_SUBJECT)))])
-        return endpoint, None
+                                     extra=[(TOKEN_ERROR_HEADER, str(int(JwtError.INVALID_ACCESS_TOKEN_SUBJECT)))]), ""
+        return endpoint, None, grant.app_id
 
     # --- outbound --------------------------------------------------------------------------------
 
