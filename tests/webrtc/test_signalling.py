@@ -144,3 +144,53 @@ def test_a_register_flood_over_one_websocket_is_cut_short(sip_server: LiveServer
     guard.buckets.pop("127.0.0.1", None)  # the next test's requests are not part of the flood
     assert 0 < answers < sent  # challenged at first, then dropped without an answer
     client.close()
+
+
+def _browser_like_offer(codec_line: str | None) -> str:
+    """A real WebRTC offer (aiortc's: ICE, DTLS fingerprint, rtcp-mux, BUNDLE); with ``codec_line``
+    (``"102 iLBC/8000"``) its codecs are replaced by that one."""
+    import asyncio
+
+    from aiortc import RTCConfiguration, RTCPeerConnection
+    from aiortc.mediastreams import AudioStreamTrack
+
+    async def make() -> str:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc.addTrack(AudioStreamTrack())
+        await pc.setLocalDescription(await pc.createOffer())
+        sdp = pc.localDescription.sdp
+        await pc.close()
+        return sdp
+
+    sdp = asyncio.run(make())
+    if codec_line is None:
+        return sdp
+    payload_type = codec_line.split()[0]
+    lines = []
+    for line in sdp.split("\r\n"):
+        if line.startswith("m=audio"):
+            line = " ".join(line.split(" ")[:3] + [payload_type])
+        if line.startswith(("a=rtpmap:", "a=fmtp:", "a=rtcp-fb:")):
+            continue
+        lines.append(line)
+        if line.startswith("a=mid:"):
+            lines.append(f"a=rtpmap:{codec_line}")
+    return "\r\n".join(lines)
+
+
+def test_an_offer_with_no_usable_codec_is_488(sip_server: LiveServer, sip_sdk: RecordingClient) -> None:
+    user = endpoint(sip_sdk)
+    client = WsSipClient(sip_server.base_url, user)
+    assert status(client.register(password="s3cret!")) == 200
+    headers = ["Content-Type: application/sdp", f"Contact: <{client.contact_uri}>"]
+    challenge = client.request("INVITE", "sip:14155550199@phone.plivo.com", headers, body=_browser_like_offer("102 iLBC/8000"),
+                               call_id="ilbc")
+    assert status(challenge) == 407
+    from tests.webrtc.wsclient import authorization
+
+    credentials = authorization(challenge, user, "s3cret!", "INVITE", "sip:14155550199@phone.plivo.com")
+    credentials = credentials.replace("Authorization:", "Proxy-Authorization:", 1)
+    refused = client.request("INVITE", "sip:14155550199@phone.plivo.com", [*headers, credentials],
+                             body=_browser_like_offer("102 iLBC/8000"), call_id="ilbc")
+    assert status(refused) == 488, refused
+    client.close()
