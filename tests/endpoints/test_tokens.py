@@ -139,7 +139,7 @@ def test_each_refusal_has_plivos_error_code(server: LiveServer, client: Recordin
         (_issued(server, **{**good, "sub": ""}), JwtError.INVALID_ACCESS_TOKEN_SUBJECT),
         (_issued(server, **{**good, "nbf": now + 120}), JwtError.ACCESS_TOKEN_NOT_VALID_YET),
         (_issued(server, **{**good, "nbf": now - 700, "exp": now - 1}), JwtError.ACCESS_TOKEN_EXPIRED),
-        (jwt.encode(good, b"another server's key", algorithm="HS256"), JwtError.INVALID_ACCESS_TOKEN_SIGNATURE),
+        (jwt.encode(good, b"another server's key, long enough for HS256", algorithm="HS256"), JwtError.INVALID_ACCESS_TOKEN_SIGNATURE),
         (jwt.encode(good, account.auth_token, algorithm="HS256"), JwtError.INVALID_ACCESS_TOKEN_SIGNATURE),
         (_issued(server, **{**good, "per": _voice(False, False)}), JwtError.INVALID_ACCESS_TOKEN_GRANTS),
         (_issued(server, **{**good, "per": _voice("yes", True)}), JwtError.INVALID_ACCESS_TOKEN_GRANTS),
@@ -155,7 +155,7 @@ def test_a_tampered_token_fails_its_signature(server: LiveServer, client: Record
     token = client.token.create(account.auth_id, outgoing_allow=True).token
     header, payload, signature = token.split(".")
     forged_claims = {**_claims(token)[1], "per": _voice(True, True), "sub": "mallory"}
-    forged = jwt.encode(forged_claims, "guess", algorithm="HS256", headers={"cty": "plivo;v=1"}).split(".")[1]
+    forged = jwt.encode(forged_claims, "a guessed key that is long enough for HS256", algorithm="HS256", headers={"cty": "plivo;v=1"}).split(".")[1]
     assert _check(server, f"{header}.{forged}.{signature}") == JwtError.INVALID_ACCESS_TOKEN_SIGNATURE
 
 
@@ -179,7 +179,7 @@ def test_tokens_signed_locally_with_the_auth_token_through_the_sdk_helper(server
     grant = _check(server, token)
     assert isinstance(grant, tokens.AccessGrant)
     assert (grant.sip_username, grant.incoming, grant.outgoing, grant.signed_locally) == (f"frank_{account.auth_id}", True, False, True)
-    assert _check(server, jwt.encode(claims, "not the token", "HS256")) == JwtError.INVALID_ACCESS_TOKEN_SIGNATURE
+    assert _check(server, jwt.encode(claims, "not the auth token, though long enough", "HS256")) == JwtError.INVALID_ACCESS_TOKEN_SIGNATURE
     wrong_grants = jwt.encode({**claims, "grants": {"voice": {"incoming_allow": False}}}, helper.key, "HS256")
     assert _check(server, wrong_grants) == JwtError.INVALID_ACCESS_TOKEN_GRANTS
 
