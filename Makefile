@@ -7,6 +7,10 @@ TEST_STAMP := $(VENV)/.installed-test
 # The official Plivo Node SDK the conformance tests drive (tests/sdk_conformance); only tests need Node.
 NODE_SDK := tests/sdk_conformance
 NODE_STAMP := $(NODE_SDK)/node_modules/.installed
+# Plivo's browser SDK and playwright-core for the browser-phone tests (tests/webrtc); install
+# scripts off: a dependency's script would download a tool, and the tests need none of them.
+BROWSER_SDK := tests/webrtc/browser
+BROWSER_STAMP := $(BROWSER_SDK)/node_modules/.installed
 
 .PHONY: install install-test run test bench clean
 
@@ -18,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-install-test: $(TEST_STAMP) $(NODE_STAMP)
+install-test: $(TEST_STAMP) $(NODE_STAMP) $(BROWSER_STAMP)
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -33,6 +37,10 @@ $(NODE_STAMP): $(NODE_SDK)/package-lock.json
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	cd $(NODE_SDK) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
+
+$(BROWSER_STAMP): $(BROWSER_SDK)/package-lock.json $(NODE_STAMP)
+	cd $(BROWSER_SDK) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(BROWSER_STAMP)
 
 run: install
 	$(BIN)/switchboard serve

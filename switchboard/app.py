@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc
+from fastapi import FastAPI, Request, WebSocket
 from sqlalchemy.engine import make_url
-from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -32,12 +32,15 @@ from switchboard.core.db import Database
 from switchboard.core.errors import PlivoError
 from switchboard.core.params import describe
 from switchboard.core.responses import JSONResponse, plivo_response
+from switchboard.core.server_key import derived_key
 from switchboard.core.throttle import FailureThrottle
 from switchboard.network.sim import call_routes as sim_call_routes, routes as sim_routes
 from switchboard.network.sim.calls import SimNetwork
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sip.runtime import start_sip, stop_sip
 from switchboard.endpoints import routes as endpoint_routes
+from switchboard.endpoints import token_routes
+from switchboard.network.sip import websocket as sip_websocket
 from switchboard.lookup import routes as lookup_routes
 from switchboard.messaging import routes as message_routes, settings_routes as messaging_settings_routes
 from switchboard.messaging import connector_routes
@@ -228,6 +231,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return plivo_response({"error": "internal error; the server log has the details"}, 500)
 
 
+async def _signalling(websocket: WebSocket) -> None:
+    """SIP over WebSocket for browser phones, at Plivo's path (``network/sip/websocket.py``)."""
+    await sip_websocket.serve(websocket, getattr(websocket.app.state, "sip", None))
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
@@ -248,6 +256,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         default_response_class=JSONResponse,
     )
     app.state.settings = settings
+    app.state.access_token_key = derived_key(settings, "access-token")
     app.state.clock = clock or (VirtualClock() if settings.clock == "virtual" else Clock())
     app.state.auth_throttle = FailureThrottle(settings.auth_failure_limit, settings.auth_failure_window)
     app.state.phone_book = PhoneBook(app.state.clock)
@@ -264,6 +273,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)
+    app.include_router(token_routes.router)
+    app.add_api_websocket_route("/signalling", _signalling)
     app.include_router(pricing_routes.router)
     app.include_router(billing_routes.router)
     app.include_router(lookup_routes.router)

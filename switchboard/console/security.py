@@ -12,10 +12,7 @@ an ``x-csrftoken`` header) is required on every state-changing console request, 
 
 import hashlib
 import hmac
-import os
-import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from asgi_csrf import asgi_csrf
@@ -24,11 +21,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from switchboard.config import Settings
+from switchboard.core.server_key import server_secret
 
 SESSION_COOKIE = "switchboard_console"
 SESSION_SECONDS = 12 * 60 * 60
-SECRET_ENV = "SWITCHBOARD_SECRET_KEY"
-SECRET_FILE = "console-secret"
 MAX_FORM_BYTES = 1024 * 1024
 
 CONTENT_SECURITY_POLICY = (
@@ -44,17 +40,8 @@ _HEADERS = {
 
 
 def console_secret(settings: Settings) -> str:
-    """The key that signs console cookies: ``SWITCHBOARD_SECRET_KEY``, or one made on first use and
-    kept in the data directory (several nodes must share the variable)."""
-    if os.environ.get(SECRET_ENV):
-        return os.environ[SECRET_ENV]
-    path = Path(settings.data_dir) / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    """The key that signs console cookies: the server secret (``core/server_key.py``)."""
+    return server_secret(settings)
 
 
 def token_tag(secret: str, auth_token: str) -> str:

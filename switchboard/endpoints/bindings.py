@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from switchboard.core.db import Base
 from switchboard.endpoints.models import Endpoint
@@ -71,12 +72,21 @@ async def mirror(session: AsyncSession, endpoint_id: str, live: list[SipBinding]
                               expires=newest.expires if newest else None, user_agent=newest.user_agent if newest else None)
 
 
-async def expire_bindings(session: AsyncSession, now: datetime) -> int:
-    """Remove expired bindings and clear the registration of endpoints left without one."""
-    gone = list((await session.scalars(select(SipBinding.endpoint_id).where(SipBinding.expires <= now))).all())
+async def _drop(session: AsyncSession, condition: ColumnElement[bool], now: datetime) -> int:
+    gone = list((await session.scalars(select(SipBinding.endpoint_id).where(condition))).all())
     if not gone:
         return 0
-    await session.execute(delete(SipBinding).where(SipBinding.expires <= now))
+    await session.execute(delete(SipBinding).where(condition))
     for endpoint_id in set(gone):
         await mirror(session, endpoint_id, await live_bindings(session, endpoint_id, now))
     return len(gone)
+
+
+async def expire_bindings(session: AsyncSession, now: datetime) -> int:
+    """Remove expired bindings and clear the registration of endpoints left without one."""
+    return await _drop(session, SipBinding.expires <= now, now)
+
+
+async def drop_source(session: AsyncSession, source: str, now: datetime) -> int:
+    """Remove the bindings refreshed over ``source`` (a closed WebSocket flow, ``WS:host:port``)."""
+    return await _drop(session, SipBinding.source == source, now)

@@ -170,6 +170,9 @@ class CallLeg(ABC):
     stir_attestation: str = ""
     source_ip: str = ""
     custom_headers: tuple[tuple[str, str], ...] = ()
+    application_id: str = ""
+    """The application the caller's credentials name (a browser's access token ``app``), which
+    runs instead of the calling endpoint's own; empty for none."""
 
     def __init__(self, uuid: str, direction: str, from_: str, to: str, caller_name: str = ""):
         loop = asyncio.get_running_loop()

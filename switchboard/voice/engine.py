@@ -233,7 +233,7 @@ class VoiceEngine:
         """Route the call and write its record; (None, None): nobody here owns it."""
         with self.clock.busy():
             async with self.sessionmaker() as session:
-                route = await route_inbound(session, leg.from_, leg.to)
+                route = await route_inbound(session, leg.from_, leg.to, leg.application_id)
             if route is None:
                 return None, None
             call = LiveCall(leg.uuid, leg.uuid, route.account_id, route.sub_account_id, "inbound", leg.from_, leg.to,

@@ -57,8 +57,10 @@ async def _app(session: AsyncSession, app_id: str | None, account_id: str, owner
     return _usable(await session.get(Application, app_id) if app_id else None)
 
 
-async def route_inbound(session: AsyncSession, from_: str, to: str) -> Route | None:
-    """The route of a call from ``from_`` to ``to``; None when nobody here owns either end."""
+async def route_inbound(session: AsyncSession, from_: str, to: str, application_id: str = "") -> Route | None:
+    """The route of a call from ``from_`` to ``to``; None when nobody here owns either end.
+    ``application_id`` (a browser token's ``app``) replaces the calling endpoint's application
+    when it belongs to the endpoint's account."""
     for address in (from_, to):
         username = endpoint_username(address)
         if username is None:
@@ -66,7 +68,12 @@ async def route_inbound(session: AsyncSession, from_: str, to: str) -> Route | N
         endpoint = await endpoint_by_username(session, username)
         if endpoint is None:
             continue
-        app = await _app(session, endpoint.app_id, endpoint.account_id, endpoint.sub_account_id, "default_endpoint_app")
+        app_id = endpoint.app_id
+        if application_id and address == from_:
+            chosen = await session.get(Application, application_id)
+            if chosen is not None and chosen.account_id == endpoint.account_id:
+                app_id = application_id
+        app = await _app(session, app_id, endpoint.account_id, endpoint.sub_account_id, "default_endpoint_app")
         return Route(endpoint.account_id, endpoint.sub_account_id, VoiceTariff(Decimal("0")), None if app else causes.ROUTING_ERROR,
                      _urls(app))
     if endpoint_username(to) is not None:

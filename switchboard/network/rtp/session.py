@@ -131,11 +131,14 @@ class RtpSession(asyncio.DatagramProtocol):
             return
         if rtp.payload_type not in (0, 8):
             return
-        pcm = codec.decode(rtp.payload_type, rtp.payload)
+        self.heard(rtp.sequence, codec.decode(rtp.payload_type, rtp.payload))
+
+    def heard(self, sequence: int, pcm: bytes) -> None:
+        """A received 20 ms frame of audio (8 kHz 16-bit mono) to its consumers."""
         if codec.rms(pcm) > codec.SPEECH_RMS:
             self.loud_frames += 1
         if self.jitter is not None:
-            self.jitter.put(rtp.sequence, pcm)
+            self.jitter.put(sequence, pcm)
             for frame in self.jitter.pop():
                 for listener in list(self.frame_listeners):
                     try:

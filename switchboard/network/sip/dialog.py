@@ -92,7 +92,7 @@ class Dialog:
         transport; a phone behind NAT, or on TCP, stays on the address or connection we heard it
         from (``default``)."""
         first = NameAddr.parse(self.route_set[0]).uri if self.route_set else None
-        if first is None and default.protocol == "TCP":
+        if first is None and default.protocol != "UDP":
             return default  # the connection the dialog was set up on (the peer may not listen)
         try:
             uri = SipUri.parse(first or self.remote_target)

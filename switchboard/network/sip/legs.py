@@ -115,12 +115,16 @@ class SipLeg(CallLeg):
             self.rtp.last_rx = asyncio.get_running_loop().time()
             self.stack.pacer.add(self.rtp)
 
+    def extra_headers(self) -> list[tuple[str, str]]:
+        """Headers this kind of leg adds to its INVITE and its responses (none for a phone)."""
+        return []
+
     # --- signalling (inbound) ----------------------------------------------------------------
 
     def _respond(self, status: int, body: bytes = b"") -> None:
         if self.server_tx is None or self.invite is None:
             return
-        extra = [("Contact", self.stack.contact(self.peer.protocol))]
+        extra = [("Contact", self.stack.contact(self.peer.protocol)), *self.extra_headers()]
         if body:
             extra.append(("Content-Type", "application/sdp"))
         if status >= 200 and status < 300:

@@ -30,15 +30,22 @@ from switchboard.network.sip import sdp
 from switchboard.network.sip.address import NameAddr, SipUri
 from switchboard.network.sip.dialog import Dialog, new_tag
 from switchboard.network.sip.legs import SipLeg
-from switchboard.network.sip.message import Headers, Request, response_to
+from switchboard.endpoints.models import Endpoint
+from switchboard.endpoints.tokens import JwtError
+from switchboard.network.sip.message import Headers, Request, Response, response_to
+from switchboard.network.sip.registrar import TOKEN_ERROR_HEADER, TOKEN_HEADER, token_login
 from switchboard.network.sip.stack import SipStack
 from switchboard.network.sip.transaction import ServerTransaction, new_branch
 from switchboard.network.sip.transport import Peer
+from switchboard.network.webrtc.leg import WebRtcLeg
+from switchboard.network.webrtc.media import WebRtcError, WebRtcMedia
 from switchboard.numbers.models import IncomingCarrier, OutgoingCarrier
 from switchboard.numbers.service import number_for_routing
 
 log = logging.getLogger("switchboard.sip")
 CARRIER_CACHE_SECONDS = 5.0
+BROWSER_TRANSPORTS = ("WS", "WSS")
+"""A call over a WebSocket flow is a browser's: WebRTC media (network/webrtc)."""
 FINAL = {486: "busy", 600: "busy", 603: "rejected", 403: "rejected", 404: "rejected", 484: "rejected",
          480: "no-answer", 408: "no-answer", 487: "hangup"}
 """Responses that end an outbound leg without trying the failover address; others (5xx, a
@@ -115,7 +122,11 @@ class SipNetwork(Network):
 
     async def _incoming(self, request: Request, peer: Peer, transaction: ServerTransaction) -> None:
         offer = None
-        if request.body:
+        browser = peer.protocol in BROWSER_TRANSPORTS
+        if browser and not request.body:
+            transaction.respond(response_to(request, 488, "Not Acceptable Here (a browser must offer)", to_tag=new_tag()))
+            return
+        if request.body and not browser:
             try:
                 offer = sdp.parse(request.body)
             except sdp.SdpError as exc:
@@ -138,11 +149,11 @@ class SipNetwork(Network):
             number = await number_for_routing(session, to) if to.isdigit() else None
             carriers = await self._carriers_for(session, peer.host, number.carrier_id if number else None)
             carrier_id = number.carrier_id if number is not None and number.carrier_id in carriers else None
+            application_id = ""
             if carrier_id is not None:
                 from_ = caller_uri.user.lstrip("+") or "anonymous"
             else:
-                endpoint, refusal = await self.stack.registrar.authenticate(
-                    session, request, "Proxy-Authorization", 407, caller_uri.user)
+                endpoint, refusal, application_id = await self._caller(session, request, caller_uri.user)
                 if refusal is not None:
                     transaction.respond(refusal)
                     return
@@ -154,15 +165,32 @@ class SipNetwork(Network):
                 if not digits.isdigit() and await endpoint_by_username(session, target) is None:
                     transaction.respond(response_to(request, 404, to_tag=new_tag()))
                     return
-        rtp = await self.stack.new_rtp()
-        leg = SipLeg(self.stack, rtp, peer, uuid=new_uuid(), direction="inbound", from_=from_, to=to,
-                     caller_name=caller.display)
+        if browser:
+            media = WebRtcMedia()
+            try:
+                answer = await media.answer(request.body)
+            except WebRtcError as exc:
+                media.close()
+                log.info("INVITE from browser %s:%s refused: %s", peer.host, peer.port, exc)
+                transaction.respond(response_to(request, 488, f"Not Acceptable Here ({exc})", to_tag=new_tag()))
+                return
+            leg: SipLeg = WebRtcLeg(self.stack, media, peer, uuid=new_uuid(), direction="inbound", from_=from_, to=to,
+                                    caller_name=caller.display)
+            leg.answer_sdp = answer
+            offer = None
+        else:
+            leg = SipLeg(self.stack, await self.stack.new_rtp(), peer, uuid=new_uuid(), direction="inbound",
+                         from_=from_, to=to, caller_name=caller.display)
+        rtp = leg.rtp
+        leg.application_id = application_id
         leg.invite, leg.server_tx, leg.local_tag = request, transaction, new_tag()
         leg.listening.set_inband_dtmf(carrier_id in self._inband)
         leg.dialog = Dialog.as_uas(request, leg.local_tag, peer)
         leg.custom_headers = tuple((name[5:], value) for name, value in request.headers if name.lower().startswith("x-ph-"))
         leg.source_ip = peer.host
-        if offer is not None:
+        if browser:
+            pass
+        elif offer is not None:
             codec, event_pt = sdp.negotiate(offer) or (sdp.PCMU, None)
             rtp.configure(offer.address, offer.port, codec, event_pt)
             leg.answer_sdp = self.stack.local_sdp(rtp, direction=sdp.answer_direction(offer.direction))
@@ -176,6 +204,24 @@ class SipNetwork(Network):
             return
         await self.on_incoming(leg)
 
+    async def _caller(self, session: AsyncSession, request: Request, user: str) -> tuple[Endpoint | None, Response | None, str]:
+        """The endpoint placing a call and the application its token names: by its access token
+        (``X-Plivo-Jwt``, needs the outgoing grant and a ``sub`` naming the endpoint), else by
+        digest (407)."""
+        token = request.headers.get(TOKEN_HEADER)
+        if not token:
+            return *await self.stack.registrar.authenticate(session, request, "Proxy-Authorization", 407, user), ""
+        login = await token_login(session, request, token, user, self.stack.settings.access_token_key,
+                                  self.stack.clock, "call")
+        if isinstance(login, Response):
+            return None, login, ""
+        grant, endpoint = login
+        if endpoint is None:
+            log.info("INVITE with a token for %r: no endpoint named %r", user, grant.sub)
+            return None, response_to(request, 403, "Forbidden (the token's sub is not an endpoint)", to_tag=new_tag(),
+                                     extra=[(TOKEN_ERROR_HEADER, str(int(JwtError.INVALID_ACCESS_TOKEN_SUBJECT)))]), ""
+        return endpoint, None, grant.app_id
+
     # --- outbound --------------------------------------------------------------------------------
 
     async def originate(self, request: OriginateRequest) -> CallLeg:
@@ -185,10 +231,13 @@ class SipNetwork(Network):
         attempts = await self._attempts(request)
         if attempts is None:
             return await self.fallback.originate(request)
-        rtp = await self.stack.new_rtp()
         first = attempts[0][0][0].peer
-        leg = SipLeg(self.stack, rtp, first, uuid=request.call_uuid or new_uuid(), direction="outbound",
-                     from_=request.from_, to=request.to, caller_name=request.caller_name)
+        identity = dict(uuid=request.call_uuid or new_uuid(), direction="outbound", from_=request.from_, to=request.to,
+                        caller_name=request.caller_name)
+        if first.protocol in BROWSER_TRANSPORTS:
+            leg: SipLeg = WebRtcLeg(self.stack, WebRtcMedia(), first, **identity)
+        else:
+            leg = SipLeg(self.stack, await self.stack.new_rtp(), first, **identity)
         leg.listening.set_inband_dtmf(attempts[0][0][0].inband_dtmf)
         self.stack.spawn(self._place(leg, request, attempts), f"sip-out-{leg.uuid}")
         return leg
@@ -266,8 +315,18 @@ class SipNetwork(Network):
         headers.add("Allow", stack.ALLOW)
         for name, value in request.sip_headers.items():
             headers.add(f"X-PH-{name}", value)
+        for name, value in leg.extra_headers():
+            headers.add(name, value)
         headers.add("Content-Type", "application/sdp")
-        invite = Request(headers, stack.local_sdp(leg.rtp, codecs=[sdp.PCMU, sdp.PCMA]), method="INVITE", uri=attempt.uri)
+        if isinstance(leg, WebRtcLeg):
+            try:
+                body = leg.rtp.pc.localDescription.sdp.encode() if leg.rtp.pc.localDescription else await leg.rtp.offer()
+            except WebRtcError as exc:
+                log.info("call %s: no WebRTC offer: %s", leg.uuid, exc)
+                return 503
+        else:
+            body = stack.local_sdp(leg.rtp, codecs=[sdp.PCMU, sdp.PCMA])
+        invite = Request(headers, body, method="INVITE", uri=attempt.uri)
         leg.invite = invite
         stack.pending[invite.call_id] = leg
         leg.client_tx = stack.transactions.request(invite, attempt.peer, leg.response)

@@ -20,6 +20,7 @@ from switchboard.core.clock import Clock
 from switchboard.endpoints.bindings import live_bindings, update_bindings
 from switchboard.endpoints.models import Endpoint
 from switchboard.endpoints.service import endpoint_by_username
+from switchboard.endpoints.tokens import AccessGrant, JwtError, TokenRefused, check_with_accounts
 from switchboard.network.sip import auth
 from switchboard.network.sip.address import NameAddr
 from switchboard.network.sip.message import Request, Response, response_to
@@ -27,12 +28,14 @@ from switchboard.network.sip.transport import Peer
 
 log = logging.getLogger("switchboard.sip")
 DEFAULT_EXPIRES, MIN_EXPIRES, MAX_EXPIRES = 3600, 60, 3600
+TOKEN_HEADER, TOKEN_ERROR_HEADER = "X-Plivo-Jwt", "X-Plivo-Jwt-Error-Code"
 
 
 class Registrar:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock, nonces: auth.Nonces,
-                 default_realm: Callable[[], str]):
+                 default_realm: Callable[[], str], token_key: bytes = b""):
         self.sessionmaker, self.clock, self.nonces, self.default_realm = sessionmaker, clock, nonces, default_realm
+        self.token_key = token_key
 
     async def authenticate(self, session: AsyncSession, request: Request, header: str,
                            challenge_status: int, username_hint: str) -> tuple[Endpoint | None, Response | None]:
@@ -58,12 +61,26 @@ class Registrar:
             aor = NameAddr.parse(request.headers.get("To") or "").sip_uri()
         except ValueError:
             return response_to(request, 400, "Bad To header")
+        token = request.headers.get(TOKEN_HEADER)
         async with self.sessionmaker() as session:
-            endpoint, refusal = await self.authenticate(session, request, "Authorization", 401, aor.user)
-            if refusal is not None:
-                return refusal
+            if token:
+                login = await token_login(session, request, token, aor.user, self.token_key, self.clock, "register")
+                if isinstance(login, Response):
+                    return login
+                grant, endpoint = login
+                if endpoint is None or not grant.incoming:
+                    # outgoing only, or an identity that is no endpoint: nothing to ring, nothing to bind
+                    return response_to(request, 200, to_tag=_tag(request), extra=[
+                        *[("Contact", value) for value in request.headers.get_all("Contact")],
+                        (TOKEN_HEADER, f"exp={grant.expires}"), ("Date", _http_date(self.clock.now()))])
+                aor_user = endpoint.username
+            else:
+                endpoint, refusal = await self.authenticate(session, request, "Authorization", 401, aor.user)
+                if refusal is not None:
+                    return refusal
+                aor_user = aor.user
             assert endpoint is not None
-            if aor.user != endpoint.username:
+            if aor_user != endpoint.username:
                 return response_to(request, 403, "Forbidden (To is not the authenticated user)", to_tag=_tag(request))
             parsed = _contacts(request)
             if isinstance(parsed, Response):
@@ -77,7 +94,38 @@ class Registrar:
             else:
                 live = await live_bindings(session, endpoint.endpoint_id, now)
         contacts = [("Contact", f"<{row.contact}>;expires={_seconds_left(row.expires, now)}") for row in live]
-        return response_to(request, 200, to_tag=_tag(request), extra=[*contacts, ("Date", _http_date(now))])
+        expiry = [(TOKEN_HEADER, f"exp={grant.expires}")] if token else []
+        return response_to(request, 200, to_tag=_tag(request), extra=[*contacts, *expiry, ("Date", _http_date(now))])
+
+
+async def token_login(session: AsyncSession, request: Request, token: str, user: str, key: bytes, clock: Clock,
+                      purpose: str) -> tuple[AccessGrant, Endpoint | None] | Response:
+    """Check a browser's access token (``X-Plivo-Jwt``) for ``purpose`` ("register" or "call").
+
+    The SIP user must be the token's ``<sub>_<iss>`` (``puser…jt_<iss>`` without a ``sub``). The
+    endpoint is the one of the issuing account whose username is ``sub`` (None when there is
+    none: a token with the incoming grant then needs one). A refusal is a 403 whose
+    ``X-Plivo-Jwt-Error-Code`` the browser SDK turns into its login-failure reason."""
+    def refuse(code: JwtError, reason: str) -> Response:
+        log.info("SIP %s from %r: access token refused: %s (%s)", request.method, user, code.name, reason)
+        return response_to(request, 403, f"Forbidden ({code.name})", to_tag=_tag(request),
+                           extra=[(TOKEN_ERROR_HEADER, str(int(code)))])
+
+    try:
+        grant = await check_with_accounts(session, token, key=key, now=int(clock.now().timestamp()))
+    except TokenRefused as refused:
+        return refuse(refused.code, refused.reason)
+    expected = grant.sip_username
+    if (expected is not None and user != expected) or (expected is None and not user.endswith(f"jt_{grant.account_id}")):
+        return refuse(JwtError.INVALID_ACCESS_TOKEN_SUBJECT, f"SIP user {user!r} is not the token's {expected!r}")
+    if purpose == "call" and not grant.outgoing:
+        return refuse(JwtError.INVALID_ACCESS_TOKEN_GRANTS, "the token has no outgoing grant")
+    endpoint = await endpoint_by_username(session, grant.sub) if grant.sub else None
+    if endpoint is not None and grant.account_id not in (endpoint.account_id, endpoint.sub_account_id):
+        endpoint = None
+    if endpoint is None and grant.incoming and purpose == "register":
+        return refuse(JwtError.INVALID_ACCESS_TOKEN_SUBJECT, f"sub {grant.sub!r} is not an endpoint of {grant.account_id}")
+    return grant, endpoint
 
 
 def _contacts(request: Request) -> tuple[bool, list[tuple[str, int]]] | Response:

@@ -25,7 +25,8 @@ async def start_sip(app: Any, fallback: Network) -> SipNetwork | None:
         return None
     host, port = parse_listen(settings.sip_listen)
     sip_settings = SipSettings(host=host, port=port, media_host=settings.sip_media_host or "",
-                               domain=settings.resolved_sip_domain, rtp_timeout=settings.sip_rtp_timeout)
+                               domain=settings.resolved_sip_domain, rtp_timeout=settings.sip_rtp_timeout,
+                               access_token_key=app.state.access_token_key)
     stack = SipStack(app.state.db.sessionmaker, app.state.clock, sip_settings, MediaRenderer())
     await stack.start()
     app.state.sip = stack

@@ -11,7 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from switchboard.core.clock import Clock
 from switchboard.network.rtp.pacer import Pacer
@@ -41,6 +43,7 @@ class SipSettings:
     domain: str = "127.0.0.1"
     rtp_timeout: float = 60.0  # Plivo's media timeout: no RTP for 60 s ends the call (6020)
     invite_rate: float = 20.0  # INVITEs per second per unknown source address before dropping
+    access_token_key: bytes = b""  # checks browsers' access tokens (endpoints/tokens.py)
 
 
 class SipStack:
@@ -54,7 +57,7 @@ class SipStack:
         self.transactions.on_ack_timeout = self._ack_timeout
         self.transactions.admit = self._admit
         self.nonces = Nonces()
-        self.registrar = Registrar(sessionmaker, clock, self.nonces, lambda: settings.domain)
+        self.registrar = Registrar(sessionmaker, clock, self.nonces, lambda: settings.domain, settings.access_token_key)
         self.guard = FloodGuard(settings.invite_rate)
         self.pacer = Pacer()
         self.network: "SipNetwork | None" = None
@@ -90,7 +93,7 @@ class SipStack:
         task.add_done_callback(self._tasks.discard)
 
     def contact(self, protocol: str = "UDP") -> str:
-        transport = ";transport=tcp" if protocol == "TCP" else ""
+        transport = {"TCP": ";transport=tcp", "WS": ";transport=ws", "WSS": ";transport=wss"}.get(protocol, "")
         return f"<sip:switchboard@{self.transport.host}:{self.transport.port}{transport}>"
 
     def local_sdp(self, rtp: RtpSession, codecs: list[int] | None = None, direction: str = "sendrecv") -> bytes:
@@ -188,7 +191,11 @@ class SipStack:
             self.spawn(self._register(request, peer, transaction), "sip-register")
         elif method == "OPTIONS" and not has_to_tag:
             transaction.respond(response_to(request, 200, to_tag="options", extra=[
-                ("Allow", self.ALLOW), ("Accept", "application/sdp"), ("Supported", "")]))
+                ("Allow", self.ALLOW), ("Accept", "application/sdp")]))
+        elif method == "MESSAGE" and not has_to_tag and request.body.strip() == b"ipAddress":
+            # the browser SDK asks for the address it is seen from (a keep-alive too)
+            transaction.respond(response_to(request, 200, to_tag="message", body=peer.host.encode(),
+                                            extra=[("Content-Type", "text/plain")]))
         elif method == "CANCEL":
             self._cancelled(request, transaction)
         elif has_to_tag:
@@ -217,7 +224,13 @@ class SipStack:
 
     async def _register(self, request: Request, peer: Peer, transaction: ServerTransaction) -> None:
         try:
-            transaction.respond(await self.registrar.register(request, peer))
+            try:
+                response = await self.registrar.register(request, peer)
+            except (StaleDataError, IntegrityError):
+                # the binding changed under us (a browser's old flow closing as its new one
+                # registers the same contact): read it afresh once
+                response = await self.registrar.register(request, peer)
+            transaction.respond(response)
         except Exception:
             log.exception("REGISTER from %s failed", peer.host)
             transaction.respond(response_to(request, 500))
@@ -242,6 +255,19 @@ class SipStack:
                 log.info("call %s: no ACK for our 200 OK, hanging up", leg.uuid)
                 self.send_in_dialog(leg, "BYE")
                 leg.far_end_ended("unreachable")
+
+    async def flow_closed(self, peer: Peer) -> None:
+        """A WebSocket flow closed: its registrations go at once, its calls end (the browser is gone)."""
+        from switchboard.endpoints.bindings import drop_source
+
+        for leg in list(self.dialogs.values()) + list(self.pending.values()):
+            if leg.peer == peer and not leg.ended.done():
+                leg.far_end_ended("hangup")
+        try:
+            async with self.sessionmaker() as session:
+                await drop_source(session, f"{peer.protocol}:{peer.host}:{peer.port}", self.clock.now())
+        except Exception:
+            log.exception("removing the registrations of %s:%s failed", peer.host, peer.port)
 
     # --- dead peers ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from switchboard.network.sip.address import Via
 from switchboard.network.sip.message import Request, Response, SipParseError, frame, parse
@@ -20,12 +21,20 @@ log = logging.getLogger("switchboard.sip")
 
 @dataclass(frozen=True)
 class Peer:
-    protocol: str  # "UDP" | "TCP"
+    protocol: str  # "UDP" | "TCP" | "WS" | "WSS" (a WebSocket flow, ``websocket.py``)
     host: str
     port: int
 
 
 Handler = Callable[[Request | Response, Peer], None]
+
+
+class Flow(Protocol):
+    """A connection-oriented flow another module serves (a browser's WebSocket)."""
+
+    def send(self, data: bytes) -> None: ...
+
+    def close(self, code: int = 1001) -> None: ...
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -81,6 +90,8 @@ class Transport:
     def __init__(self, handler: Handler):
         self.handler = handler
         self.connections: dict[Peer, _Tcp] = {}
+        self.flows: dict[Peer, Flow] = {}
+        """WebSocket connections (RFC 7118) by peer (``websocket.py``)."""
         self.udp: asyncio.DatagramTransport | None = None
         self.tcp: asyncio.Server | None = None
         self.host, self.port = "127.0.0.1", 0
@@ -94,6 +105,8 @@ class Transport:
         log.info("SIP listening on %s:%s (UDP and TCP)", self.host, self.port)
 
     async def stop(self) -> None:
+        for flow in list(self.flows.values()):
+            flow.close()
         for connection in list(self.connections.values()):
             if connection.transport is not None:
                 connection.transport.close()
@@ -127,7 +140,7 @@ class Transport:
 
     def response_peer(self, request: Request, peer: Peer) -> Peer:
         """Where responses to ``request`` (received from ``peer``) go."""
-        if peer.protocol == "TCP":
+        if peer.protocol != "UDP":
             return peer
         top = Via.parse(request.via[0])
         if top.params.get("rport"):
@@ -136,6 +149,13 @@ class Transport:
 
     def send(self, message: Request | Response, peer: Peer) -> None:
         data = message.encode()
+        if peer.protocol in ("WS", "WSS"):
+            flow = self.flows.get(peer)
+            if flow is None:
+                log.info("SIP to %s:%s: its WebSocket is closed", peer.host, peer.port)
+            else:
+                flow.send(data)
+            return
         if peer.protocol == "TCP":
             connection = self.connections.get(peer)
             if connection is not None and connection.transport is not None:
