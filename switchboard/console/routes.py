@@ -13,11 +13,13 @@ from switchboard.console.payments import routes as payment_pages
 from switchboard.console.security import ConsoleGate
 from switchboard.console.session import SignInRequired
 from switchboard.console.signin import routes as signin_pages
+from switchboard.console.simulator import routes as simulator_pages
 from switchboard.console.templating import render
 
 STATIC = "/static"
 
-_PAGES = (signin_pages.router, overview_pages.router, application_pages.router, payment_pages.router)
+_PAGES = (signin_pages.router, overview_pages.router, application_pages.router, payment_pages.router,
+          simulator_pages.router)
 
 # The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
 _SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]
