@@ -5,14 +5,16 @@ number's message URL; the virtual clock moves from the page; CSRF, account isola
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
 
 from tests.console.helpers import ConsoleUser, field_error
+from tests.console.test_browser import _keep, browser_page  # noqa: F401  (headless Chromium)
 from tests.helpers import LiveServer, MainAccount
-from tests.voice.conftest import Sim, voice_server  # noqa: F401  (the virtual-clock server, one per backend)
+from tests.voice.conftest import Sim, clock_auto, voice_server  # noqa: F401  (the virtual-clock server, one per backend)
 from tests.voice.customer_app import CustomerApp
 
 PAGE = "/simulator"
@@ -105,9 +107,9 @@ def test_steps_are_added_removed_and_checked_with_the_api_text(sim: Sim, user: C
     number = sim.rent_number()
     user.get(PAGE)
     steps = [("wait", "2"), ("press", "1")]
-    added = user.post(f"{PAGE}/calls", {**call_form(CALLER, number, steps), "add": "1"})
+    added = user.post(f"{PAGE}/calls", {**call_form(CALLER, number, steps), "add_step": "1"})
     assert added.status_code == 200 and len(re.findall(r'<li class="step', added.text)) == 3
-    removed = user.post(f"{PAGE}/calls", {**call_form(CALLER, number, steps), "remove": "0"})
+    removed = user.post(f"{PAGE}/calls", {**call_form(CALLER, number, steps), "remove_step": "0"})
     assert len(re.findall(r'<li class="step', removed.text)) == 1 and 'value="1"' in removed.text
     bad = user.post(f"{PAGE}/calls", call_form("not a number", number, [("press", "12x"), ("wait", "-1")]))
     assert bad.status_code == 400
@@ -244,3 +246,71 @@ def test_what_users_typed_is_escaped(sim: Sim, customer: CustomerApp, user: Cons
     assert "Said: “&lt;script&gt;alert(1)&lt;/script&gt;”" in live and "<script>alert" not in live
     bad = user.post(f"{PAGE}/calls", call_form(script, number, [("wait", "1")]))
     assert "<script>alert" not in bad.text and "&lt;script&gt;" in bad.text
+
+
+@pytest.mark.one_backend
+def test_a_call_placed_in_chromium_is_watched_until_it_ends(
+        voice_server: LiveServer, main: MainAccount, sim: Sim, customer: CustomerApp,  # noqa: F811
+        browser_page: Any, tmp_path: Path, repo_root: Path) -> None:
+    from playwright.sync_api import expect
+
+    ivr(customer)
+    number = sim.rent_number(sim.application(customer.url("/answer"), hangup_url=customer.url("/hangup"),
+                                             message_url=customer.url("/sms")))
+    customer.route("/sms", lambda p: f'<Response><Message src="{p["To"]}" dst="{p["From"]}">Thanks!</Message></Response>')
+    customer.route("/digits", lambda p: f"<Response><Speak>You pressed {p['Digits']}</Speak><Wait length=\"3\"/></Response>")
+    errors: list[str] = []
+    page = browser_page.new_page(viewport={"width": 1200, "height": 900})
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{voice_server.base_url}/login")
+    page.get_by_label("Auth ID").fill(main.auth_id)
+    page.get_by_label("Auth Token").fill(main.auth_token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Simulator").click()
+    page.wait_for_url(f"{voice_server.base_url}/simulator")
+
+    page.get_by_label("From", exact=True).first.fill(CALLER)
+    page.locator("#call-to").select_option(number)
+    page.get_by_role("button", name="Add Step").click()  # htmx swaps the form in place
+    expect(page.locator("li.step")).to_have_count(5)
+    page.locator("#step-4").select_option("say")
+    page.locator("#value-4").fill("goodbye")
+    page.get_by_role("button", name="Remove step 4").click()
+    expect(page.locator("li.step")).to_have_count(4)
+    assert page.locator("#value-3").input_value() == "goodbye"
+    assert page.locator("#call-from").input_value() == CALLER  # what was typed survives the swap
+    page.screenshot(path=tmp_path / "simulator.png", full_page=True)
+    clock_auto(voice_server, False)  # the virtual clock at real speed: the call lasts a few seconds
+    try:
+        page.get_by_role("button", name="Call", exact=True).last.click()
+        page.wait_for_url(re.compile(r".*/simulator/calls/[0-9a-f-]{36}$"))
+        expect(page.locator(".live-dot")).to_be_visible()
+        page.locator("strong.state-completed").wait_for(timeout=20_000)  # htmx polls the live view
+    finally:
+        clock_auto(voice_server, True)
+    expect(page.locator(".live-dot")).to_have_count(0)
+    page.locator("ol.requests").get_by_text(customer.url("/hangup")).wait_for()
+    expect(page.locator("ol.timeline li.did")).to_have_text(re.compile(r"Pressed 1$"))
+    expect(page.locator("ol.timeline li.heard").first).to_contain_text("Heard: “Press one for sales”")
+    page.locator("details").first.click()
+    page.screenshot(path=tmp_path / "simulator-call.png", full_page=True)
+
+    page.goto(f"{voice_server.base_url}/simulator")
+    page.get_by_label("From", exact=True).last.fill(CALLER)
+    page.locator("#message-to").select_option(number)
+    page.get_by_label("Text").fill("Hi there")
+    page.get_by_role("button", name="Send Message").click()
+    page.get_by_role("status").get_by_text(f"Message sent to {number}").wait_for()
+    page.get_by_role("link", name=CALLER, exact=True).click()
+    page.get_by_text(f"Received SMS from {number}: Thanks!").wait_for()  # polled in as it arrives
+    page.screenshot(path=tmp_path / "simulator-phone.png", full_page=True)
+
+    phone = browser_page.new_page(viewport={"width": 390, "height": 844})
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{voice_server.base_url}/simulator")
+    phone.screenshot(path=tmp_path / "simulator-phone-width.png", full_page=True)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == []
+    for shot in sorted(tmp_path.glob("*.png")):
+        _keep(shot, repo_root)

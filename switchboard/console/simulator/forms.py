@@ -2,7 +2,7 @@
 ``ClockAdvance``), so every rule and message is the API's; errors are keyed by the form's fields.
 
 A call's script is edited as rows of (step, value): ``wait`` seconds, ``say`` text, ``press``
-digits, ``hangup``. Rows are added and removed by submit buttons (``add``, ``remove=<row>``), so
+digits, ``hangup``. Rows are added and removed by submit buttons (``add_step``, ``remove_step=<row>``; not ``remove``, which would hide the form element's own ``remove()``), so
 the form works without JavaScript; htmx swaps just the form when it is there."""
 
 from dataclasses import dataclass, field
@@ -18,6 +18,8 @@ from switchboard.network.sim.phones import CallStep, Hangup, Press, Say, Wait
 
 STEPS = {"wait": ("Wait (seconds)", Wait), "say": ("Say (text)", Say), "press": ("Press (digits)", Press),
          "hangup": ("Hang up", Hangup)}
+PLACEHOLDERS = {"wait": "seconds, e.g. 2", "say": "words the phone speaks", "press": "keys, e.g. 1 or 123#",
+                "hangup": "(no value)"}
 MAX_STEPS = 50
 DEFAULT_SCRIPT = [("wait", "2"), ("press", "1"), ("wait", "5"), ("hangup", "")]
 CLOCK_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600}
@@ -45,12 +47,12 @@ class CallForm:
 
     def edit(self, form: FormData) -> bool:
         """Apply an Add Step / Remove button; True when the form was only edited."""
-        remove = form.get("remove")
+        remove = form.get("remove_step")
         if isinstance(remove, str) and remove.isdigit():
             if int(remove) < len(self.steps):
                 del self.steps[int(remove)]
             return True
-        if form.get("add") is not None:
+        if form.get("add_step") is not None:
             if len(self.steps) < MAX_STEPS:
                 self.steps.append(("wait", "1"))
             return True

@@ -21,7 +21,7 @@ from switchboard.accounts.scope import visible
 from switchboard.console.pages import PageError
 from switchboard.console.session import Console
 from switchboard.console.simulator import views
-from switchboard.console.simulator.forms import CLOCK_UNITS, STEPS, CallForm, MessageForm, clock_advance
+from switchboard.console.simulator.forms import CLOCK_UNITS, PLACEHOLDERS, STEPS, CallForm, MessageForm, clock_advance
 from switchboard.console.templating import render
 from switchboard.core.clock import Clock, VirtualClock
 from switchboard.core.errors import PlivoError
@@ -82,7 +82,7 @@ async def _page(request: Request, ctx: AuthContext, session: Session, call: Call
     clock = _clock(request)
     return render(request, "simulator/simulator.html", {
         "nav": "simulator", "who": ctx.account, "targets": await _targets(session, ctx, _sip_domain(request)),
-        "call": call or CallForm(), "message": message or MessageForm(), "steps": STEPS,
+        "call": call or CallForm(), "message": message or MessageForm(), "steps": STEPS, "placeholders": PLACEHOLDERS,
         "phones": summaries[offset:offset + PER_PAGE], "phones_total": len(summaries), "offset": offset,
         "per_page": PER_PAGE, "recent": request.session.get("sim_calls", []),
         "virtual": isinstance(clock, VirtualClock), "now": clock.now(), "units": CLOCK_UNITS,
