@@ -103,6 +103,33 @@ def test_a_call_from_the_page_reaches_the_answer_url_and_is_watched_live(
     assert f'href="/simulator/phones/{CALLER}"' in again and f'href="/simulator/calls/{call_uuid}"' in again
 
 
+def test_an_endpoint_is_a_target_and_an_outbound_call_shows_the_phone_it_called(
+        sim: Sim, customer: CustomerApp, user: ConsoleUser) -> None:
+    ivr(customer)
+    app_id = sim.application(customer.url("/answer"))
+    number = sim.rent_number(app_id)
+    made = sim.http.post(f"/v1/Account/{sim.account.auth_id}/Endpoint/",
+                         json={"username": "desk", "password": "12345", "alias": "Front <desk>", "app_id": app_id})
+    assert made.status_code == 201, made.text
+    [uri] = re.findall(r'<option value="(sip:desk[^"]*)" >desk[0-9]* \(Front &lt;desk&gt;\)</option>', user.get(PAGE).text)
+    placed = user.post(f"{PAGE}/calls", call_form(CALLER, uri, [("press", "1")]))
+    assert placed.status_code == 303
+    [answer] = until(lambda: customer.requests_to("/answer"), "the endpoint's application")
+    assert answer.params["To"] == uri and answer.params["From"] == CALLER
+
+    callee = "14155550199"
+    outbound = sim.http.post(f"/v1/Account/{sim.account.auth_id}/Call/",
+                             json={"from": number, "to": callee, "answer_url": customer.url("/answer")})
+    assert outbound.status_code == 201, outbound.text
+    call_uuid = outbound.json()["request_uuid"]
+    sim.record(call_uuid)
+    phone = until(lambda: (text := user.get(f"{PAGE}/phones/{callee}").text) and "Press one" in text and text,
+                  "the called phone's page")
+    assert f"Incoming call from {number} to {callee}" in phone and f'href="/simulator/calls/{call_uuid}"' in phone
+    view = user.get(f"{PAGE}/calls/{call_uuid}").text
+    assert "Heard: “Press one for sales”" in view and f'href="/simulator/phones/{callee}"' in view
+
+
 def test_steps_are_added_removed_and_checked_with_the_api_text(sim: Sim, user: ConsoleUser) -> None:
     number = sim.rent_number()
     user.get(PAGE)
@@ -280,6 +307,10 @@ def test_a_call_placed_in_chromium_is_watched_until_it_ends(
     expect(page.locator("li.step")).to_have_count(4)
     assert page.locator("#value-3").input_value() == "goodbye"
     assert page.locator("#call-from").input_value() == CALLER  # what was typed survives the swap
+    page.locator("#call-from").fill("not a number")
+    page.get_by_role("button", name="Call", exact=True).last.click()  # refused: htmx swaps the form with the error
+    expect(page.locator("#from-error")).to_contain_text("from:")
+    page.locator("#call-from").fill(CALLER)
     page.screenshot(path=tmp_path / "simulator.png", full_page=True)
     clock_auto(voice_server, False)  # the virtual clock at real speed: the call lasts a few seconds
     try:

@@ -116,13 +116,14 @@ async def place_call(request: Request, ctx: Console, session: Session) -> Respon
         call.errors["from"] = f"from: {spec.from_} is not a phone number (the page calls from numbers)"
     elif spec is not None and not await _owns_target(session, ctx, spec.to):
         call.errors["to"] = _not_yours(spec.to)
+    refused = 200 if _is_htmx(request) else 400  # htmx swaps only 2xx answers into the page
     if call.errors or spec is None:
-        return await _page(request, ctx, session, call=call, status_code=400)
+        return await _page(request, ctx, session, call=call, status_code=refused)
     try:
         leg = await control.place_call(request.app.state.sim_network, _sip_domain(request), spec)
     except PlivoError as exc:
         call.errors[""] = exc.message
-        return await _page(request, ctx, session, call=call, status_code=400)
+        return await _page(request, ctx, session, call=call, status_code=refused)
     recent = [entry for entry in request.session.get("sim_calls", []) if isinstance(entry, list)]
     request.session["sim_calls"] = [[leg.uuid, phone_for(leg.from_), leg.from_, leg.to], *recent][:RECENT_CALLS]
     target = f"{BASE}/calls/{leg.uuid}"
@@ -180,7 +181,7 @@ async def _call_view(request: Request, ctx: AuthContext, session: AsyncSession, 
             record = None
     if live is None and record is None and call_uuid not in placed:
         raise PageError(404, f"call {call_uuid} not found")
-    caller = placed[call_uuid][1] if call_uuid in placed else phone_for(live.from_ if live else record.from_number)  # type: ignore[union-attr]
+    caller = placed[call_uuid][1] if call_uuid in placed else _phone_of(live or record)
     phone = request.app.state.phone_book.get(caller)
     events = [event for event in (phone.log if phone else []) if event.detail.get("call_uuid") == call_uuid]
     lines = [views.describe(event) for event in events]
@@ -197,6 +198,14 @@ async def _call_view(request: Request, ctx: AuthContext, session: AsyncSession, 
     return {"call_uuid": call_uuid, "status": status, "from": frm, "to": to, "caller": caller, "ended": ended,
             "record": record, "lines": [(line, _since(started, line.at)) for line in lines],
             "requests": views.requests_of(requests), "pressed": "".join(e.detail.get("digits", "") for e in events if e.kind == "pressed")}
+
+
+def _phone_of(call: Any) -> str:
+    """The simulated phone at the far end of a call: the caller of an inbound call, the callee of an
+    outbound one (a live call or its record)."""
+    if call.direction == "outbound":
+        return phone_for(call.to if hasattr(call, "from_") else call.to_number)
+    return phone_for(call.from_ if hasattr(call, "from_") else call.from_number)
 
 
 def _since(start: datetime, at: datetime) -> str:

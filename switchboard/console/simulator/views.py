@@ -157,14 +157,14 @@ def describe(event: PhoneEvent) -> Line:
 
 
 @dataclass(frozen=True)
-class Request:
+class AppRequest:
     """A request the application got, as the live view lists it (parameters decoded)."""
 
     attempt: WebhookAttempt
     params: list[tuple[str, str]]
 
 
-def requests_of(attempts: Iterable[WebhookAttempt]) -> list[Request]:
+def requests_of(attempts: Iterable[WebhookAttempt]) -> list[AppRequest]:
     shown = []
     for attempt in attempts:
         try:
@@ -173,5 +173,5 @@ def requests_of(attempts: Iterable[WebhookAttempt]) -> list[Request]:
             decoded = {}
         pairs = [(str(key), ", ".join(map(str, value)) if isinstance(value, list) else str(value))
                  for key, value in (decoded.items() if isinstance(decoded, dict) else [])]
-        shown.append(Request(attempt, pairs))
+        shown.append(AppRequest(attempt, pairs))
     return shown
