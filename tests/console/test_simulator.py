@@ -2,6 +2,7 @@
 phone heard and pressed and the requests the application got; a message from the page reaches the
 number's message URL; the virtual clock moves from the page; CSRF, account isolation, escaping."""
 
+import html
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -345,3 +346,16 @@ def test_a_call_placed_in_chromium_is_watched_until_it_ends(
     assert errors == []
     for shot in sorted(tmp_path.glob("*.png")):
         _keep(shot, repo_root)
+
+
+def test_a_phones_log_pages_by_twenty_and_only_the_newest_page_polls(sim: Sim, user: ConsoleUser) -> None:
+    number = sim.rent_number()
+    user.get(PAGE)
+    for count in range(21):
+        assert user.post(f"{PAGE}/messages", {"from": "14155550188", "to": number, "text": f"m{count:02}"}).status_code == 303
+    first = user.get(f"{PAGE}/phones/14155550188").text
+    assert "1–20 of 21" in first and ": m20" in first and ": m00" not in first and 'hx-trigger="every 2s"' in first
+    older = re.search(r'<a href="([^"]+)">Older</a>', first)
+    assert older is not None
+    second = user.get(html.unescape(older.group(1))).text
+    assert "21–21 of 21" in second and ": m00" in second and 'hx-trigger="every 2s"' not in second

@@ -11,6 +11,7 @@ main account's other customers (docs/console.md)."""
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
 from switchboard.accounts.scope import visible
-from switchboard.console.pages import PageError
+from switchboard.console.pages import PageError, page_of
 from switchboard.console.session import Console
 from switchboard.console.simulator import views
 from switchboard.console.simulator.forms import CLOCK_UNITS, PLACEHOLDERS, STEPS, CallForm, MessageForm, clock_advance
@@ -26,6 +27,7 @@ from switchboard.console.templating import render
 from switchboard.core.clock import Clock, VirtualClock
 from switchboard.core.errors import PlivoError
 from switchboard.core.http import Session
+from switchboard.core.pagination import MAX_OFFSET, PageParams
 from switchboard.endpoints.models import Endpoint
 from switchboard.network.sim import control
 from switchboard.network.sim.calls import phone_for
@@ -78,21 +80,22 @@ def _not_yours(to: str) -> str:
 async def _page(request: Request, ctx: AuthContext, session: Session, call: CallForm | None = None,
                 message: MessageForm | None = None, clock_error: str = "", status_code: int = 200) -> Response:
     summaries = await views.phone_summaries(session, ctx, request.app.state.voice, request.app.state.phone_book)
-    offset = _offset(request)
+    params = _page_params(request)
     clock = _clock(request)
     return render(request, "simulator/simulator.html", {
         "nav": "simulator", "who": ctx.account, "targets": await _targets(session, ctx, _sip_domain(request)),
         "call": call or CallForm(), "message": message or MessageForm(), "steps": STEPS, "placeholders": PLACEHOLDERS,
-        "phones": summaries[offset:offset + PER_PAGE], "phones_total": len(summaries), "offset": offset,
-        "per_page": PER_PAGE, "recent": request.session.get("sim_calls", []),
+        "phones": summaries[params.offset:params.offset + params.limit],
+        "page": page_of(BASE, params, len(summaries)), "recent": request.session.get("sim_calls", []),
         "virtual": isinstance(clock, VirtualClock), "now": clock.now(), "units": CLOCK_UNITS,
         "clock_error": clock_error, "sent": request.query_params.get("sent", ""),
     }, status_code=status_code)
 
 
-def _offset(request: Request) -> int:
+def _page_params(request: Request) -> PageParams:
+    """The page of a list asked for (``offset``; 20 a page); a bad offset is the first page."""
     raw = request.query_params.get("offset", "0")
-    return min(int(raw), 10**9) if raw.isdigit() else 0
+    return PageParams(limit=PER_PAGE, offset=min(int(raw), MAX_OFFSET) if raw.isdigit() and len(raw) < 12 else 0)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -241,10 +244,10 @@ async def _phone_view(request: Request, ctx: AuthContext, session: AsyncSession,
     shown = [event for event in (phone.log if phone else []) if seen.shows(event)]
     if not shown:
         raise PageError(404, f"no simulated phone {address} with calls or messages of this account")
-    offset = _offset(request)
+    params = _page_params(request)
     newest = list(reversed(shown))
-    return {"address": address, "lines": [views.describe(event) for event in newest[offset:offset + PER_PAGE]],
-            "total": len(newest), "offset": offset, "per_page": PER_PAGE}
+    return {"address": address, "lines": [views.describe(event) for event in newest[params.offset:params.offset + params.limit]],
+            "page": page_of(f"{BASE}/phones/{quote(address)}", params, len(newest))}
 
 
 @router.get("/phones/{address}", response_class=HTMLResponse)
