@@ -70,12 +70,13 @@ class CallForm:
                 script.append(STEPS[kind][1].model_validate(data))
             except pydantic.ValidationError as exc:
                 self.errors[f"step-{row}"] = describe(exc.errors(include_url=False))
-        return None if self.errors else script
+        return script if len(script) == len(self.steps) else None
 
     def model(self, script: list[CallStep]) -> SimCall | None:
         params, errors = validate(SimCall, {"from": self.from_, "to": self.to, "caller_name": self.caller_name,
                                             "script": [step.model_dump(exclude_unset=True) for step in script]})
-        self.errors.update(errors)
+        for name, message in errors.items():
+            self.errors.setdefault(name, message)  # a message already there (From's) is the plainer one
         return params if isinstance(params, SimCall) else None
 
 

@@ -32,6 +32,7 @@ from switchboard.endpoints.models import Endpoint
 from switchboard.network.sim import control
 from switchboard.network.sim.calls import phone_for
 from switchboard.numbers.models import RentedNumber
+from switchboard.numbers.phone import parse_e164
 from switchboard.voice import service as voice_service
 from switchboard.voice.models import CallRecord
 from switchboard.webhooks.debuglog import attempts_for_call
@@ -113,11 +114,13 @@ async def place_call(request: Request, ctx: Console, session: Session) -> Respon
     call = CallForm.read(form)
     if call.edit(form):
         return await _page(request, ctx, session, call=call)
+    try:  # the page calls from numbers (endpoints call through /_sim/calls): read as /_sim/messages reads one
+        parse_e164(call.from_, "from")
+    except PlivoError as exc:
+        call.errors["from"] = exc.message
     script = call.script()
     spec = call.model(script) if script is not None else None
-    if spec is not None and not spec.from_.lstrip("+").isdigit():
-        call.errors["from"] = f"from: {spec.from_} is not a phone number (the page calls from numbers)"
-    elif spec is not None and not await _owns_target(session, ctx, spec.to):
+    if spec is not None and not call.errors and not await _owns_target(session, ctx, spec.to):
         call.errors["to"] = _not_yours(spec.to)
     refused = 200 if _is_htmx(request) else 400  # htmx swaps only 2xx answers into the page
     if call.errors or spec is None:
