@@ -131,6 +131,28 @@ def test_an_endpoint_is_a_target_and_an_outbound_call_shows_the_phone_it_called(
     assert "Heard: “Press one for sales”" in view and f'href="/simulator/phones/{callee}"' in view
 
 
+def test_the_phone_hangs_up_from_the_live_view(voice_server: LiveServer, sim: Sim, customer: CustomerApp,  # noqa: F811
+                                               user: ConsoleUser) -> None:
+    customer.route("/answer", '<Response><Wait length="300"/></Response>')
+    number = sim.rent_number(sim.application(customer.url("/answer")))
+    clock_auto(voice_server, False)  # the virtual clock at real speed: the call stays up meanwhile
+    try:
+        placed = user.post(f"{PAGE}/calls", call_form(CALLER, number, [("wait", "300")]))
+        call_uuid = placed.headers["location"].rsplit("/", 1)[1]
+        live = until(lambda: (text := user.get(f"{PAGE}/calls/{call_uuid}/live").text) and "state-connecting" not in text and text,
+                     "the call to reach the application")
+        assert "Hang Up the Phone" in live and customer.requests_to("/answer")
+        assert user.post(f"{PAGE}/calls/{call_uuid}/hangup", {}, token=False).status_code == 403
+        hung = user.post(f"{PAGE}/calls/{call_uuid}/hangup", {})
+        assert hung.status_code == 303 and hung.headers["location"] == f"{PAGE}/calls/{call_uuid}"
+        assert sim.record(call_uuid)["hangup_source"] == "Caller"
+    finally:
+        clock_auto(voice_server, True)
+    after = user.get(f"{PAGE}/calls/{call_uuid}/live").text
+    assert "Call ended by the phone (hangup)" in after and "Hang Up the Phone" not in after
+    assert user.post(f"{PAGE}/calls/{call_uuid}/hangup", {}).status_code == 303  # ended already: nothing to do
+
+
 def test_steps_are_added_removed_and_checked_with_the_api_text(sim: Sim, user: ConsoleUser) -> None:
     number = sim.rent_number()
     user.get(PAGE)
@@ -257,6 +279,7 @@ def test_a_subaccount_targets_only_its_own_numbers_and_sees_only_its_calls(
             f"to: {main_number} is not one of this account's numbers or endpoints")
         assert branch.get(f"{PAGE}/calls/{main_call}").status_code == 404
         assert branch.get(f"{PAGE}/calls/{main_call}/live").status_code == 404
+        assert branch.post(f"{PAGE}/calls/{main_call}/hangup", {}).status_code == 404
         assert branch.get(f"{PAGE}/phones/{CALLER}").status_code == 404  # its only call is the main account's
         assert f"/simulator/phones/{CALLER}" not in page
     finally:

@@ -238,6 +238,17 @@ async def call_live(request: Request, ctx: Console, session: Session, call_uuid:
     return render(request, "simulator/call_live.html", {"tail": tail, "tail_polls": TAIL_POLLS, **view})
 
 
+@router.post("/calls/{call_uuid}/hangup")
+async def hang_up(request: Request, ctx: Console, session: Session, call_uuid: str) -> Response:
+    """The phone on the call hangs up (a call the session may see; one that already ended stays ended)."""
+    await _call_view(request, ctx, session, call_uuid)
+    try:
+        control.hang_up(request.app.state.sim_network, call_uuid)
+    except PlivoError:
+        pass  # it ended meanwhile: the view says how
+    return RedirectResponse(f"{BASE}/calls/{call_uuid}", status_code=303)
+
+
 # --- a phone ------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from switchboard.accounts.auth import AccountRecord, authenticate_main
 from switchboard.core.errors import ValidationError
 from switchboard.core.params import describe, openapi_body, read_params
-from switchboard.core.responses import ERROR_RESPONSES, plivo_response
+from switchboard.core.responses import ERROR_RESPONSES, no_content, plivo_response
 from switchboard.network.sim import control
 from switchboard.network.sim.control import ClockAdvance, SimCall
 
@@ -31,6 +31,13 @@ async def place_call(request: Request, _main: Main) -> Response:
     spec: SimCall = _parse(SimCall, await read_params(request))
     leg = await control.place_call(request.app.state.sim_network, request.app.state.settings.resolved_sip_domain, spec)
     return plivo_response({"call_uuid": leg.uuid, "from": leg.from_, "to": leg.to, "message": "call placed"}, 201)
+
+
+@router.delete("/calls/{call_uuid}", status_code=204, response_class=Response,
+               summary="The simulated phone on a call hangs up")
+async def hang_up(request: Request, _main: Main, call_uuid: str) -> Response:
+    control.hang_up(request.app.state.sim_network, call_uuid)
+    return no_content()
 
 
 @router.get("/clock", summary="The simulated network's clock")

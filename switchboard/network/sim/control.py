@@ -117,6 +117,12 @@ async def send_message(db: Database, carrier: SimulatedCarrier, spec: SimMessage
     return {"message": "message sent", "from": src, "to": dst, "type": kind, "units": units}
 
 
+def hang_up(network: SimNetwork, call_uuid: str) -> None:
+    """The simulated phone on a call hangs up (the call's UUID, as the platform knows it)."""
+    if not network.phone_hangs_up(call_uuid):
+        raise NotFoundError(f"no call {call_uuid} with a simulated phone is up")
+
+
 def clock_json(clock: Clock) -> dict[str, Any]:
     return {"mode": "virtual" if isinstance(clock, VirtualClock) else "real", "now": clock.now().isoformat()}
 
