@@ -271,6 +271,8 @@ def test_a_subaccount_targets_only_its_own_numbers_and_sees_only_its_calls(
         branch.sign_in(sub["auth_id"], sub["auth_token"])
         page = branch.get(PAGE).text
         assert f'<option value="{own_number}"' in page and f'<option value="{main_number}"' not in page
+        refused = branch.post(f"{PAGE}/calls", call_form("not a number", main_number, [("wait", "1")]))
+        assert field_error(refused.text, "from") and field_error(refused.text, "to")  # both at once
         refused = branch.post(f"{PAGE}/calls", call_form(CALLER, main_number, [("wait", "1")]))
         assert refused.status_code == 400
         assert field_error(refused.text, "to") == f"to: {main_number} is not one of this account's numbers or endpoints"

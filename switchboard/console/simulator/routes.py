@@ -120,8 +120,8 @@ async def place_call(request: Request, ctx: Console, session: Session) -> Respon
         call.errors["from"] = exc.message
     script = call.script()
     spec = call.model(script) if script is not None else None
-    if spec is not None and not call.errors and not await _owns_target(session, ctx, spec.to):
-        call.errors["to"] = _not_yours(spec.to)
+    if "to" not in call.errors and not await _owns_target(session, ctx, call.to):
+        call.errors["to"] = _not_yours(call.to)
     refused = 200 if _is_htmx(request) else 400  # htmx swaps only 2xx answers into the page
     if call.errors or spec is None:
         return await _page(request, ctx, session, call=call, status_code=refused)
