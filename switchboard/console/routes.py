@@ -19,6 +19,7 @@ from switchboard.console.payments import routes as payment_pages
 from switchboard.console.security import ConsoleGate
 from switchboard.console.session import SignInRequired
 from switchboard.console.signin import routes as signin_pages
+from switchboard.console.simulator import routes as simulator_pages
 from switchboard.console.subaccounts import routes as subaccount_pages
 from switchboard.console.templating import render
 
@@ -27,7 +28,7 @@ STATIC = "/static"
 _PAGES = (signin_pages.router, overview_pages.router, application_pages.router, call_pages.router,
           messaging_pages.router, *payment_pages.ROUTERS,
           buy_number_pages.router, number_pages.router,  # buy before /numbers/{number}
-          endpoint_pages.router, carrier_pages.router, subaccount_pages.router)
+          endpoint_pages.router, carrier_pages.router, subaccount_pages.router, simulator_pages.router)
 
 # The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
 _SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]

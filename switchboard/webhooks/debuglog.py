@@ -1,5 +1,6 @@
 """Reading the webhook debug log: for the REST extension and for ``switchboard logs``."""
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -42,6 +43,15 @@ async def get_attempt(session: AsyncSession, ctx: AuthContext, log_id: str) -> W
     if row is None:
         raise NotFoundError(f"webhook log entry {log_id} not found")
     return row
+
+
+async def attempts_for_call(session: AsyncSession, ctx: AuthContext, call_uuid: str, since: datetime,
+                            limit: int = 200) -> list[WebhookAttempt]:
+    """The requests made about one call (its ``CallUUID``, or a B-leg's ``ALegUUID``, among the
+    parameters), oldest first: the attempts logged since the call began."""
+    statement = visible(ctx).where(WebhookAttempt.created >= since,
+                                   WebhookAttempt.params.contains(call_uuid, autoescape=True))
+    return list(await session.scalars(statement.order_by(WebhookAttempt.id).limit(limit)))
 
 
 def attempt_json(row: WebhookAttempt, auth_id: str) -> dict[str, Any]:

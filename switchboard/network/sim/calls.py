@@ -50,6 +50,24 @@ class SimNetwork(Network):
     def __init__(self, clock: Clock, book: PhoneBook):
         self.clock, self.book = clock, book
         self._arriving: set[asyncio.Task[None]] = set()  # calls being handed to the engine (kept referenced)
+        self._up: dict[str, SimLeg] = {}  # legs to simulated phones, by call_uuid, until they end
+
+    def _track(self, leg: SimLeg) -> None:
+        self._up[leg.uuid] = leg
+        leg.ended.add_done_callback(lambda _ended: self._up.pop(leg.uuid, None))
+
+    def phone_hangs_up(self, call_uuid: str) -> bool:
+        """The simulated phone on the call hangs up now, as a ``hangup`` step would; False when no
+        call to or from a simulated phone with that UUID is up."""
+        leg = self._up.get(call_uuid)
+        if leg is None or not leg.is_up:
+            return False
+        self._hang_up(leg)
+        return True
+
+    def _hang_up(self, leg: SimLeg) -> None:
+        leg.log("call", state="ended", by="phone", reason="hangup")
+        leg.far_end_ended("hangup")
 
     def _hand_over(self, leg: CallLeg) -> None:
         assert self.on_incoming is not None
@@ -70,6 +88,7 @@ class SimNetwork(Network):
         leg.log("call", direction="incoming", state="offered", **{"from": request.from_, "to": request.to}, **shown)
         leg.far_end_task = asyncio.create_task(self._called_phone(leg, list(self.book.phone(address).script)),
                                                name=f"sim-phone-{leg.uuid}")
+        self._track(leg)
         return leg
 
     def _loop_back(self, request: OriginateRequest) -> CallLeg:
@@ -95,6 +114,7 @@ class SimNetwork(Network):
         leg.custom_headers = tuple((custom_headers or {}).items())
         leg.log("call", direction="outgoing", state="dialing", **{"from": from_, "to": to})
         leg.far_end_task = asyncio.create_task(self._calling_phone(leg, script), name=f"sim-caller-{leg.uuid}")
+        self._track(leg)
         if self.on_incoming is None:
             await leg.hangup("unreachable")
         else:
@@ -196,8 +216,7 @@ class SimNetwork(Network):
             elif isinstance(step, Say):
                 await self._speak(leg, step.say, step.language)
             elif isinstance(step, Hangup):
-                leg.log("call", state="ended", by="phone", reason="hangup")
-                leg.far_end_ended("hangup")
+                self._hang_up(leg)
                 return
 
     async def _speak(self, leg: SimLeg, text: str, language: str = "en-US", voicemail: bool = False) -> None:

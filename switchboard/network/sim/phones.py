@@ -150,6 +150,10 @@ class PhoneBook:
     def get(self, address: str) -> SimPhone | None:
         return self._phones.get(address)
 
+    def phones(self) -> list[SimPhone]:
+        """Every phone configured or reached so far, in the order they first appeared."""
+        return list(self._phones.values())
+
     def phone(self, address: str) -> SimPhone:
         """The phone at ``address``; a default phone is created the first time one is reached."""
         phone = self._phones.get(address)
