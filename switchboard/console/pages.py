@@ -24,9 +24,11 @@ class Page:
     next: str | None
 
 
-def page_of(path: str, params: PageParams, total: int) -> Page:
+def page_of(path: str, params: PageParams, total: int, query: str = "") -> Page:
+    """Where the pager links lead; ``query`` (a list's filters) is kept on them."""
     def link(offset: int) -> str:
-        return f"{path}?{urlencode({'limit': params.limit, 'offset': offset})}"
+        paging = urlencode({'limit': params.limit, 'offset': offset})
+        return f"{path}?{query}&{paging}" if query else f"{path}?{paging}"
 
     shown = max(min(params.limit, total - params.offset), 0)
     return Page(

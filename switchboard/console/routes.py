@@ -7,6 +7,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from switchboard.console.applications import routes as application_pages
+from switchboard.console.logs.calls import routes as call_logs
+from switchboard.console.logs.debug import routes as debug_logs
+from switchboard.console.logs.messages import routes as message_logs
+from switchboard.console.logs.recordings import routes as recording_logs
 from switchboard.console.overview import routes as overview_pages
 from switchboard.console.pages import PageError
 from switchboard.console.payments import routes as payment_pages
@@ -17,7 +21,8 @@ from switchboard.console.templating import render
 
 STATIC = "/static"
 
-_PAGES = (signin_pages.router, overview_pages.router, application_pages.router, payment_pages.router)
+_PAGES = (signin_pages.router, overview_pages.router, application_pages.router, payment_pages.router, call_logs.router,
+          message_logs.router, recording_logs.router, debug_logs.router)
 
 # The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
 _SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]
