@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
@@ -23,9 +23,12 @@ from switchboard.console.applications.form import validate
 from switchboard.console.pages import page_of
 from switchboard.console.templating import render
 from switchboard.core.errors import PlivoError
-from switchboard.core.pagination import PageParams, fetch_page
+from switchboard.core.pagination import PageParams
 
 CSV_BATCH = 1000
+COUNT_CAP = 10_000
+"""A list counts its matches up to this many and then says "more than": counting a million rows
+exactly on every refresh would cost more than the page (the API's ``meta.total_count`` stays exact)."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ async def show(request: Request, ctx: AuthContext, session: AsyncSession, log: L
     if params is not None:
         assert isinstance(params, PageParams)
         try:
-            rows, total = await fetch_page(session, await statement(session, params), params)
+            rows, total = await fetch_capped(session, await statement(session, params), params)
         except PlivoError as exc:
             name = exc.message.split(":", 1)[0]
             errors = {name if any(item.name == name for item in log.filters) else "": exc.message}
@@ -89,10 +92,20 @@ async def show(request: Request, ctx: AuthContext, session: AsyncSession, log: L
     paging = params if params is not None else PageParams()
     page = page_of(log.path, paging, total, query)
     return render(request, "logs/list.html", {
+        "capped": total > COUNT_CAP, "cap": COUNT_CAP,
         "nav": log.nav, "who": ctx.account, "log": log, "values": values, "errors": errors, "rows": rows,
         "page": page, "query": query, "here": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         **(extra or {}),
     }, status_code=400 if errors else 200)
+
+
+async def fetch_capped(session: AsyncSession, statement: Select[Any], page: PageParams) -> tuple[list[Any], int]:
+    """One page and the number of matches, counted up to ``COUNT_CAP + 1`` (and never fewer than
+    the page reaches)."""
+    limited = statement.order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(limited)) or 0)
+    rows = list((await session.scalars(statement.limit(page.limit).offset(page.offset))).all())
+    return rows, max(total, page.offset + len(rows) + (1 if total > COUNT_CAP and len(rows) == page.limit else 0))
 
 
 def _cell(value: object) -> str:

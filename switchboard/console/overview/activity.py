@@ -96,5 +96,5 @@ def chart(days: list[Day]) -> Chart:
                             f"{day.day.isoformat()}: {count} {kind}"))
         if index % 2 == 0 or len(days) <= 7:
             labels.append((round(LEFT + index * slot + slot / 2, 1), day.day.strftime("%b %d")))
-    ticks = [(round(TOP + plot - plot * part / 4, 1), top * part // 4) for part in range(5)]
+    ticks = [(round(TOP + plot - plot * value / top, 1), value) for value in sorted({top * part // 4 for part in range(5)})]
     return Chart(days, bars, ticks, labels)
