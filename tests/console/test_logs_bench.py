@@ -14,4 +14,4 @@ def test_the_logs_benchmark_runs_with_a_few_rows(backend: str, repo_root) -> Non
     assert done.returncode == 0, done.stderr[-3000:]
     table = [line for line in done.stdout.splitlines() if line.startswith("| sqlite |" if not postgres else "| postgresql |")]
     assert len(table) == 9, done.stdout
-    assert "| calls, first page | 2 | 300 |" in done.stdout and "| messages, first page | 2 | 300 |" in done.stdout
+    assert "| calls, first page | 2 | 300 | " in done.stdout and "| messages, first page | 2 | 300 | " in done.stdout

@@ -25,7 +25,7 @@ DEBUG = LogList(
     csv_name="debug-log", tabs=(("All", {}), ("Error", {"errors": "true"})),
     filters=(
         Filter("errors", "Errors only", "hidden"),
-        Filter("event", "Event", hint="answer, hangup, message_status, …"),
+        Filter("event", "Event", hint="call.answer, call.action, call.hangup, call.xml, message status, …"),
         Filter("request_id", "Request ID"),
     ),
     csv_columns=(
