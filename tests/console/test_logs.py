@@ -203,6 +203,20 @@ def test_a_call_page_shows_its_timeline_and_plays_its_recording(voice_server: Li
     listed = voice_console.get("/logs/recordings", params={"call_uuid": call_uuid})
     assert rec_id in listed.text and "1–1 of 1" in listed.text
     assert csv_rows(voice_console.get("/logs/recordings.csv", params={"call_uuid": call_uuid}).text)[0]["recording_id"] == rec_id
+    others = [voice_server.new_main_account(), subaccount(voice_server, voice_account, "Night shift")]
+    for other in others:  # another account, and a subaccount of this one: neither sees the call or its recording
+        stranger = ConsoleUser(voice_server)
+        try:
+            assert stranger.sign_in(other.auth_id if isinstance(other, MainAccount) else other["auth_id"],
+                                    other.auth_token if isinstance(other, MainAccount) else other["auth_token"]).status_code == 303
+            assert stranger.get(f"/logs/calls/{call_uuid}").status_code == 404
+            assert stranger.get(f"/logs/recordings/{rec_id}/audio").status_code == 404
+            assert stranger.get(f"/logs/recordings/{rec_id}/delete").status_code == 404
+            assert stranger.post(f"/logs/recordings/{rec_id}/delete", {}).status_code == 404
+            assert rec_id not in stranger.get("/logs/recordings").text
+        finally:
+            stranger.close()
+
     confirm = voice_console.get(f"/logs/recordings/{rec_id}/delete")
     assert confirm.status_code == 200 and "Delete Recording" in confirm.text
     assert voice_console.post(f"/logs/recordings/{rec_id}/delete", {}, token=False).status_code == 403
@@ -212,11 +226,3 @@ def test_a_call_page_shows_its_timeline_and_plays_its_recording(voice_server: Li
     assert voice_console.get(f"/logs/recordings/{rec_id}/audio").status_code == 404
     with voice_server.http(voice_account) as api:
         assert api.get(f"/v1/Account/{voice_account.auth_id}/Recording/{rec_id}/").status_code == 404
-
-    other = voice_server.new_main_account()
-    stranger = ConsoleUser(voice_server)
-    try:
-        assert stranger.sign_in(other.auth_id, other.auth_token).status_code == 303
-        assert stranger.get(f"/logs/calls/{call_uuid}").status_code == 404
-    finally:
-        stranger.close()
