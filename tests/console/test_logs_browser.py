@@ -79,6 +79,8 @@ def test_logs_pages_in_chromium(voice_server: LiveServer, voice_account: MainAcc
 
     page.get_by_role("link", name="Recordings", exact=True).click()
     page.wait_for_url("**/logs/recordings")
+    assert page.locator("#rows audio").count() == 1
+    page.screenshot(path=tmp_path / "logs-recordings.png", full_page=True)
     page.get_by_role("link", name="Delete").first.click()
     page.screenshot(path=tmp_path / "logs-recording-delete.png", full_page=True)
     page.get_by_role("button", name="Delete Recording").click()
