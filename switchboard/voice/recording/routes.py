@@ -7,25 +7,19 @@ owning account or of its main account, like every other API resource: another ac
 credentials get a 404, as for any resource they cannot see.
 """
 
-import math
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext, authenticate
-from switchboard.accounts.scope import of_subaccount, visible
-from switchboard.billing.rating import rounded_recording_minutes
 from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
-from switchboard.core.http import API_PREFIX, ClockDep, Session, resource_uri
+from switchboard.core.http import API_PREFIX, ClockDep, Session
 from switchboard.core.ids import new_api_id
-from switchboard.core.pagination import ListResponse, fetch_page, meta
+from switchboard.core.pagination import ListResponse, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.media.audiofile import CONTENT_TYPES
-from switchboard.pricing.table import rate_table
 from switchboard.voice import service
 from switchboard.voice.recording import listing
 from switchboard.voice.recording.schemas import (
@@ -41,7 +35,6 @@ from switchboard.voice.recording.schemas import (
 from switchboard.voice.recording.service import Callback, Recordings
 from switchboard.voice.recording.storage import StorageFull
 from switchboard.voice.routes import Engine
-from switchboard.voice.service import _OPS
 
 router = APIRouter(prefix=API_PREFIX, tags=["Recording"], responses=ERROR_RESPONSES)
 Ctx = Annotated[AuthContext, Depends(authenticate)]
