@@ -151,3 +151,9 @@ class throwaway_database:
                 await conn.close()
 
         asyncio.run(run())
+
+
+def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    """The rows as a Markdown table for docs/benchmarks.md."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])

@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pydantic
 
@@ -41,13 +41,14 @@ class Page:
     next: str | None
 
 
-def page_of(path: str, params: PageParams, total: int, filters: Mapping[str, Any] | None = None) -> Page:
+def page_of(path: str, params: PageParams, total: int, filters: Mapping[str, Any] | str | None = None) -> Page:
     """Where the list is (rows ``first``..``last`` of ``total``) and links to its neighbours,
-    keeping the list's ``filters`` in the links."""
-    kept = {name: value for name, value in (filters or {}).items() if name not in ("limit", "offset")}
+    keeping the list's ``filters`` (a mapping, or a query string) in the links."""
+    pairs = parse_qsl(filters, keep_blank_values=True) if isinstance(filters, str) else list((filters or {}).items())
+    kept = [(name, value) for name, value in pairs if name not in ("limit", "offset")]
 
     def link(offset: int) -> str:
-        return f"{path}?{urlencode({**kept, 'limit': params.limit, 'offset': offset})}"
+        return f"{path}?{urlencode([*kept, ('limit', params.limit), ('offset', offset)])}"
 
     shown = max(min(params.limit, total - params.offset), 0)
     return Page(

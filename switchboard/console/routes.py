@@ -11,6 +11,10 @@ from switchboard.console.buy_numbers import routes as buy_number_pages
 from switchboard.console.calls import routes as call_pages
 from switchboard.console.carriers import routes as carrier_pages
 from switchboard.console.endpoints import routes as endpoint_pages
+from switchboard.console.logs.calls import routes as call_logs
+from switchboard.console.logs.debug import routes as debug_logs
+from switchboard.console.logs.messages import routes as message_logs
+from switchboard.console.logs.recordings import routes as recording_logs
 from switchboard.console.messaging import routes as messaging_pages
 from switchboard.console.numbers import routes as number_pages
 from switchboard.console.overview import routes as overview_pages
@@ -28,7 +32,8 @@ STATIC = "/static"
 _PAGES = (signin_pages.router, overview_pages.router, application_pages.router, call_pages.router,
           messaging_pages.router, *payment_pages.ROUTERS,
           buy_number_pages.router, number_pages.router,  # buy before /numbers/{number}
-          endpoint_pages.router, carrier_pages.router, subaccount_pages.router, simulator_pages.router)
+          endpoint_pages.router, carrier_pages.router, subaccount_pages.router, simulator_pages.router,
+          call_logs.router, message_logs.router, recording_logs.router, debug_logs.router)
 
 # The first path segments the console owns ("" is the overview at "/"); every other path is the API's.
 _SEGMENTS = frozenset({route.path.split("/")[1] for pages in _PAGES for route in pages.routes}  # type: ignore[attr-defined]

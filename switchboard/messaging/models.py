@@ -60,6 +60,9 @@ class Message(Base):
     # in the pipeline's queue index.
     __table_args__ = (
         Index("ix_messages_account_time", "account_id", "message_time"),
+        Index("ix_messages_account_state_time", "account_id", "message_state", "message_time"),
+        Index("ix_messages_account_from_time", "account_id", "from_number", "message_time"),
+        Index("ix_messages_account_to_time", "account_id", "to_number", "message_time"),
         Index("ix_messages_carrier_message_id_connector", "carrier_message_id", "connector"),
         Index("ix_messages_due", "message_direction", "dispatch_at",
               postgresql_where=sql_text("dispatch_at IS NOT NULL"), sqlite_where=sql_text("dispatch_at IS NOT NULL")),

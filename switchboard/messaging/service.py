@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
@@ -109,6 +109,11 @@ async def _collect_media(session: AsyncSession, clock: Clock, messaging: Messagi
 
 
 async def list_messages(session: AsyncSession, ctx: AuthContext, params: MessageList) -> tuple[list[Message], int]:
+    return await fetch_page(session, messages_statement(ctx, params), params)
+
+
+def messages_statement(ctx: AuthContext, params: MessageList) -> Select[tuple[Message]]:
+    """The messages ``params`` select (the ``Message/`` list filters), newest first."""
     statement = of_subaccount(visible(ctx, Message), ctx, Message, params.subaccount, "messages")
     equal: dict[str, Any] = {
         "message_direction": params.message_direction, "message_state": params.message_state,
@@ -129,8 +134,7 @@ async def list_messages(session: AsyncSession, ctx: AuthContext, params: Message
         value = getattr(params, f"message_time{suffix}")
         if value is not None:
             statement = statement.where(getattr(Message.message_time, operator)(parse_time(value)))
-    statement = statement.order_by(Message.message_time.desc(), Message.message_uuid)
-    return await fetch_page(session, statement, params)
+    return statement.order_by(Message.message_time.desc(), Message.message_uuid)
 
 
 async def get_message(session: AsyncSession, ctx: AuthContext, message_uuid: str) -> Message:

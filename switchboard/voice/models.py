@@ -4,7 +4,7 @@ starts (so a crash leaves a trace) and completed when it ends."""
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchboard.core.db import Base
@@ -44,3 +44,10 @@ class CallRecord(Base):
     stir_attestation: Mapped[str] = mapped_column(String(16), default="")
     source_ip: Mapped[str] = mapped_column(String(64), default="")
     conference_uuid: Mapped[str | None] = mapped_column(String(36), default=None)
+
+    # The call logs of a big account: its calls newest first, and by number (Logs > Calls, ``Call/``).
+    __table_args__ = (
+        Index("ix_calls_account_end_time", "account_id", "end_time"),
+        Index("ix_calls_account_from_end_time", "account_id", "from_number", "end_time"),
+        Index("ix_calls_account_to_end_time", "account_id", "to_number", "end_time"),
+    )

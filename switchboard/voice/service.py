@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
@@ -118,6 +119,11 @@ async def place_calls(session: AsyncSession, engine: VoiceEngine, clock: Clock, 
 
 
 async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList) -> tuple[list[CallRecord], int]:
+    return await fetch_page(session, await records_statement(session, ctx, params), params)
+
+
+async def records_statement(session: AsyncSession, ctx: AuthContext, params: CallList) -> Select[tuple[CallRecord]]:
+    """The ended calls ``params`` select (the ``Call/`` list filters), newest first."""
     statement = visible(ctx, CallRecord).where(CallRecord.end_time.is_not(None))
     if params.subaccount:
         if ctx.sub_auth_id is not None and params.subaccount != ctx.sub_auth_id:
@@ -138,7 +144,7 @@ async def list_records(session: AsyncSession, ctx: AuthContext, params: CallList
             statement = statement.where(getattr(CallRecord.bill_duration, name)(bound))
     for op, when in params.end_bounds().items():
         statement = statement.where(getattr(CallRecord.end_time, _OPS[op])(when))
-    return await fetch_page(session, statement.order_by(CallRecord.end_time.desc(), CallRecord.call_uuid), params)
+    return statement.order_by(CallRecord.end_time.desc(), CallRecord.call_uuid)
 
 
 async def get_record(session: AsyncSession, ctx: AuthContext, call_uuid: str) -> CallRecord:

@@ -27,6 +27,11 @@ def visible(ctx: AuthContext) -> Select[tuple[WebhookAttempt]]:
 
 
 async def list_attempts(session: AsyncSession, ctx: AuthContext, params: WebhookLogList) -> tuple[list[WebhookAttempt], int]:
+    return await fetch_page(session, attempts_statement(ctx, params), params)
+
+
+def attempts_statement(ctx: AuthContext, params: WebhookLogList) -> Select[tuple[WebhookAttempt]]:
+    """The attempts ``params`` select, newest first."""
     statement = visible(ctx)
     if params.errors:
         statement = statement.where(WebhookAttempt.outcome.in_(FAILED))
@@ -34,7 +39,19 @@ async def list_attempts(session: AsyncSession, ctx: AuthContext, params: Webhook
         statement = statement.where(WebhookAttempt.request_id == params.request_id)
     if params.event:
         statement = statement.where(WebhookAttempt.event == params.event)
-    return await fetch_page(session, statement.order_by(WebhookAttempt.id.desc()), params)
+    return statement.order_by(WebhookAttempt.id.desc())
+
+
+async def attempts_for(session: AsyncSession, ctx: AuthContext, resource_id: str, limit: int = 500) -> list[WebhookAttempt]:
+    """The requests made for one call or message (its ``CallUUID``/``MessageUUID``), oldest first."""
+    statement = visible(ctx).where(WebhookAttempt.resource_id == resource_id).order_by(WebhookAttempt.id).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+def params_of(row: WebhookAttempt) -> list[tuple[str, str]]:
+    """The parameters sent, as name and value pairs (a repeated name once per value)."""
+    sent: dict[str, list[str]] = orjson.loads(row.params)
+    return [(name, value) for name, values in sent.items() for value in values]
 
 
 async def get_attempt(session: AsyncSession, ctx: AuthContext, log_id: str) -> WebhookAttempt:

@@ -66,9 +66,13 @@ class WebhookAttempt(Base):
     response_snippet: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str] = mapped_column(Text, default="")
+    resource_id: Mapped[str] = mapped_column(String(36), default="", server_default="")
+    """The call or message the request was made for (its ``CallUUID``/``MessageUUID`` parameter),
+    so that a call's or message's page can list its requests; "" for others."""
 
     __table_args__ = (
         Index("ix_webhook_attempts_account_id_id", "account_id", "id"),
+        Index("ix_webhook_attempts_resource_id", "resource_id", "id"),
         Index("ix_webhook_attempts_owner_auth_id", "owner_auth_id"),
         Index("ix_webhook_attempts_request_id", "request_id"),
         Index("ix_webhook_attempts_created", "created"),

@@ -358,7 +358,7 @@ class Webhooks:
             "event": event[:64], "request_id": request_id, "attempt": number, "url": url[:2048], "method": method,
             "params": orjson.dumps(payload).decode(), "status_code": attempt.status,
             "latency_ms": round(attempt.latency_ms, 3), "response_snippet": attempt.snippet(self.config.snippet_bytes),
-            "outcome": outcome, "error": attempt.error,
+            "outcome": outcome, "error": attempt.error, "resource_id": resource_of(payload),
         })
 
     async def prune(self) -> int:
@@ -378,6 +378,18 @@ class Webhooks:
             except Exception as exc:
                 log.warning("webhook log pruning failed: %s", exc)
             await asyncio.sleep(self.config.prune_interval_seconds)
+
+
+RESOURCE_KEYS = ("CallUUID", "MessageUUID", "call_uuid", "message_uuid")
+
+
+def resource_of(payload: Mapping[str, list[str]]) -> str:
+    """The call or message a request was made for, by the first of its parameters that names one."""
+    for key in RESOURCE_KEYS:
+        values = payload.get(key)
+        if values and values[0]:
+            return values[0][:36]
+    return ""
 
 
 def _with_fragment(found: Target, original: str) -> str:

@@ -7,8 +7,13 @@ from switchboard.accounts.auth import AuthContext
 from switchboard.billing.service import billing_state, money
 from switchboard.console.session import Console
 from switchboard.console.templating import render
-from switchboard.core.http import Session
+from switchboard.console.overview.activity import chart, daily_activity
+from switchboard.core.http import ClockDep, Session
 from switchboard.voice import service as voice_service
+from switchboard.webhooks import debuglog
+from switchboard.webhooks.schemas import WebhookLogList
+
+RECENT_ERRORS = 5
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,11 +24,13 @@ def live_call_count(request: Request, ctx: AuthContext) -> int:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def overview(request: Request, ctx: Console, session: Session) -> Response:
+async def overview(request: Request, ctx: Console, session: Session, clock: ClockDep) -> Response:
     _mode, cash_credits = await billing_state(session, ctx.account)
+    errors, _ = await debuglog.list_attempts(session, ctx, WebhookLogList(errors=True, limit=RECENT_ERRORS))
     return render(request, "overview/overview.html", {
         "nav": "overview", "who": ctx.account, "cash_credits": money(cash_credits),
-        "live_calls": live_call_count(request, ctx),
+        "live_calls": live_call_count(request, ctx), "chart": chart(await daily_activity(session, ctx, clock.now())),
+        "errors": errors,
     })
 
 

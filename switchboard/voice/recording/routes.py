@@ -7,27 +7,21 @@ owning account or of its main account, like every other API resource: another ac
 credentials get a 404, as for any resource they cannot see.
 """
 
-import math
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext, authenticate
-from switchboard.accounts.scope import of_subaccount, visible
-from switchboard.billing.rating import rounded_recording_minutes
 from switchboard.core.errors import NotFoundError, PlivoError, ValidationError
-from switchboard.core.http import API_PREFIX, ClockDep, Session, resource_uri
+from switchboard.core.http import API_PREFIX, ClockDep, Session
 from switchboard.core.ids import new_api_id
-from switchboard.core.pagination import ListResponse, fetch_page, meta
+from switchboard.core.pagination import ListResponse, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, Message, no_content, plivo_response
 from switchboard.media.audiofile import CONTENT_TYPES
-from switchboard.pricing.table import rate_table
 from switchboard.voice import service
-from switchboard.voice.recording.models import Recording
+from switchboard.voice.recording import listing
 from switchboard.voice.recording.schemas import (
     CallRecordStart,
     CallRecordStop,
@@ -41,7 +35,6 @@ from switchboard.voice.recording.schemas import (
 from switchboard.voice.recording.service import Callback, Recordings
 from switchboard.voice.recording.storage import StorageFull
 from switchboard.voice.routes import Engine
-from switchboard.voice.service import _OPS
 
 router = APIRouter(prefix=API_PREFIX, tags=["Recording"], responses=ERROR_RESPONSES)
 Ctx = Annotated[AuthContext, Depends(authenticate)]
@@ -52,50 +45,6 @@ def recordings(request: Request) -> Recordings:
 
 
 Store = Annotated[Recordings, Depends(recordings)]
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def storage_days(row: Recording, now: datetime) -> int:
-    """Plivo's ``recording_storage_duration``: 1 in the first 24 hours, one more every 24 hours."""
-    return max(0, (now - _utc(row.add_time)).days) + 1
-
-
-def recording_json(store: Recordings, row: Recording, now: datetime) -> dict[str, Any]:
-    """The Recording object. Its storage rate and amount are numbers, as in Plivo's fixture; the
-    amount is what the latest month's storage charge cost (0 until the first)."""
-    owner = row.sub_account_id or row.account_id
-    return {
-        "add_time": _utc(row.add_time).isoformat(sep=" ", timespec="microseconds"),
-        "call_uuid": row.call_uuid,
-        "conference_name": row.conference_name,
-        "from_number": row.from_number,
-        "to_number": row.to_number,
-        "monthly_recording_storage_amount": float(row.storage_amount or 0),
-        "recording_duration_ms": f"{row.recording_duration_ms:.5f}",
-        "recording_end_ms": f"{row.recording_end_ms:.5f}",
-        "recording_format": row.recording_format,
-        "recording_id": row.recording_id,
-        "recording_start_ms": f"{row.recording_start_ms:.5f}",
-        "recording_storage_duration": storage_days(row, now),
-        "recording_storage_rate": float(rate_table().storage),
-        "recording_type": row.recording_type,
-        "recording_url": store.url(owner, row.recording_id, row.recording_format),
-        "resource_uri": resource_uri(owner, "Recording", row.recording_id),
-        "rounded_recording_duration": 60 * rounded_recording_minutes(row.recording_duration_ms),
-    }
-
-
-async def _recording(session: AsyncSession, ctx: AuthContext, recording_id: str) -> Recording:
-    row = None
-    if len(recording_id) <= 36:
-        row = await session.scalar(visible(ctx, Recording).where(Recording.recording_id == recording_id,
-                                                                 Recording.state == "completed"))
-    if row is None:
-        raise NotFoundError(f"recording {recording_id} not found")
-    return row
 
 
 # --- Call/{uuid}/Record/ ---------------------------------------------------------------------------
@@ -141,29 +90,11 @@ async def stop_recording(ctx: Ctx, voice: Engine, store: Store, call_uuid: str,
 @router.get("/Recording/", response_model=ListResponse[RecordingObject], summary="List recordings")
 async def list_recordings(request: Request, ctx: Ctx, session: Session, clock: ClockDep, store: Store,
                           params: Annotated[RecordingList, Query()]) -> Response:
-    statement = of_subaccount(visible(ctx, Recording).where(Recording.state == "completed"), ctx, Recording,
-                              params.subaccount, "recordings")
-    for column in ("call_uuid", "from_number", "to_number", "conference_name", "conference_uuid", "mpc_name",
-                   "mpc_uuid"):
-        value = getattr(params, column)
-        if value is not None:
-            statement = statement.where(getattr(Recording, column) == value)
-    for op, when in params.add_time_bounds().items():
-        statement = statement.where(getattr(Recording.add_time, _OPS[op])(when))
     now = clock.now()
-    for op, value in params.storage_days_bounds().items():
-        # value N ⇔ N - 1 whole days stored ⇔ added in (now - N days, now - (N - 1) days]
-        days = value - 1
-        day_start, day_end = now - timedelta(days=days + 1), now - timedelta(days=days)
-        bound = {"": (Recording.add_time > day_start) & (Recording.add_time <= day_end),
-                 "gt": Recording.add_time <= day_start, "gte": Recording.add_time <= day_end,
-                 "lt": Recording.add_time > day_end, "lte": Recording.add_time > day_start}[op]
-        statement = statement.where(bound)
-    rows, total = await fetch_page(session, statement.order_by(Recording.add_time.desc(), Recording.recording_id),
-                                   params)
+    rows, total = await listing.list_recordings(session, ctx, params, now)
     return plivo_response({
         "meta": meta(request.url.path, params.model_dump(exclude_defaults=True), params.limit, params.offset, total),
-        "objects": [recording_json(store, row, now) for row in rows],
+        "objects": [listing.recording_json(store, row, now) for row in rows],
     })
 
 
@@ -172,17 +103,17 @@ async def list_recordings(request: Request, ctx: Ctx, session: Session, clock: C
 async def get_recording(ctx: Ctx, session: Session, clock: ClockDep, store: Store, recording_id: str) -> Response:
     stem, dot, extension = recording_id.rpartition(".")
     if dot and extension in CONTENT_TYPES:
-        row = await _recording(session, ctx, stem)
+        row = await listing.find_recording(session, ctx, stem)
         path = store.store.path(row.storage_key) if row.recording_format == extension else None
         if path is None:
             raise NotFoundError(f"recording file {recording_id} not found")
         return FileResponse(path, media_type=CONTENT_TYPES[extension], filename=recording_id)
-    return plivo_response(recording_json(store, await _recording(session, ctx, recording_id), clock.now()))
+    return plivo_response(listing.recording_json(store, await listing.find_recording(session, ctx, recording_id), clock.now()))
 
 
 @router.delete("/Recording/{recording_id}/", status_code=204, response_class=Response, summary="Delete a recording")
 async def delete_recording(ctx: Ctx, session: Session, store: Store, recording_id: str) -> Response:
-    await store.delete(session, await _recording(session, ctx, recording_id))
+    await store.delete(session, await listing.find_recording(session, ctx, recording_id))
     return no_content()
 
 
@@ -192,7 +123,7 @@ async def delete_recording(ctx: Ctx, session: Session, store: Store, recording_i
             summary="Get the transcription of a recording")
 async def get_transcription(ctx: Ctx, session: Session, recording_id: str,
                             params: Annotated[TranscriptionGet, Query()]) -> Response:
-    row = await _recording(session, ctx, recording_id)
+    row = await listing.find_recording(session, ctx, recording_id)
     if not row.transcription_status:
         raise NotFoundError(f"recording {recording_id} has no transcription")
     return plivo_response({
@@ -207,7 +138,7 @@ async def get_transcription(ctx: Ctx, session: Session, recording_id: str,
              summary="Transcribe a recording", openapi_extra=openapi_body(TranscriptionCreate, required=False))
 async def create_transcription(ctx: Ctx, session: Session, store: Store, recording_id: str,
                                params: Annotated[TranscriptionCreate, Depends(body(TranscriptionCreate))]) -> Response:
-    row = await _recording(session, ctx, recording_id)
+    row = await listing.find_recording(session, ctx, recording_id)
     if row.transcription_status == "in-progress":
         raise PlivoError(f"recording {recording_id} is already being transcribed", status_code=409)
     store.spawn(store.transcribe(row.recording_id, (params.transcription_callback_url,
@@ -219,7 +150,7 @@ async def create_transcription(ctx: Ctx, session: Session, store: Store, recordi
 @router.delete("/Transcription/{recording_id}/", status_code=202, response_model=Message, tags=["Recording"],
                summary="Delete the transcription of a recording")
 async def delete_transcription(ctx: Ctx, session: Session, recording_id: str) -> Response:
-    row = await _recording(session, ctx, recording_id)
+    row = await listing.find_recording(session, ctx, recording_id)
     if not row.transcription_status:
         raise NotFoundError(f"recording {recording_id} has no transcription")
     row.transcription_status, row.transcription = "", ""
