@@ -148,9 +148,9 @@ class RecordingClient:
     def __init__(self, base_url: str, auth_id: str, auth_token: str):
         self.sdk = plivo_client(base_url, auth_id, auth_token)
         self.responses: list[requests.Response] = []
-        self.sdk.session.hooks["response"].append(self._keep)
+        self.sdk.session.hooks["response"].append(self.keep_screenshot)
 
-    def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def keep_screenshot(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.responses.append(response)
 
     def __getattr__(self, name: str) -> Any:

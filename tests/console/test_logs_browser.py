@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.logs_data import call_row, insert_rows, message_row
-from tests.console.test_browser import _keep, browser_page  # noqa: F401  (fixture)
+from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401  (fixture)
 from tests.helpers import LiveServer, MainAccount
 from tests.voice.conftest import Sim, customer, sim, voice_account, voice_server  # noqa: F401  (fixtures)
 from tests.voice.customer_app import CustomerApp
@@ -40,7 +40,7 @@ def test_logs_pages_in_chromium(voice_server: LiveServer, voice_account: MainAcc
     page.goto(f"{voice_server.base_url}/login")
     page.get_by_label("Auth ID").fill(voice_account.auth_id)
     page.get_by_label("Auth Token").fill(voice_account.auth_token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with Auth Token").click()
     page.wait_for_url(f"{voice_server.base_url}/")
 
     page.get_by_role("link", name="Calls", exact=True).click()
@@ -105,4 +105,4 @@ def test_logs_pages_in_chromium(voice_server: LiveServer, voice_account: MainAcc
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
     for shot in sorted(tmp_path.glob("*.png")):
-        _keep(shot, repo_root)
+        keep_screenshot(shot, repo_root)

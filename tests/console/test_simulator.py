@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from tests.console.helpers import ConsoleUser, field_error
-from tests.console.test_browser import _keep, browser_page  # noqa: F401  (headless Chromium)
+from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401  (headless Chromium)
 from tests.helpers import LiveServer, MainAccount
 from tests.voice.conftest import Sim, clock_auto, voice_server  # noqa: F401  (the virtual-clock server, one per backend)
 from tests.voice.customer_app import CustomerApp
@@ -321,7 +321,7 @@ def test_a_call_placed_in_chromium_is_watched_until_it_ends(
     page.goto(f"{voice_server.base_url}/login")
     page.get_by_label("Auth ID").fill(main.auth_id)
     page.get_by_label("Auth Token").fill(main.auth_token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with Auth Token").click()
     page.get_by_role("link", name="Simulator").click()
     page.wait_for_url(f"{voice_server.base_url}/simulator")
 
@@ -372,7 +372,7 @@ def test_a_call_placed_in_chromium_is_watched_until_it_ends(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []
     for shot in sorted(tmp_path.glob("*.png")):
-        _keep(shot, repo_root)
+        keep_screenshot(shot, repo_root)
 
 
 def test_a_phones_log_pages_by_twenty_and_only_the_newest_page_polls(sim: Sim, user: ConsoleUser) -> None:
