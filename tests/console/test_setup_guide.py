@@ -1,7 +1,8 @@
-"""The operator's setup guide in a real headless Chromium, up to the endpoint: sign in with the
-Auth ID and Auth Token, buy a US voice number, add an XML application, point the number at it,
-create an endpoint; each result checked through the REST API. Screenshots of each page go to
-``tmp_path`` (with ``UPDATE_SCREENSHOTS=1`` to ``docs/console/``)."""
+"""The operator's setup guide in a real headless Chromium, end to end: sign in with the Auth ID
+and Auth Token, buy a US voice number, add an XML application, point the number at it, create an
+endpoint (each result checked through the REST API), then a call from the Simulator page reaches
+the application and appears under Logs > Calls with its answer-URL request. Screenshots of each
+page go to ``tmp_path`` (with ``UPDATE_SCREENSHOTS=1`` to ``docs/console/``)."""
 
 import re
 from pathlib import Path
@@ -11,13 +12,18 @@ import pytest
 
 from tests.console.test_browser import browser_page, keep_screenshot
 from tests.helpers import LiveServer, MainAccount
+from tests.voice.conftest import customer
+from tests.voice.customer_app import CustomerApp
 
 pytestmark = pytest.mark.one_backend
-__all__ = ["browser_page"]
+__all__ = ["browser_page", "customer"]
+GREETING = "Welcome to the hotline"
 
 
-def test_the_setup_guide_up_to_the_endpoint(server: LiveServer, account: MainAccount, browser_page: Any,
-                                            tmp_path: Path, repo_root: Path) -> None:
+def test_the_setup_guide_end_to_end(server: LiveServer, account: MainAccount, browser_page: Any,
+                                    customer: CustomerApp, tmp_path: Path, repo_root: Path) -> None:
+    customer.route("/answer", f"<Response><Speak>{GREETING}</Speak></Response>")
+    customer.route("/hangup", "")
     base = f"/v1/Account/{account.auth_id}"
     problems: list[str] = []
     page = browser_page.new_page(viewport={"width": 1200, "height": 900})
@@ -56,14 +62,14 @@ def test_the_setup_guide_up_to_the_endpoint(server: LiveServer, account: MainAcc
     nav.get_by_role("link", name="XML Applications").click()
     page.get_by_role("link", name="Add New Application").click()
     page.get_by_label("Application Name").fill("Hotline")
-    page.get_by_label("Answer URL", exact=True).fill("https://hotline.example.org/answer")
-    page.get_by_label("Hangup URL").fill("https://hotline.example.org/hangup")
+    page.get_by_label("Answer URL", exact=True).fill(customer.url("/answer"))
+    page.get_by_label("Hangup URL").fill(customer.url("/hangup"))
     page.get_by_role("button", name="Create Application").click()
     page.wait_for_url(f"{server.base_url}/voice/applications")
     with server.http(account) as api:
         [app] = api.get(f"{base}/Application/").json()["objects"]
     assert (app["app_name"], app["answer_url"], app["answer_method"], app["hangup_url"], app["hangup_method"]) == (
-        "Hotline", "https://hotline.example.org/answer", "POST", "https://hotline.example.org/hangup", "POST")
+        "Hotline", customer.url("/answer"), "POST", customer.url("/hangup"), "POST")
 
     # Phone Numbers > Your Numbers: open the number, choose the application, Update
     nav.get_by_role("link", name="Your Numbers").click()
@@ -127,6 +133,27 @@ def test_the_setup_guide_up_to_the_endpoint(server: LiveServer, account: MainAcc
     with server.http(account) as api:
         [carrier] = api.get(f"{base}/IncomingCarrier/").json()["objects"]
     assert (carrier["name"], carrier["ip_set"]) == ("my-trunk", "192.0.2.10,198.51.100.0/24")
+
+    # Simulator: a simulated phone calls the number; the application answers it ...
+    nav.get_by_role("link", name="Simulator").click()
+    page.locator("#call-from").fill("14155550199")
+    page.locator("#call-to").select_option(number)
+    page.get_by_role("button", name="Call", exact=True).last.click()
+    page.wait_for_url(re.compile(r".*/simulator/calls/[0-9a-f-]{36}$"))
+    call_uuid = page.url.rsplit("/", 1)[1]
+    page.locator("strong.state-completed").wait_for(timeout=60_000)  # the live view polls until the end
+    [answered] = customer.requests_to("/answer")
+    assert answered.params["CallUUID"] == call_uuid and answered.params["To"] == number
+
+    # ... and the call is under Logs > Calls, its timeline showing the answer-URL request and its XML
+    nav.get_by_role("link", name="Calls", exact=True).click()
+    page.get_by_role("link", name=f"Call {call_uuid}").click()
+    page.wait_for_url(f"{server.base_url}/logs/calls/{call_uuid}")
+    answer = page.locator("ol.timeline > li").filter(has_text=customer.url("/answer"))
+    assert "200" in answer.locator("p").first.inner_text()
+    assert GREETING in answer.locator("pre.body").inner_text()
+    answer.get_by_text("Parameters sent").click()
+    assert call_uuid in answer.locator("table.params").inner_text()
 
     phone = browser_page.new_page(viewport={"width": 390, "height": 844})
     phone.context.add_cookies(page.context.cookies())
