@@ -120,7 +120,10 @@ def test_a_subaccount_session_gets_403_on_every_page_and_action(server: LiveServ
             page = anonymous.get(path)
             assert page.status_code == 403 and message in page.text, path
             assert sibling["auth_token"] not in page.text
-        anonymous.get("/")  # a page with a form: the CSRF token
+        overview = anonymous.get("/").text  # a page with a form: the CSRF token
+        for main_only in ('href="/subaccounts"', 'href="/carriers"', 'href="/payments/invoices"'):
+            assert main_only not in overview  # the navigation leaves out what a subaccount may not open
+        assert 'href="/voice/applications"' in overview
         for path, form in ((f"{PAGE}/new", {"name": "made by branch", "enabled": "true"}),
                            (f"{PAGE}/{sibling['auth_id']}", {"name": "renamed"}),
                            (f"{PAGE}/{sibling['auth_id']}/delete", {"cascade": "true"}),
