@@ -7,6 +7,7 @@ from collections import deque
 from typing import Any
 
 from switchboard.core.clock import Clock
+from switchboard.media.asr import transcribe
 from switchboard.network.channel import (
     NO_INTERRUPT,
     Audio,
@@ -17,6 +18,7 @@ from switchboard.network.channel import (
     LegState,
     Media,
     MediaEvent,
+    Pcm,
     Recognition,
     Silence,
     Sound,
@@ -31,10 +33,13 @@ from switchboard.network.sim.recogniser import recognise
 from switchboard.network.sim.speech import DIGIT_TONE, dtmf_seconds, speech_seconds
 
 
+_RECOGNISING: set["asyncio.Task[None]"] = set()
+
+
 def media_seconds(media: Media) -> float:
     if isinstance(media, Speech):
         return speech_seconds(media.text, media.voice, media.pause_seconds)
-    if isinstance(media, Audio | Silence | Beep):
+    if isinstance(media, Audio | Silence | Beep | Pcm):
         return media.seconds
     return 0.0
 
@@ -46,6 +51,8 @@ def _describe(media: Media) -> tuple[str, dict[str, Any]]:
         return "heard_audio", {"url": media.url}
     if isinstance(media, Beep):
         return "heard_beep", {"frequency": media.frequency}
+    if isinstance(media, Pcm):
+        return "heard_audio", {"source": media.source}
     return "heard_silence", {}
 
 
@@ -206,7 +213,21 @@ class SimLeg(CallLeg):
             if not done:
                 entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
                 self.emit(MediaEvent(self.clock.monotonic(), "out", None))
+            if isinstance(media, Pcm):
+                self._recognise(entry, media.pcm[: 2 * int(8000 * (self.clock.monotonic() - started))])
         return done
+
+    def _recognise(self, entry: dict[str, Any], pcm: bytes) -> None:
+        """Raw audio the phone heard (an audio stream's playback) is put through the speech
+        recogniser, so a test can read what a voice agent said: ``text`` appears in the log entry
+        once recognised (off the event loop)."""
+        async def run() -> None:
+            with self.clock.busy():
+                entry["text"] = await asyncio.to_thread(transcribe, pcm)
+
+        task = asyncio.create_task(run(), name=f"recognise-{self.uuid}")
+        _RECOGNISING.add(task)
+        task.add_done_callback(_RECOGNISING.discard)
 
     def stop_media(self) -> None:
         resolve(self._stop)
