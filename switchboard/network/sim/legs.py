@@ -214,7 +214,7 @@ class SimLeg(CallLeg):
                 entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
                 self.emit(MediaEvent(self.clock.monotonic(), "out", None))
             if isinstance(media, Pcm):
-                self._recognise(entry, media.pcm[: 2 * int(8000 * (self.clock.monotonic() - started))])
+                self._recognise(entry, media.pcm if done else media.pcm[: 2 * int(8000 * (self.clock.monotonic() - started))])
         return done
 
     def _recognise(self, entry: dict[str, Any], pcm: bytes) -> None:

@@ -27,7 +27,7 @@ PIECE = 16 * 1024
 
 
 def mulaw_of(text: str) -> bytes:
-    return audioop.lin2ulaw(tts.synthesize(text, "WOMAN", "en-US"), 2)
+    return audioop.lin2ulaw(tts.synthesize(text, "MAN", "en-US", rate=int(tts.words_per_minute("MAN"))), 2)
 
 
 class Agent:
