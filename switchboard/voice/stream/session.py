@@ -22,12 +22,14 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from switchboard.billing.rating import rate_stream
 from switchboard.core.ids import new_uuid
 from switchboard.network.channel import first_of, resolve
 from switchboard.voice.call import LiveCall
@@ -138,6 +140,10 @@ class StreamSession:
             return 0.0
         end = self.ended_at if self.ended_at is not None else self.clock.monotonic()
         return max(0.0, end - self.started_at)
+
+    def billed_amount(self) -> Decimal:
+        """What the stream costs so far (``[stream] rate`` per started minute)."""
+        return rate_stream(int(round(self.seconds)))[1]
 
     def stop(self, reason: str = "API request") -> None:
         if not self._stop.done():
