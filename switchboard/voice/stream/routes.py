@@ -3,17 +3,17 @@ them (all, or one)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from switchboard.accounts.auth import AuthContext, authenticate
 from switchboard.core.errors import NotFoundError, ValidationError
 from switchboard.core.http import API_PREFIX
-from switchboard.core.pagination import meta
+from switchboard.core.pagination import ListResponse, meta
 from switchboard.core.params import body, openapi_body
 from switchboard.core.responses import ERROR_RESPONSES, no_content, plivo_response
 from switchboard.voice import service
 from switchboard.voice.routes import Engine
-from switchboard.voice.stream.schemas import StreamList, StreamStart, StreamStarted, stream_json
+from switchboard.voice.stream.schemas import StreamList, StreamObject, StreamStart, StreamStarted, stream_json
 from switchboard.voice.stream.service import StreamRefused
 from switchboard.voice.stream.session import StreamOptions, StreamSession
 
@@ -55,9 +55,8 @@ def _streams(voice: Engine, ctx: AuthContext, call_uuid: str) -> list[StreamSess
     return []
 
 
-@router.get("/Call/{call_uuid}/Stream/", summary="List a call's streams")
-async def list_streams(ctx: Ctx, voice: Engine, call_uuid: str,
-                       params: Annotated[StreamList, Depends(body(StreamList))]) -> Response:
+@router.get("/Call/{call_uuid}/Stream/", response_model=ListResponse[StreamObject], summary="List a call's streams")
+async def list_streams(ctx: Ctx, voice: Engine, call_uuid: str, params: Annotated[StreamList, Query()]) -> Response:
     found = _streams(voice, ctx, call_uuid)
     page = found[params.offset:params.offset + params.limit]
     page_meta = meta(f"/v1/Account/{ctx.account.auth_id}/Call/{call_uuid}/Stream/", {}, params.limit, params.offset,
@@ -66,7 +65,7 @@ async def list_streams(ctx: Ctx, voice: Engine, call_uuid: str,
     return plivo_response({"meta": page_meta, "objects": [stream_json(s, ctx.account.auth_id) for s in page]})
 
 
-@router.get("/Call/{call_uuid}/Stream/{stream_id}/", summary="Get a stream")
+@router.get("/Call/{call_uuid}/Stream/{stream_id}/", response_model=StreamObject, summary="Get a stream")
 async def get_stream(ctx: Ctx, voice: Engine, call_uuid: str, stream_id: str) -> Response:
     found = next((s for s in _streams(voice, ctx, call_uuid) if s.stream_id == stream_id), None)
     if found is None:

@@ -47,6 +47,26 @@ class StreamList(PageParams):
     pass
 
 
+class StreamObject(BaseModel):
+    api_id: str | None = None
+    audio_track: str
+    bidirectional: bool
+    bill_duration: int
+    billed_amount: str
+    call_uuid: str
+    content_type: str
+    created_at: str | None
+    end_time: str | None
+    plivo_auth_id: str
+    resource_uri: str
+    rounded_bill_duration: str
+    service_url: str
+    start_time: str | None
+    status: str
+    status_callback_url: str
+    stream_id: str
+
+
 class StreamStarted(BaseModel):
     api_id: str
     message: str
