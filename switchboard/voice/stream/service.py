@@ -3,8 +3,13 @@ finding them and stopping them. Streams live in memory with their call; an ended
 readable (``GET``) for a while (the last :data:`KEEP_ENDED` of the node).
 """
 
+import logging
+import math
 from collections import OrderedDict
 from typing import TYPE_CHECKING
+
+from switchboard.billing.rating import rate_stream
+from switchboard.billing.service import charge_row, ledger_insert
 
 from switchboard.voice.call import LiveCall
 from switchboard.voice.stream.session import StreamOptions, StreamSession
@@ -12,6 +17,7 @@ from switchboard.voice.stream.session import StreamOptions, StreamSession
 if TYPE_CHECKING:
     from switchboard.voice.engine import VoiceEngine
 
+log = logging.getLogger("switchboard.stream")
 KEEP_ENDED = 10_000
 
 
@@ -54,3 +60,18 @@ class Streams:
         sessions = self.by_call.get(session.call.call_uuid, [])
         if all(not s.is_active for s in sessions):
             self.by_call.pop(session.call.call_uuid, None)
+
+    async def charge(self, session: StreamSession) -> None:
+        """A stream that ran is charged once to its call's account: ``[stream] rate`` per started
+        minute (usage service ``streams``)."""
+        seconds = int(round(session.seconds))
+        call = session.call
+        row = charge_row(call.account_id, call.sub_account_id, "stream", session.stream_id, rate_stream(seconds)[1],
+                         self.engine.clock.now(), quantity=max(1, math.ceil(seconds / 60)))
+        try:
+            with self.engine.clock.busy():
+                async with self.engine.sessionmaker() as db:
+                    await db.execute(ledger_insert(db.get_bind().dialect.name), row)
+                    await db.commit()
+        except Exception:
+            log.exception("stream %s: its charge was not written", session.stream_id)

@@ -163,7 +163,8 @@ class StreamSession:
             log.exception("stream %s of call %s failed", self.stream_id, self.call.call_uuid)
             self.reason = self.reason or "Internal error"
         finally:
-            self.ended_at = self.clock.monotonic()
+            if self.ended_at is None:
+                self.ended_at = self.clock.monotonic()
             self.end_time = self.clock.now()
             if self.status != "failed":
                 self.status = "completed"
@@ -179,7 +180,11 @@ class StreamSession:
         self.status = "in-progress"
         self.start_time, self.started_at = self.clock.now(), self.clock.monotonic()
         await self._callback("StartStream", "started", "")
-        dropped = await self._stream(ws)
+        try:
+            dropped = await self._stream(ws)
+        finally:
+            self.ended_at = self.clock.monotonic()
+            self.streams.engine.spawn(self.streams.charge(self), f"stream-charge-{self.stream_id}")
         duration = int(round(self.seconds))
         if dropped:
             await self._callback("DroppedStream", "failed", dropped, Duration=duration)

@@ -74,6 +74,16 @@ def test_start_list_get_and_stop_streams(sdk, sim: Sim, customer: CustomerApp, a
         stream_id, second]
     sdk.calls.delete(call_uuid)
 
+    def streams_used() -> list[dict[str, object]]:
+        day = ended["end_time"][:10]
+        report = sim.http.get(f"/v1/Account/{sim.account.auth_id}/Usage/", params={"start_date": day}).json()
+        assert "usage" in report, report
+        usage = report["usage"]
+        return [line for line in usage if line["service"] == "streams" and line["count"] == 2]
+
+    [line] = wait_until(streams_used)  # each stream charged once, per started minute, at the shipped rate 0
+    assert (line["quantity"], line["unit"], line["amount"]) == ("2", "minutes", "0.00000")
+
 
 def test_streams_of_unknown_calls_and_bad_parameters(sdk, sim: Sim, customer: CustomerApp, still_clock: None) -> None:
     with pytest.raises(exceptions.ResourceNotFoundError):
