@@ -7,7 +7,6 @@ from collections import deque
 from typing import Any
 
 from switchboard.core.clock import Clock
-from switchboard.media.asr import transcribe
 from switchboard.network.channel import (
     NO_INTERRUPT,
     Audio,
@@ -28,12 +27,10 @@ from switchboard.network.channel import (
     resolve,
     wait_any,
 )
+from switchboard.network.sim.heard import HeardAudio
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sim.recogniser import recognise
 from switchboard.network.sim.speech import DIGIT_TONE, dtmf_seconds, speech_seconds
-
-
-_RECOGNISING: set["asyncio.Task[None]"] = set()
 
 
 def media_seconds(media: Media) -> float:
@@ -74,6 +71,7 @@ class SimLeg(CallLeg):
         self.partial_language = ""
         self.silent_since = clock.monotonic()
         self.far_end_task: asyncio.Task[None] | None = None
+        self.heard_audio = HeardAudio(self)
 
     def _new(self) -> "asyncio.Future[None]":
         return asyncio.get_running_loop().create_future()
@@ -192,8 +190,12 @@ class SimLeg(CallLeg):
         if self.ended.done():
             return False
         seconds = media_seconds(media)
-        kind, detail = _describe(media)
-        entry = self.log(kind, seconds=seconds, **detail)
+        offset = 0.0
+        if isinstance(media, Pcm):
+            entry, offset = self.heard_audio.begin(media)
+        else:
+            kind, detail = _describe(media)
+            entry = self.log(kind, seconds=seconds, **detail)
         self.emit(MediaEvent(self.clock.monotonic(), "out", media, seconds))
         watch: list[asyncio.Future[Any]] = [self.ended, self._stop]
         if interrupt.digits:
@@ -210,24 +212,13 @@ class SimLeg(CallLeg):
         finally:
             if self._stop.done():
                 self._stop = self._new()
+            elapsed = self.clock.monotonic() - started
             if not done:
-                entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
+                entry["interrupted_after"] = round(offset + elapsed, 3)
                 self.emit(MediaEvent(self.clock.monotonic(), "out", None))
             if isinstance(media, Pcm):
-                self._recognise(entry, media.pcm if done else media.pcm[: 2 * int(8000 * (self.clock.monotonic() - started))])
+                self.heard_audio.played(media.pcm if done else media.pcm[: 2 * int(8000 * elapsed)], not done)
         return done
-
-    def _recognise(self, entry: dict[str, Any], pcm: bytes) -> None:
-        """Raw audio the phone heard (an audio stream's playback) is put through the speech
-        recogniser, so a test can read what a voice agent said: ``text`` appears in the log entry
-        once recognised (off the event loop)."""
-        async def run() -> None:
-            with self.clock.busy():
-                entry["text"] = await asyncio.to_thread(transcribe, pcm)
-
-        task = asyncio.create_task(run(), name=f"recognise-{self.uuid}")
-        _RECOGNISING.add(task)
-        task.add_done_callback(_RECOGNISING.discard)
 
     def stop_media(self) -> None:
         resolve(self._stop)
