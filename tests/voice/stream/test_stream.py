@@ -47,3 +47,23 @@ def test_the_agent_gets_start_the_callers_audio_and_digits(sim: Sim, customer: C
     stopped = customer.wait_for("/stream-status", 2)[1].params
     assert stopped["StreamID"] == start.start.stream_id and stopped["CallUUID"] == call_uuid
     assert stopped["Status"] == "stopped" and int(stopped["Duration"]) >= 1
+
+
+def test_both_tracks_beside_the_document_until_the_stream_timeout(sim: Sim, customer: CustomerApp, agent: Agent) -> None:
+    customer.route("/stream-status", "")
+    xml = (f'<Response><Stream audioTrack="both" streamTimeout="4" contentType="audio/x-l16;rate=16000" '
+           f'statusCallbackUrl="{customer.url("/stream-status")}" statusCallbackMethod="GET">{agent.url}</Stream>'
+           '<Speak>Your call is being recorded for quality purposes.</Speak><Wait length="6"/></Response>')
+    inbound(sim, customer, "14155558802", xml, [{"wait": 3.5}, {"say": "yes that is fine"}, {"wait": 8}])
+    agent.wait_closed()
+    assert agent.errors == [] and agent.starts[0].start.tracks == ["inbound", "outbound"]
+    assert (agent.starts[0].start.media_format.encoding, agent.starts[0].start.media_format.sample_rate) == (
+        "audio/x-l16", 16000)
+    # the document went on (keepCallAlive false): the prompt is on the outbound track, the caller inbound
+    assert agent.loud_seconds("outbound") >= 2.0 and agent.loud_seconds("inbound") <= agent.loud_seconds("outbound")
+    assert agent.chunks["outbound"] == list(range(1, len(agent.chunks["outbound"]) + 1))
+    assert kinds(sim.log("14155558802"), "heard_speech")[0]["text"].startswith("Your call is being recorded")
+    hits = customer.wait_for("/stream-status", 2)
+    assert [h.method for h in hits] == ["GET", "GET"] and hits[1].params["Event"] == "StopStream"
+    assert 3 <= int(hits[1].params["Duration"]) <= 5  # streamTimeout, while the call was still up
+    assert len(agent.audio["outbound"]) / 32000 <= 5
