@@ -245,9 +245,19 @@ class StreamSession:
                     task.cancel()
                 await asyncio.gather(*self._tasks, return_exceptions=True)
                 await ws.close()
+                self._release()
         if capture.skipped:
             self.problem(f"{capture.skipped} media events were not streamed (too many at once)")
         return self._outcome(leg.ended.done(), sender, receiver)
+
+    def _release(self) -> None:
+        """Drop what the ended stream still holds (queued audio, unsent messages): an ended stream
+        stays readable for a while and must not keep its buffers."""
+        if self.player is not None:
+            self.player.clear()
+        self.player = None
+        self._out = asyncio.Queue()
+        self._tasks.clear()
 
     def _outcome(self, call_over: bool, sender: "asyncio.Task[None]", receiver: "asyncio.Task[None]") -> str:
         if self._overflow.done():
