@@ -55,6 +55,7 @@ from switchboard.voice import live_routes as call_live_routes, routes as call_ro
 from switchboard.voice.conference import routes as conference_routes
 from switchboard.voice.engine import VoiceEngine
 from switchboard.voice.recording import routes as recording_routes
+from switchboard.voice.stream import routes as stream_routes
 from switchboard.voice.recording.runtime import build_recordings
 
 log = logging.getLogger("switchboard")
@@ -270,6 +271,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(call_live_routes.router)
     app.include_router(conference_routes.router)
     app.include_router(recording_routes.router)
+    app.include_router(stream_routes.router)
     app.include_router(number_routes.router)
     app.include_router(carrier_routes.router)
     app.include_router(endpoint_routes.router)

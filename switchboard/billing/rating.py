@@ -122,3 +122,9 @@ def rate_storage(duration_ms: int, table: RateTable | None = None) -> tuple[Deci
     """(rate per minute per month, amount) of keeping a recording of ``duration_ms`` a month."""
     rate = (table or rate_table()).storage
     return rate, call_amount(rate, 60 * rounded_recording_minutes(duration_ms))
+
+
+def rate_stream(seconds: int, table: RateTable | None = None) -> tuple[Decimal, Decimal]:
+    """(rate per minute, amount) of an audio stream that ran ``seconds``: per started minute."""
+    rate = (table or rate_table()).stream
+    return rate, call_amount(rate, 60 * math.ceil(seconds / 60))

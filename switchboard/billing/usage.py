@@ -24,10 +24,11 @@ from switchboard.messaging.models import Message
 from switchboard.voice.models import CallRecord
 
 ZERO = Decimal(0).quantize(Decimal(1).scaleb(-PLACES))
-SERVICES = ("calls", "messages", "numbers", "recordings", "other")
+SERVICES = ("calls", "messages", "numbers", "recordings", "streams", "other")
 SERVICE_OF = {"call": "calls", "message": "messages", "mms": "messages", "rental": "numbers", "setup": "numbers",
-              "transcription": "recordings", "recording_storage": "recordings"}
-UNIT_OF = {"calls": "minutes", "messages": "units", "numbers": "months", "recordings": "minutes", "other": "items"}
+              "transcription": "recordings", "recording_storage": "recordings", "stream": "streams"}
+UNIT_OF = {"calls": "minutes", "messages": "units", "numbers": "months", "recordings": "minutes", "streams": "minutes",
+           "other": "items"}
 
 
 def service_of(resource_type: str) -> str:

@@ -60,7 +60,20 @@ class Beep:
     frequency: int = 800
 
 
-Media = Speech | Audio | Silence | Beep
+@dataclass(frozen=True)
+class Pcm:
+    """Raw audio to play as it is: 8 kHz 16-bit mono PCM (what an audio stream's application sent
+    with ``playAudio``). ``source`` says where it came from, for the simulated phone's log."""
+
+    pcm: bytes
+    source: str = "stream"
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 16000
+
+
+Media = Speech | Audio | Silence | Beep | Pcm
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,7 @@ class MediaEvent:
 
     at: float
     direction: str
-    media: "Speech | Audio | Silence | Beep | Tones | Frames | None"
+    media: "Speech | Audio | Silence | Beep | Pcm | Tones | Frames | None"
     seconds: float = 0.0
 
 

@@ -88,6 +88,8 @@ class RateTable:
     storage: Decimal = ZERO
     """Per minute of recording per month, once it is kept beyond ``storage_free_days`` (``[recording] storage``)."""
     storage_free_days: int = 90
+    stream: Decimal = ZERO
+    """Per started minute of an audio stream (``[stream] rate``)."""
     _voice_prefixes: dict[str, VoiceTariff] = field(default_factory=dict)
     _longest_prefix: int = 0
     # prefixes several countries list (NANP's "1"): their calls' country comes from the number
@@ -228,11 +230,12 @@ def load_rate_table(path: Path) -> RateTable:
         transcription = _rate(recording.get("transcription", "0"), "recording.transcription")
         storage = _rate(recording.get("storage", "0"), "recording.storage")
         free_days = recording.get("storage_free_days", 90)
+        stream = _rate(data.get("stream", {}).get("rate", "0"), "stream.rate")
     except (KeyError, TypeError, AttributeError) as exc:
         raise RateTableError(f"rate table {path} is malformed: {exc!r}") from None
     if isinstance(free_days, bool) or not isinstance(free_days, int) or free_days < 0:
         raise RateTableError(f"recording.storage_free_days: {free_days!r} is not a whole number of days")
-    return RateTable(countries, transcription, storage, free_days)
+    return RateTable(countries, transcription, storage, free_days, stream)
 
 
 @lru_cache(maxsize=1)

@@ -224,6 +224,16 @@ unchecked_sound = Url(frozenset({"", "none", "beep:1", "beep:2"}), checked=False
 MAX_ROOM_NAME = 256
 
 
+def websocket_url(value: str) -> str:
+    """A stream's service URL: ``ws://`` or ``wss://``, at most 2048 characters (Plivo's limit)."""
+    value = value.strip()
+    if not re.match(r"^wss?://[^/\s]+", value, re.I):
+        raise AttributeError_(f"must be a ws:// or wss:// URL, not {value[:80]!r}")
+    if len(value) > 2048:
+        raise AttributeError_("must be at most 2048 characters")
+    return value
+
+
 def conference_name(value: str) -> str:
     """A room name: what the body says, at most 256 characters, no control characters (REST paths
     carry it)."""
@@ -334,8 +344,14 @@ SPECS: dict[str, Spec] = {
         sounds=("enterSound", "exitSound"),
     ), text="required", required=frozenset({"role"}), supported=False),
     # The body is the WebSocket (wss://) URL the stream connects to: absolute, never resolved.
-    "Stream": Spec(_names("bidirectional", "audioTrack", "streamTimeout", "statusCallbackMethod", "contentType",
-                          "extraHeaders", "keepCallAlive", urls=("statusCallbackUrl",)), text="required", supported=False),
+    "Stream": Spec({
+        "bidirectional": (boolean, False), "audioTrack": (one_of("inbound", "outbound", "both"), "inbound"),
+        "streamTimeout": (integer(1), 86_400), "statusCallbackUrl": (url, None), "statusCallbackMethod": (method, "POST"),
+        "contentType": (one_of("audio/x-l16;rate=8000", "audio/x-l16;rate=16000", "audio/x-mulaw;rate=8000"),
+                        "audio/x-l16;rate=8000"),
+        "extraHeaders": (text(512), ""), "keepCallAlive": (boolean, False), "noiseCancellation": (boolean, False),
+        "noiseCancellationLevel": (integer(60, 100), 85),
+    }, text="required", body=websocket_url),
 }
 
 # Elements before which an inbound call is not answered (Plivo answers lazily).

@@ -27,6 +27,7 @@ from switchboard.voice.interpreter import Interpreter
 from switchboard.voice.machine import is_machine
 from switchboard.voice.pace import DEFAULT_OUTBOUND_CPS, OutboundPace
 from switchboard.voice.records import RecordWriter
+from switchboard.voice.stream.service import Streams
 from switchboard.numbers.service import number_for_routing
 from switchboard.voice.routing import route_inbound
 from switchboard.webhooks.service import Webhooks
@@ -52,6 +53,7 @@ class VoiceEngine:
         self.requests: dict[str, LiveCall] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self.conferences = Conferences(self)
+        self.streams = Streams(self)
         network.on_incoming = self.incoming
         network.local_destination = self._is_own_number
 

@@ -238,6 +238,11 @@ class Interpreter:
 
         await self.action(node, base, await conference(self, node, base))
 
+    async def do_stream(self, node: Node, base: str) -> None:
+        from switchboard.voice.stream.element import stream
+
+        await stream(self, node, base)
+
     async def action(self, node: Node, base: str, params: dict[str, Any] | None) -> None:
         """After input: no input or no action → next element; else request ``action`` and either
         run its document instead of the rest (redirect=true) or ignore its answer."""

@@ -29,7 +29,7 @@ _OPS = {"": "__eq__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "_
 
 
 def visible_live(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
-    return [call for call in engine.live.values() if _mine(call, ctx)]
+    return [call for call in engine.live.values() if is_mine(call, ctx)]
 
 
 def live_now(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
@@ -38,13 +38,13 @@ def live_now(engine: VoiceEngine, ctx: AuthContext) -> list[LiveCall]:
     return sorted(calls, key=lambda call: call.initiation_time)
 
 
-def _mine(call: LiveCall, ctx: AuthContext) -> bool:
+def is_mine(call: LiveCall, ctx: AuthContext) -> bool:
     return call.account_id == ctx.main_auth_id and (ctx.sub_auth_id is None or call.sub_account_id == ctx.sub_auth_id)
 
 
 def live_call(engine: VoiceEngine, ctx: AuthContext, call_uuid: str) -> LiveCall:
     call = engine.live.get(call_uuid)
-    if call is None or not _mine(call, ctx):
+    if call is None or not is_mine(call, ctx):
         raise NotFoundError(f"call {call_uuid} is not in progress (it ended, or never existed)")
     return call
 
@@ -84,7 +84,7 @@ async def place_calls(session: AsyncSession, engine: VoiceEngine, clock: Clock, 
                       params: CallCreate) -> list[LiveCall]:
     if params.parent_call_uuid and params.error_if_parent_not_found:
         parent = engine.live.get(params.parent_call_uuid)
-        if parent is None or not _mine(parent, ctx):
+        if parent is None or not is_mine(parent, ctx):
             raise ValidationError(f"parent_call_uuid: call {params.parent_call_uuid} not found")
     if params.parent_call_uuid and len(params.destinations) > 1:
         raise ValidationError("parent_call_uuid: only for a single destination")

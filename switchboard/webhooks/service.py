@@ -240,6 +240,11 @@ class Webhooks:
         self._record(account_id, owner_auth_id, kind, event, request_id or new_uuid(), 1, url, method or "",
                      normalize_params(params), attempt, "failed")
 
+    async def signing_token(self, auth_id: str) -> str:
+        """The auth token requests on behalf of ``auth_id`` are signed with (an audio stream's
+        WebSocket upgrade is signed like a webhook)."""
+        return (await self._account(auth_id)).auth_token
+
     # --- internals -------------------------------------------------------------------------
 
     async def _lookup(self, auth_id: str) -> AccountRecord | None:

@@ -49,7 +49,8 @@ def test_usage_by_service_country_and_direction(billing_server: LiveServer, hold
         ("recordings", "", "", 1, "1", "0.05000"),
     ]
     assert report["charges"] == {"calls": "0.05000", "messages": "0.08000", "numbers": "0.80000",
-                                 "recordings": "0.05000", "other": "0.00000"}
+                                 "recordings": "0.05000", "streams": "0.00000",
+                                 "other": "0.00000"}
     assert (report["total_charges"], report["total_credits"]) == ("0.98000", "25.00000")
     assert report["credits"] == [{"type": "recharge", "count": 1, "amount": "25.00000"}]
     assert (report["account"], report["subaccount"], report["timezone"]) == (main, None, "UTC")
@@ -152,6 +153,6 @@ def test_credits_and_a_period_with_nothing(billing_server: LiveServer, holder: M
                           end_date=(now - timedelta(days=35)).date().isoformat()))
     assert (empty["usage"], empty["credits"], empty["total_charges"]) == ([], [], "0.00000")
     assert empty["charges"] == {"calls": "0.00000", "messages": "0.00000", "numbers": "0.00000", "recordings": "0.00000",
-                                "other": "0.00000"}
+                                "streams": "0.00000", "other": "0.00000"}
     report = ok(read_usage(billing_server, holder, start_date=now.date().isoformat()))
     assert report["credits"] == [{"type": "coupon", "count": 1, "amount": "5.00000"}]

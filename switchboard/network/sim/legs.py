@@ -17,6 +17,7 @@ from switchboard.network.channel import (
     LegState,
     Media,
     MediaEvent,
+    Pcm,
     Recognition,
     Silence,
     Sound,
@@ -26,6 +27,7 @@ from switchboard.network.channel import (
     resolve,
     wait_any,
 )
+from switchboard.network.sim.heard import HeardAudio
 from switchboard.network.sim.phones import PhoneBook
 from switchboard.network.sim.recogniser import recognise
 from switchboard.network.sim.speech import DIGIT_TONE, dtmf_seconds, speech_seconds
@@ -34,7 +36,7 @@ from switchboard.network.sim.speech import DIGIT_TONE, dtmf_seconds, speech_seco
 def media_seconds(media: Media) -> float:
     if isinstance(media, Speech):
         return speech_seconds(media.text, media.voice, media.pause_seconds)
-    if isinstance(media, Audio | Silence | Beep):
+    if isinstance(media, Audio | Silence | Beep | Pcm):
         return media.seconds
     return 0.0
 
@@ -46,6 +48,8 @@ def _describe(media: Media) -> tuple[str, dict[str, Any]]:
         return "heard_audio", {"url": media.url}
     if isinstance(media, Beep):
         return "heard_beep", {"frequency": media.frequency}
+    if isinstance(media, Pcm):
+        return "heard_audio", {"source": media.source}
     return "heard_silence", {}
 
 
@@ -67,6 +71,7 @@ class SimLeg(CallLeg):
         self.partial_language = ""
         self.silent_since = clock.monotonic()
         self.far_end_task: asyncio.Task[None] | None = None
+        self.heard_audio = HeardAudio(self)
 
     def _new(self) -> "asyncio.Future[None]":
         return asyncio.get_running_loop().create_future()
@@ -185,8 +190,12 @@ class SimLeg(CallLeg):
         if self.ended.done():
             return False
         seconds = media_seconds(media)
-        kind, detail = _describe(media)
-        entry = self.log(kind, seconds=seconds, **detail)
+        offset = 0.0
+        if isinstance(media, Pcm):
+            entry, offset = self.heard_audio.begin(media)
+        else:
+            kind, detail = _describe(media)
+            entry = self.log(kind, seconds=seconds, **detail)
         self.emit(MediaEvent(self.clock.monotonic(), "out", media, seconds))
         watch: list[asyncio.Future[Any]] = [self.ended, self._stop]
         if interrupt.digits:
@@ -203,9 +212,12 @@ class SimLeg(CallLeg):
         finally:
             if self._stop.done():
                 self._stop = self._new()
+            elapsed = self.clock.monotonic() - started
             if not done:
-                entry["interrupted_after"] = round(self.clock.monotonic() - started, 3)
+                entry["interrupted_after"] = round(offset + elapsed, 3)
                 self.emit(MediaEvent(self.clock.monotonic(), "out", None))
+            if isinstance(media, Pcm):
+                self.heard_audio.played(media.pcm if done else media.pcm[: 2 * int(8000 * elapsed)], not done)
         return done
 
     def stop_media(self) -> None:

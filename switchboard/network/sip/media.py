@@ -12,7 +12,7 @@ from collections import OrderedDict
 import httpx
 
 from switchboard.media.tts import TtsError, synthesize_async
-from switchboard.network.channel import Audio, Beep, Media, Silence, Speech
+from switchboard.network.channel import Audio, Beep, Media, Pcm, Silence, Speech
 from switchboard.network.rtp import codec
 
 log = logging.getLogger("switchboard.sip")
@@ -48,6 +48,8 @@ class MediaRenderer:
             return bytes(2 * int(media.seconds * codec.SAMPLE_RATE))
         if isinstance(media, Beep):
             return codec.tone(media.frequency, media.seconds)
+        if isinstance(media, Pcm):
+            return media.pcm
         key = ("speech", media.text, media.voice, media.language) if isinstance(media, Speech) else ("audio", media.url)
         cached = self._cache.get(key)
         if cached is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from switchboard.media import RATE, audiofile, tones, tts
-from switchboard.network.channel import Audio, Beep, CallLeg, Frames, Media, MediaEvent, Silence, Speech, Tones
+from switchboard.network.channel import Audio, Beep, CallLeg, Frames, Media, MediaEvent, Pcm, Silence, Speech, Tones
 from switchboard.network.mixer import Mixer, Sound, estimated_seconds
 
 log = logging.getLogger("switchboard.voice")
@@ -177,6 +177,8 @@ def _sound(media: object, files: dict[str, np.ndarray]) -> np.ndarray:
         return tones.beep(media.seconds, media.frequency)
     if isinstance(media, Tones):
         return tones.dtmf(media.digits)
+    if isinstance(media, Pcm):
+        return np.frombuffer(media.pcm, dtype=np.int16)
     if isinstance(media, bytearray):
         return np.frombuffer(bytes(media), dtype=np.int16)
     return tones.silence(0)

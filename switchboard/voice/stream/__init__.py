@@ -1,0 +1,1 @@
+"""Audio streaming: ``<Stream>`` and ``Call/{uuid}/Stream/`` (see docs/stream.md)."""
