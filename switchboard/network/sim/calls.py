@@ -10,6 +10,7 @@ the line until the platform hangs up.
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from switchboard.core.clock import Clock
@@ -34,6 +35,7 @@ from switchboard.network.sim.speech import DIGIT_GAP, DIGIT_TONE, PAUSES, speech
 
 log = logging.getLogger("switchboard.sim")
 ONE_RING = 1.0
+ENDED_KEPT = 10_000
 BEEP_SECONDS = 0.5
 
 
@@ -51,17 +53,25 @@ class SimNetwork(Network):
         self.clock, self.book = clock, book
         self._arriving: set[asyncio.Task[None]] = set()  # calls being handed to the engine (kept referenced)
         self._up: dict[str, SimLeg] = {}  # legs to simulated phones, by call_uuid, until they end
+        self._ended: OrderedDict[str, None] = OrderedDict()  # the latest ENDED_KEPT that ended, oldest first
 
     def _track(self, leg: SimLeg) -> None:
         self._up[leg.uuid] = leg
-        leg.ended.add_done_callback(lambda _ended: self._up.pop(leg.uuid, None))
+        leg.ended.add_done_callback(lambda _ended: self._end(leg.uuid))
+
+    def _end(self, call_uuid: str) -> None:
+        self._up.pop(call_uuid, None)
+        self._ended[call_uuid] = None
+        if len(self._ended) > ENDED_KEPT:
+            self._ended.popitem(last=False)
 
     def phone_hangs_up(self, call_uuid: str) -> bool:
-        """The simulated phone on the call hangs up now, as a ``hangup`` step would; False when no
-        call to or from a simulated phone with that UUID is up."""
+        """The simulated phone on the call hangs up now, as a ``hangup`` step would. A call that
+        has already ended is left as it is (hanging up twice is no error); False when no call to
+        or from a simulated phone had that UUID (of the latest ``ENDED_KEPT`` that ended)."""
         leg = self._up.get(call_uuid)
         if leg is None or not leg.is_up:
-            return False
+            return leg is not None or call_uuid in self._ended
         self._hang_up(leg)
         return True
 

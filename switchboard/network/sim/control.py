@@ -118,9 +118,10 @@ async def send_message(db: Database, carrier: SimulatedCarrier, spec: SimMessage
 
 
 def hang_up(network: SimNetwork, call_uuid: str) -> None:
-    """The simulated phone on a call hangs up (the call's UUID, as the platform knows it)."""
+    """The simulated phone on a call hangs up (the call's UUID, as the platform knows it); a call
+    that has already ended stays ended."""
     if not network.phone_hangs_up(call_uuid):
-        raise NotFoundError(f"no call {call_uuid} with a simulated phone is up")
+        raise NotFoundError(f"no call {call_uuid} with a simulated phone")
 
 
 def clock_json(clock: Clock) -> dict[str, Any]:

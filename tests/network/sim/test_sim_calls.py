@@ -1,6 +1,7 @@
 """The simulator's call control API on a real-time server: validation, auth, and the clock."""
 
 import time
+import uuid
 
 import pytest
 
@@ -72,7 +73,11 @@ def test_the_phone_on_a_call_hangs_up_on_request(server: LiveServer, account: Ma
             assert record["end_time"] and record["hangup_source"] == "Caller"
             ended = [e for e in http.get("/_sim/phones/14155550166").json()["log"] if e.get("state") == "ended"]
             assert [(e["by"], e["reason"]) for e in ended] == [("phone", "hangup")]
-            missing = http.delete(f"/_sim/calls/{call_uuid}")
-            assert missing.status_code == 404 and call_uuid in missing.json()["error"]
+            again = http.delete(f"/_sim/calls/{call_uuid}")  # ended already: hanging up twice is no error
+            assert again.status_code == 204
+            assert len([e for e in http.get("/_sim/phones/14155550166").json()["log"] if e.get("state") == "ended"]) == 1
+            unknown = str(uuid.uuid4())
+            missing = http.delete(f"/_sim/calls/{unknown}")
+            assert missing.status_code == 404 and unknown in missing.json()["error"]
     finally:
         app.stop()
