@@ -26,6 +26,8 @@ CODECS = ("audio/opus", "audio/PCMU")
 codec list, and takes one limited to these."""
 QUEUED_FRAMES = 10
 NEGOTIATION_SECONDS = 10.0
+CONNECT_SECONDS = 20.0
+"""ICE and DTLS must complete within this long after the media starts, or the call ends."""
 
 
 class WebRtcError(Exception):
@@ -68,6 +70,8 @@ class WebRtcMedia(RtpSession):
         self.pc.on("connectionstatechange", self._on_state)
         self.failed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         """Resolves with a reason when ICE or DTLS fails (the leg then ends)."""
+        self.settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Resolves when the connection is up, or has failed."""
 
     async def open(self, host: str) -> int:
         return 0
@@ -124,12 +128,30 @@ class WebRtcMedia(RtpSession):
     def _on_state(self) -> None:
         state = self.pc.connectionState
         log.info("WebRTC media: %s", state)
+        if state == "connected" and not self.settled.done():
+            self.settled.set_result(None)
         if state == "failed":
-            self._fail("ICE or DTLS failed")
+            self._fail(self._failure())
+
+    def _failure(self) -> str:
+        """Which handshake failed: ICE (no path to the browser) or DTLS (e.g. a certificate that
+        does not match the offer's fingerprint)."""
+        if self.pc.iceConnectionState in ("failed", "new", "checking"):
+            return "ICE failed: no candidate pair answered the checks"
+        return "DTLS handshake failed (the browser's certificate does not match its fingerprint, or no handshake)"
+
+    def timed_out(self) -> None:
+        """ICE and DTLS did not complete within :data:`CONNECT_SECONDS` (the leg calls this)."""
+        if self.pc.iceConnectionState in ("completed", "connected"):
+            self._fail(f"DTLS handshake did not complete within {CONNECT_SECONDS:g} s")
+        else:
+            self._fail(f"ICE did not complete within {CONNECT_SECONDS:g} s")
 
     def _fail(self, reason: str) -> None:
         if not self.failed.done():
             self.failed.set_result(reason)
+        if not self.settled.done():
+            self.settled.set_result(None)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "audio" and self._reader is None:
