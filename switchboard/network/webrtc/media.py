@@ -6,7 +6,9 @@ Sending: the pacer's 20 ms tick takes the next frame of what is playing (as for 
 hands it to an audio track; aiortc encodes it (Opus or PCMU, as negotiated) and sends it over
 SRTP. Receiving: aiortc decodes what the browser sends; each frame is resampled to 8 kHz mono and
 cut into 20 ms frames for the consumers (:meth:`RtpSession.heard`). Digits from a browser come as
-SIP INFO (the SIP leg handles them); digits *to* a browser are not sent (no telephone-event).
+SIP INFO (the SIP leg handles them). Digits *to* a browser are sent in-band, as tone pairs in
+the audio: aiortc has no telephone-event (RFC 4733) codec nor a DTMF sender, so the answer to a
+browser's offer cannot list it and no event packets can be sent.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import av
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from switchboard.media import tones
 from switchboard.network.rtp import codec
 from switchboard.network.rtp.session import RtpSession
 
@@ -176,14 +179,36 @@ class WebRtcMedia(RtpSession):
                 self.heard(sequence, pcm)
                 sequence = (sequence + 1) & 0xFFFF
 
+    def send_digit(self, digit: str) -> asyncio.Future[None]:
+        """Queue ``digit`` as an in-band tone pair (100 ms of tone, 100 ms of silence); resolves
+        once its last frame is sent. Meanwhile what is playing waits, as for a telephone-event."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pcm = tones.dtmf(digit).tobytes()
+        pcm += bytes(-len(pcm) % codec.FRAME_BYTES)
+        frames = [(pcm[at:at + codec.FRAME_BYTES], False) for at in range(0, len(pcm), codec.FRAME_BYTES)]
+        self.digits_out.append((frames, done))
+        return done
+
+    def _digit_frame(self) -> bytes | None:
+        """The next frame of the digit being sent, if any."""
+        while self.digits_out:
+            frames, done = self.digits_out[0]
+            if frames:
+                return frames.pop(0)[0]
+            self.digits_out.popleft()
+            if done is not None and not done.done():
+                done.set_result(None)
+        return None
+
     def tick(self) -> None:
         """Hand this 20 ms slot's audio to the track (called by the pacer)."""
         if not self.sending:
             return
-        while self.digits_out:  # a browser takes no telephone-events from us
-            _, done = self.digits_out.popleft()
-            if done is not None and not done.done():
-                done.set_result(None)
+        digit = self._digit_frame()
+        if digit is not None:
+            self.packets_out += 1
+            self.track.push(digit)
+            return
         frame = self._next_frame()
         if self.on_sent is not None or self.mixdown is not None:
             frame = self._with_others(frame)
