@@ -135,10 +135,12 @@ MediaListener = Callable[[MediaEvent], None]
 @dataclass(frozen=True)
 class Ended:
     """Why a leg ended, in the network's terms; the engine maps it to Plivo's hangup causes.
-    ``by_far_end`` is True when the remote party hung up or refused the call."""
+    ``by_far_end`` is True when the remote party hung up or refused the call. ``detail`` says
+    what the network saw when that is worth a debug-log entry (a failed DTLS handshake)."""
 
     reason: str  # "hangup" | "busy" | "rejected" | "no-answer" | "unreachable" | "platform"
     by_far_end: bool
+    detail: str = ""
 
 
 @dataclass(frozen=True)

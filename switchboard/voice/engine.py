@@ -158,7 +158,7 @@ class VoiceEngine:
         if leg.answered.done() and not leg.ended.done():
             return True
         if leg.ended.done():
-            await self.finish(call, *causes.far_end(leg.ended.result().reason, causes.CALLEE))
+            await self.finish(call, *self._far_end(call, leg, causes.CALLEE))
         elif cutoff < deadline:
             await self.finish(call, causes.CANCELED, causes.PLIVO)
         else:
@@ -279,7 +279,7 @@ class VoiceEngine:
                 target = (transfer_url, transfer_method, "transfer")
             elif leg.ended.done() and call.is_live:
                 party = causes.CALLER if call.direction == "inbound" else causes.CALLEE
-                await self.finish(call, *causes.far_end(leg.ended.result().reason, party))
+                await self.finish(call, *self._far_end(call, leg, party))
         if call.document_task is not None and not call.document_task.done():
             call.document_task.cancel()
             await asyncio.gather(call.document_task, return_exceptions=True)
@@ -371,6 +371,13 @@ class VoiceEngine:
         return None
 
     # --- the debug log -------------------------------------------------------------------------
+
+    def _far_end(self, call: LiveCall, leg: CallLeg, party: str) -> tuple[Cause, str]:
+        """The cause of a leg that ended on its own; what the network saw goes to the debug log."""
+        ended = leg.ended.result()
+        if ended.detail:
+            self.debug_log(call, "", "", "", f"call {leg.uuid} ended ({ended.reason}): {ended.detail}")
+        return causes.far_end(ended.reason, party)
 
     def debug_log(self, call: LiveCall, request_id: str, url: str, method: str, error: str) -> None:
         """An entry in the customer's webhook debug log about the call's XML (kind ``xml``)."""

@@ -4,9 +4,11 @@ over the browser's WebSocket flow. Everything the engine sees is :class:`SipLeg`
 import asyncio
 import logging
 
+from switchboard.network.channel import Ended
 from switchboard.network.sip.legs import SipLeg
 from switchboard.network.sip.message import Request, response_to
 from switchboard.network.sip.transaction import ServerTransaction
+from switchboard.network.webrtc import media
 from switchboard.network.webrtc.media import WebRtcMedia
 
 log = logging.getLogger("switchboard.webrtc")
@@ -27,12 +29,16 @@ class WebRtcLeg(SipLeg):
             self.stack.spawn(self._watch_media(), f"webrtc-watch-{self.uuid}")
 
     async def _watch_media(self) -> None:
+        """End the call (Plivo's media timeout, with what failed in the debug log) when ICE or
+        DTLS fails, or does not complete within ``media.CONNECT_SECONDS``."""
+        if not await self.stack.clock.wait(self.rtp.settled, media.CONNECT_SECONDS):
+            self.rtp.timed_out()
         reason = await asyncio.shield(self.rtp.failed)
         if not self.ended.done() and reason != "closed":
             log.info("call %s: %s, hanging up", self.uuid, reason)
             if self.dialog is not None:
                 self.stack.send_in_dialog(self, "BYE")
-            self.far_end_ended("media-timeout")
+            self._end(Ended("media-timeout", by_far_end=True, detail=reason))
 
     def _apply_offer(self, body: bytes) -> bool:
         """The browser's answer to our offer (in its 183/200)."""

@@ -6,7 +6,9 @@ Sending: the pacer's 20 ms tick takes the next frame of what is playing (as for 
 hands it to an audio track; aiortc encodes it (Opus or PCMU, as negotiated) and sends it over
 SRTP. Receiving: aiortc decodes what the browser sends; each frame is resampled to 8 kHz mono and
 cut into 20 ms frames for the consumers (:meth:`RtpSession.heard`). Digits from a browser come as
-SIP INFO (the SIP leg handles them); digits *to* a browser are not sent (no telephone-event).
+SIP INFO (the SIP leg handles them). Digits *to* a browser are sent in-band, as tone pairs in
+the audio: aiortc has no telephone-event (RFC 4733) codec nor a DTMF sender, so the answer to a
+browser's offer cannot list it and no event packets can be sent.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import av
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from switchboard.media import tones
 from switchboard.network.rtp import codec
 from switchboard.network.rtp.session import RtpSession
 
@@ -26,6 +29,8 @@ CODECS = ("audio/opus", "audio/PCMU")
 codec list, and takes one limited to these."""
 QUEUED_FRAMES = 10
 NEGOTIATION_SECONDS = 10.0
+CONNECT_SECONDS = 20.0
+"""ICE and DTLS must complete within this long after the media starts, or the call ends."""
 
 
 class WebRtcError(Exception):
@@ -68,6 +73,8 @@ class WebRtcMedia(RtpSession):
         self.pc.on("connectionstatechange", self._on_state)
         self.failed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         """Resolves with a reason when ICE or DTLS fails (the leg then ends)."""
+        self.settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Resolves when the connection is up, or has failed."""
 
     async def open(self, host: str) -> int:
         return 0
@@ -124,12 +131,30 @@ class WebRtcMedia(RtpSession):
     def _on_state(self) -> None:
         state = self.pc.connectionState
         log.info("WebRTC media: %s", state)
+        if state == "connected" and not self.settled.done():
+            self.settled.set_result(None)
         if state == "failed":
-            self._fail("ICE or DTLS failed")
+            self._fail(self._failure())
+
+    def _failure(self) -> str:
+        """Which handshake failed: ICE (no path to the browser) or DTLS (e.g. a certificate that
+        does not match the offer's fingerprint)."""
+        if self.pc.iceConnectionState in ("failed", "new", "checking"):
+            return "ICE failed: no candidate pair answered the checks"
+        return "DTLS handshake failed (the browser's certificate does not match its fingerprint, or no handshake)"
+
+    def timed_out(self) -> None:
+        """ICE and DTLS did not complete within :data:`CONNECT_SECONDS` (the leg calls this)."""
+        if self.pc.iceConnectionState in ("completed", "connected"):
+            self._fail(f"DTLS handshake did not complete within {CONNECT_SECONDS:g} s")
+        else:
+            self._fail(f"ICE did not complete within {CONNECT_SECONDS:g} s")
 
     def _fail(self, reason: str) -> None:
         if not self.failed.done():
             self.failed.set_result(reason)
+        if not self.settled.done():
+            self.settled.set_result(None)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "audio" and self._reader is None:
@@ -154,14 +179,36 @@ class WebRtcMedia(RtpSession):
                 self.heard(sequence, pcm)
                 sequence = (sequence + 1) & 0xFFFF
 
+    def send_digit(self, digit: str) -> asyncio.Future[None]:
+        """Queue ``digit`` as an in-band tone pair (100 ms of tone, 100 ms of silence); resolves
+        once its last frame is sent. Meanwhile what is playing waits, as for a telephone-event."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pcm = tones.dtmf(digit).tobytes()
+        pcm += bytes(-len(pcm) % codec.FRAME_BYTES)
+        frames = [(pcm[at:at + codec.FRAME_BYTES], False) for at in range(0, len(pcm), codec.FRAME_BYTES)]
+        self.digits_out.append((frames, done))
+        return done
+
+    def _digit_frame(self) -> bytes | None:
+        """The next frame of the digit being sent, if any."""
+        while self.digits_out:
+            frames, done = self.digits_out[0]
+            if frames:
+                return frames.pop(0)[0]
+            self.digits_out.popleft()
+            if done is not None and not done.done():
+                done.set_result(None)
+        return None
+
     def tick(self) -> None:
         """Hand this 20 ms slot's audio to the track (called by the pacer)."""
         if not self.sending:
             return
-        while self.digits_out:  # a browser takes no telephone-events from us
-            _, done = self.digits_out.popleft()
-            if done is not None and not done.done():
-                done.set_result(None)
+        digit = self._digit_frame()
+        if digit is not None:
+            self.packets_out += 1
+            self.track.push(digit)
+            return
         frame = self._next_frame()
         if self.on_sent is not None or self.mixdown is not None:
             frame = self._with_others(frame)
