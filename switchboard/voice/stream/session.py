@@ -21,7 +21,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from switchboard.voice.call import LiveCall
 from switchboard.voice.stream import formats, protocol
 from switchboard.voice.stream.capture import FRAME_SECONDS, Capture
 from switchboard.voice.stream.player import Player, QueueFull
+from switchboard.voice.stream.ticker import Pump
 from switchboard.webhooks.signing import new_nonce, signature_v3
 
 if TYPE_CHECKING:
@@ -231,7 +232,8 @@ class StreamSession:
             capture.start(self.clock.monotonic())
             sender = self._spawn(self._sender(ws), "sender")
             receiver = self._spawn(self._receiver(ws), "receiver")
-            self._spawn(self._pump(capture), "pump")
+            ticker = self.streams.ticker
+            pump_id = ticker.add(self._pump(capture, ticker.next_tick()))
             if options.bidirectional:
                 self.player = Player(leg, self.clock, self._played)
                 self._spawn(self.player.run(), "player")
@@ -240,6 +242,7 @@ class StreamSession:
                 await self.clock.wait(until, options.stream_timeout)
             finally:
                 until.cancel()
+                ticker.remove(pump_id)
                 capture.stop()
                 for task in self._tasks:
                     task.cancel()
@@ -306,30 +309,34 @@ class StreamSession:
         while True:
             message = await self._out.get()
             sequence += 1
-            await ws.send(orjson.dumps({"sequenceNumber": sequence, **message}).decode())
+            message["sequenceNumber"] = sequence
+            await ws.send(orjson.dumps(message).decode())
 
-    async def _pump(self, capture: Capture) -> None:
-        """A frame per track every 20 ms, paced on the clock (frames missed while the loop was
-        busy are caught up, at most :data:`MAX_CATCH_UP` at once)."""
+    def _pump(self, capture: Capture, origin: float) -> Pump:
+        """What the node's :class:`Ticker` calls every 20 ms: a frame per track for each 20 ms
+        gone by since ``origin`` (frames missed while the loop was busy are caught up, at most
+        :data:`MAX_CATCH_UP` at once)."""
         encoders = {track: formats.Encoder(self.format) for track in capture.tracks}
         chunks = dict.fromkeys(capture.tracks, 0)
-        origin = self.clock.monotonic()
-        wall = self.clock.now().timestamp() - origin
+        wall = self.clock.now().timestamp() - self.clock.monotonic()
+        extra_headers, stream_id, tracks = self.options.extra_headers, self.stream_id, capture.tracks.items()
         sent = 0
-        while True:
-            due = int((self.clock.monotonic() - origin) / FRAME_SECONDS)
+
+        def pump(now: float) -> None:
+            nonlocal sent
+            due = int((now - origin) / FRAME_SECONDS + 1e-6)
             if due - sent > MAX_CATCH_UP:
                 sent = due - MAX_CATCH_UP
             while sent < due:
                 at = origin + sent * FRAME_SECONDS
-                stamp = datetime.fromtimestamp(wall + at, tz=timezone.utc)
-                for track, source in capture.tracks.items():
+                stamp = int((wall + at) * 1000)
+                for track, source in tracks:
                     chunks[track] += 1
                     payload = encoders[track].encode(source.take(at))
-                    self._send(protocol.media(self.stream_id, track, stamp, chunks[track], payload,
-                                              self.options.extra_headers))
+                    self._send(protocol.media(stream_id, track, stamp, chunks[track], payload, extra_headers))
                 sent += 1
-            await self.clock.sleep(origin + (sent + 1) * FRAME_SECONDS - self.clock.monotonic())
+
+        return pump
 
     def _digits(self, digits: str, at: float) -> None:
         stamp = self.clock.now()
