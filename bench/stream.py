@@ -179,6 +179,7 @@ async def run(args: argparse.Namespace, port: int, pid: int) -> dict[str, Any]:
         used = cpu_seconds(pid) - cpu
         measured_frames, measured_late = total(shared, FRAMES) - frames, total(shared, LATE_FRAMES) - late
         worst = max(counters[WORST] for counters in shared)
+        errors = total(shared, ERRORS)  # before the agents stop (closing their sockets is no error)
         for counters in shared:
             counters[MEASURING] = 2
         uplink: list[float] = []
@@ -199,7 +200,7 @@ async def run(args: argparse.Namespace, port: int, pid: int) -> dict[str, Any]:
             "server_cpu_percent": round(100 * used / window, 1),
             "cpu_ms_per_stream_second": round(1000 * used / window / args.streams, 2),
             "cpu_ms_per_carried_second": round(1000 * used / max(1.0, measured_frames * 0.02), 2),
-            "agent_errors": int(total(shared, ERRORS))}
+            "agent_errors": int(errors)}
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.protocol import State
 
 from switchboard.billing.rating import rate_stream
 from switchboard.core.ids import new_uuid
@@ -50,6 +51,7 @@ CLOSE_TIMEOUT = 2.0
 MAX_BUFFER_SECONDS = 40.0
 DEGRADED_AT = (0.3, 0.6, 0.9)
 MAX_PROBLEMS = 10
+DIRECT_WRITE_LIMIT = 64 * 1024  # bytes waiting in the socket's write buffer before messages queue
 MAX_CATCH_UP = 10  # frames sent at once per track after the loop fell behind; older ones are skipped
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
@@ -123,6 +125,8 @@ class StreamSession:
         self.ended: asyncio.Future[None] = loop.create_future()
         self._stop: asyncio.Future[None] = loop.create_future()
         self._out: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._ws: ClientConnection | None = None
+        self._sequence = 0
         self._limit = int(MAX_BUFFER_SECONDS / FRAME_SECONDS) * len(options.tracks) + 100
         self._degraded = 0
         self._overflow: asyncio.Future[None] = loop.create_future()
@@ -225,6 +229,7 @@ class StreamSession:
         leg = self.call.leg
         assert leg is not None
         options = self.options
+        self._ws = ws
         self._send(protocol.start(self.call.call_uuid, self.stream_id, self.call.owner, options.tracks, self.format,
                                   options.extra_headers))
         capture = Capture(leg, tuple(options.tracks), self.engine.audio.content, self._digits)
@@ -260,6 +265,7 @@ class StreamSession:
             self.player.clear()
         self.player = None
         self._out = asyncio.Queue()
+        self._ws = None
         self._tasks.clear()
 
     def _outcome(self, call_over: bool, sender: "asyncio.Task[None]", receiver: "asyncio.Task[None]") -> str:
@@ -293,6 +299,8 @@ class StreamSession:
     def _send(self, message: dict[str, Any]) -> None:
         """Queue a message; a server that reads nothing for :data:`MAX_BUFFER_SECONDS` is dropped,
         with ``DegradedStream`` at 30, 60 and 90 % of that."""
+        if self._write_now(message):
+            return
         self._out.put_nowait(message)
         size = self._out.qsize()
         while self._degraded < len(DEGRADED_AT) and size >= DEGRADED_AT[self._degraded] * self._limit:
@@ -304,12 +312,25 @@ class StreamSession:
         if size >= self._limit:
             resolve(self._overflow)
 
+    def _write_now(self, message: dict[str, Any]) -> bool:
+        """Write ``message`` to the socket at once when nothing is queued before it and the
+        socket keeps up (its write buffer under :data:`DIRECT_WRITE_LIMIT`): no task wake-up per
+        frame. Otherwise False, and the message waits in the queue for :meth:`_sender`."""
+        ws = self._ws
+        if ws is None or self._out.qsize() or ws.protocol.state is not State.OPEN \
+                or ws.transport.get_write_buffer_size() > DIRECT_WRITE_LIMIT:
+            return False
+        self._sequence += 1
+        message["sequenceNumber"] = self._sequence
+        ws.protocol.send_text(orjson.dumps(message))
+        ws.send_data()
+        return True
+
     async def _sender(self, ws: ClientConnection) -> None:
-        sequence = 0
         while True:
             message = await self._out.get()
-            sequence += 1
-            message["sequenceNumber"] = sequence
+            self._sequence += 1
+            message["sequenceNumber"] = self._sequence
             await ws.send(orjson.dumps(message).decode())
 
     def _pump(self, capture: Capture, origin: float) -> Pump:
