@@ -71,6 +71,9 @@ class Track:
         elif not self.segments:
             return SILENT_FRAME
         else:
+            alone = self._alone(at)
+            if alone is not None:
+                return alone
             mixed = np.zeros(FRAME_SAMPLES, dtype=np.int32)
         remaining = []
         for segment in self.segments:
@@ -85,6 +88,20 @@ class Track:
             mixed[begin - offset:begin - offset + len(part)] += part
         self.segments = remaining
         return np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+
+    def _alone(self, at: float) -> bytes | None:
+        """The common case, one rendered segment covering the whole frame and nothing to mix:
+        its samples as they are (no mixing buffer, no clipping); None otherwise."""
+        if len(self.segments) != 1:
+            return None
+        segment = self.segments[0]
+        samples = segment.samples
+        offset = int(round((at - segment.start) * RATE))
+        if offset < 0 or offset + FRAME_SAMPLES > len(samples) or samples.dtype != np.int16:
+            return None
+        if offset + FRAME_SAMPLES == len(samples):
+            self.segments = []
+        return samples[offset:offset + FRAME_SAMPLES].tobytes()
 
 
 class Capture:

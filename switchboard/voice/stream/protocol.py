@@ -12,11 +12,12 @@ and the stream logs it and goes on.
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from switchboard.voice.stream import formats
 
@@ -43,10 +44,11 @@ def start(call_id: str, stream_id: str, account_id: str, tracks: list[str], fmt:
             "extra_headers": extra_headers}
 
 
-def media(stream_id: str, track: str, at: datetime, chunk: int, payload: bytes, extra_headers: str) -> dict[str, Any]:
+def media(stream_id: str, track: str, at_millis: int, chunk: int, payload: bytes, extra_headers: str) -> dict[str, Any]:
+    """``at_millis``: Unix time in milliseconds (the pump has it as a number; no datetime per frame)."""
     return {"event": "media", "streamId": stream_id,
-            "media": {"track": track, "timestamp": millis(at), "chunk": chunk,
-                      "payload": base64.b64encode(payload).decode("ascii")},
+            "media": {"track": track, "timestamp": str(at_millis), "chunk": chunk,
+                      "payload": binascii.b2a_base64(payload, newline=False).decode("ascii")},
             "extra_headers": extra_headers}
 
 
@@ -95,8 +97,8 @@ def parse(text: str | bytes) -> Command:
     if len(text) > MAX_MESSAGE_BYTES:
         raise BadMessage(f"message of {len(text)} bytes is over the {MAX_MESSAGE_BYTES}-byte limit")
     try:
-        message = json.loads(text)
-    except ValueError:
+        message = orjson.loads(text)
+    except orjson.JSONDecodeError:
         raise BadMessage(f"not JSON: {text[:60]!r}") from None
     if not isinstance(message, dict):
         raise BadMessage("a message must be a JSON object")

@@ -13,6 +13,7 @@ from switchboard.billing.service import charge_row, ledger_insert
 
 from switchboard.voice.call import LiveCall
 from switchboard.voice.stream.session import StreamOptions, StreamSession
+from switchboard.voice.stream.ticker import Ticker
 
 if TYPE_CHECKING:
     from switchboard.voice.engine import VoiceEngine
@@ -30,6 +31,7 @@ class Streams:
         self.engine = engine
         self.by_call: dict[str, list[StreamSession]] = {}
         self._ended: OrderedDict[str, StreamSession] = OrderedDict()
+        self.ticker = Ticker(engine.clock)
 
     def start(self, call: LiveCall, options: StreamOptions) -> StreamSession:
         if call.leg is None or not call.leg.is_up:

@@ -21,13 +21,14 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.protocol import State
 
 from switchboard.billing.rating import rate_stream
 from switchboard.core.ids import new_uuid
@@ -36,6 +37,7 @@ from switchboard.voice.call import LiveCall
 from switchboard.voice.stream import formats, protocol
 from switchboard.voice.stream.capture import FRAME_SECONDS, Capture
 from switchboard.voice.stream.player import Player, QueueFull
+from switchboard.voice.stream.ticker import Pump
 from switchboard.webhooks.signing import new_nonce, signature_v3
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ CLOSE_TIMEOUT = 2.0
 MAX_BUFFER_SECONDS = 40.0
 DEGRADED_AT = (0.3, 0.6, 0.9)
 MAX_PROBLEMS = 10
+DIRECT_WRITE_LIMIT = 64 * 1024  # bytes waiting in the socket's write buffer before messages queue
 MAX_CATCH_UP = 10  # frames sent at once per track after the loop fell behind; older ones are skipped
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
@@ -122,6 +125,8 @@ class StreamSession:
         self.ended: asyncio.Future[None] = loop.create_future()
         self._stop: asyncio.Future[None] = loop.create_future()
         self._out: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._ws: ClientConnection | None = None
+        self._sequence = 0
         self._limit = int(MAX_BUFFER_SECONDS / FRAME_SECONDS) * len(options.tracks) + 100
         self._degraded = 0
         self._overflow: asyncio.Future[None] = loop.create_future()
@@ -224,6 +229,7 @@ class StreamSession:
         leg = self.call.leg
         assert leg is not None
         options = self.options
+        self._ws = ws
         self._send(protocol.start(self.call.call_uuid, self.stream_id, self.call.owner, options.tracks, self.format,
                                   options.extra_headers))
         capture = Capture(leg, tuple(options.tracks), self.engine.audio.content, self._digits)
@@ -231,7 +237,8 @@ class StreamSession:
             capture.start(self.clock.monotonic())
             sender = self._spawn(self._sender(ws), "sender")
             receiver = self._spawn(self._receiver(ws), "receiver")
-            self._spawn(self._pump(capture), "pump")
+            ticker = self.streams.ticker
+            pump_id = ticker.add(self._pump(capture, ticker.next_tick()))
             if options.bidirectional:
                 self.player = Player(leg, self.clock, self._played)
                 self._spawn(self.player.run(), "player")
@@ -240,6 +247,7 @@ class StreamSession:
                 await self.clock.wait(until, options.stream_timeout)
             finally:
                 until.cancel()
+                ticker.remove(pump_id)
                 capture.stop()
                 for task in self._tasks:
                     task.cancel()
@@ -257,6 +265,7 @@ class StreamSession:
             self.player.clear()
         self.player = None
         self._out = asyncio.Queue()
+        self._ws = None
         self._tasks.clear()
 
     def _outcome(self, call_over: bool, sender: "asyncio.Task[None]", receiver: "asyncio.Task[None]") -> str:
@@ -290,6 +299,8 @@ class StreamSession:
     def _send(self, message: dict[str, Any]) -> None:
         """Queue a message; a server that reads nothing for :data:`MAX_BUFFER_SECONDS` is dropped,
         with ``DegradedStream`` at 30, 60 and 90 % of that."""
+        if self._write_now(message):
+            return
         self._out.put_nowait(message)
         size = self._out.qsize()
         while self._degraded < len(DEGRADED_AT) and size >= DEGRADED_AT[self._degraded] * self._limit:
@@ -301,35 +312,52 @@ class StreamSession:
         if size >= self._limit:
             resolve(self._overflow)
 
+    def _write_now(self, message: dict[str, Any]) -> bool:
+        """Write ``message`` to the socket at once when nothing is queued before it and the
+        socket keeps up (its write buffer under :data:`DIRECT_WRITE_LIMIT`): no task wake-up per
+        frame. Otherwise False, and the message waits in the queue for :meth:`_sender`."""
+        ws = self._ws
+        if ws is None or self._out.qsize() or ws.protocol.state is not State.OPEN \
+                or ws.transport.get_write_buffer_size() > DIRECT_WRITE_LIMIT:
+            return False
+        self._sequence += 1
+        message["sequenceNumber"] = self._sequence
+        ws.protocol.send_text(orjson.dumps(message))
+        ws.send_data()
+        return True
+
     async def _sender(self, ws: ClientConnection) -> None:
-        sequence = 0
         while True:
             message = await self._out.get()
-            sequence += 1
-            await ws.send(orjson.dumps({"sequenceNumber": sequence, **message}).decode())
+            self._sequence += 1
+            message["sequenceNumber"] = self._sequence
+            await ws.send(orjson.dumps(message).decode())
 
-    async def _pump(self, capture: Capture) -> None:
-        """A frame per track every 20 ms, paced on the clock (frames missed while the loop was
-        busy are caught up, at most :data:`MAX_CATCH_UP` at once)."""
+    def _pump(self, capture: Capture, origin: float) -> Pump:
+        """What the node's :class:`Ticker` calls every 20 ms: a frame per track for each 20 ms
+        gone by since ``origin`` (frames missed while the loop was busy are caught up, at most
+        :data:`MAX_CATCH_UP` at once)."""
         encoders = {track: formats.Encoder(self.format) for track in capture.tracks}
         chunks = dict.fromkeys(capture.tracks, 0)
-        origin = self.clock.monotonic()
-        wall = self.clock.now().timestamp() - origin
+        wall = self.clock.now().timestamp() - self.clock.monotonic()
+        extra_headers, stream_id, tracks = self.options.extra_headers, self.stream_id, capture.tracks.items()
         sent = 0
-        while True:
-            due = int((self.clock.monotonic() - origin) / FRAME_SECONDS)
+
+        def pump(now: float) -> None:
+            nonlocal sent
+            due = int((now - origin) / FRAME_SECONDS + 1e-6)
             if due - sent > MAX_CATCH_UP:
                 sent = due - MAX_CATCH_UP
             while sent < due:
                 at = origin + sent * FRAME_SECONDS
-                stamp = datetime.fromtimestamp(wall + at, tz=timezone.utc)
-                for track, source in capture.tracks.items():
+                stamp = int((wall + at) * 1000)
+                for track, source in tracks:
                     chunks[track] += 1
                     payload = encoders[track].encode(source.take(at))
-                    self._send(protocol.media(self.stream_id, track, stamp, chunks[track], payload,
-                                              self.options.extra_headers))
+                    self._send(protocol.media(stream_id, track, stamp, chunks[track], payload, extra_headers))
                 sent += 1
-            await self.clock.sleep(origin + (sent + 1) * FRAME_SECONDS - self.clock.monotonic())
+
+        return pump
 
     def _digits(self, digits: str, at: float) -> None:
         stamp = self.clock.now()
