@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.models import Account
 from switchboard.billing.models import PLACES
-from switchboard.billing.service import balance
+from switchboard.billing.service import balance, prepaid_balance
 
 # ``+account_id`` keeps SQLite on the primary key's range rather than the account index
 _ADDED_SINCE = text("SELECT sum(amount), max(entry_id) FROM billing_ledger WHERE entry_id > :mark AND +account_id = :account")
@@ -51,5 +51,4 @@ class Balances:
 
     async def prepaid(self, session: AsyncSession, main_auth_id: str) -> Decimal | None:
         """The balance of a prepaid main account; None for a postpaid one (never refused)."""
-        mode = await session.scalar(select(Account.billing_mode).where(Account.auth_id == main_auth_id))
-        return await self.read(session, main_auth_id) if mode == "prepaid" else None
+        return await prepaid_balance(session, main_auth_id, self.read)

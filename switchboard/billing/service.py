@@ -7,6 +7,7 @@ or a second node's attempt a no-op.
 
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -171,7 +172,9 @@ async def redeem_coupon(session: AsyncSession, clock: Clock, auth_id: str, code:
     return amount, await balance(session, auth_id)
 
 
-async def prepaid_balance(session: AsyncSession, main_auth_id: str) -> Decimal | None:
-    """The balance of a prepaid main account; None for a postpaid one (never refused)."""
+async def prepaid_balance(session: AsyncSession, main_auth_id: str,
+                          read: Callable[[AsyncSession, str], Awaitable[Decimal]] = balance) -> Decimal | None:
+    """The balance of a prepaid main account (as ``read`` reads it); None for a postpaid one
+    (never refused)."""
     mode = await session.scalar(select(Account.billing_mode).where(Account.auth_id == main_auth_id))
-    return await balance(session, main_auth_id) if mode == "prepaid" else None
+    return await read(session, main_auth_id) if mode == "prepaid" else None
