@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, MainAccount
 
 _TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
 
@@ -50,3 +50,12 @@ def signed_in(server: LiveServer, auth_id: str, auth_token: str) -> ConsoleUser:
     user = ConsoleUser(server)
     assert user.sign_in(auth_id, auth_token).status_code == 303
     return user
+
+
+def browser_sign_in(page: Any, base_url: str, account: MainAccount) -> None:
+    """Sign in on the open sign-in page of a headless Chromium with ``account``'s Auth ID and
+    Auth Token, and wait for the Overview."""
+    page.get_by_label("Auth ID").fill(account.auth_id)
+    page.get_by_label("Auth Token").fill(account.auth_token)
+    page.get_by_role("button", name="Sign in with Auth Token").click()
+    page.wait_for_url(f"{base_url}/")

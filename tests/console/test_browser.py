@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.console.helpers import browser_sign_in
 from tests.helpers import LiveServer, MainAccount
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,10 +46,7 @@ def test_sign_in_and_add_an_application_in_chromium(server: LiveServer, account:
     page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
     page.goto(f"{server.base_url}/")
     assert page.url.endswith("/login")
-    page.get_by_label("Auth ID").fill(account.auth_id)
-    page.get_by_label("Auth Token").fill(account.auth_token)
-    page.get_by_role("button", name="Sign in with Auth Token").click()
-    page.wait_for_url(f"{server.base_url}/")
+    browser_sign_in(page, server.base_url, account)
     token = page.locator("#auth-token")
     assert token.get_attribute("type") == "password"
     page.get_by_role("button", name="Reveal").click()

@@ -11,6 +11,7 @@ import pytest
 
 from switchboard.billing.service import charge_row
 from tests.billing.conftest import Books, Months, billing_server, buy_number, holder, months, write_rows  # noqa: F401
+from tests.console.helpers import browser_sign_in
 from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401 (fixture)
 from tests.helpers import LiveServer, MainAccount, RecordingClient
 from tests.voice.conftest import Sim, clock_auto, customer  # noqa: F401 (fixture)
@@ -51,10 +52,7 @@ def test_payments_live_calls_and_messaging_pages_in_chromium(billing_server: Liv
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
     page.goto(f"{server.base_url}/login")
-    page.get_by_label("Auth ID").fill(account.auth_id)
-    page.get_by_label("Auth Token").fill(account.auth_token)
-    page.get_by_role("button", name="Sign in with Auth Token").click()
-    page.wait_for_url(f"{server.base_url}/")
+    browser_sign_in(page, server.base_url, account)
 
     page.get_by_role("link", name="Usage").click()
     page.get_by_role("link", name="Last month").click()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.console.logs_data import call_row, insert_rows, message_row
+from tests.console.helpers import browser_sign_in
 from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401  (fixture)
 from tests.helpers import LiveServer, MainAccount
 from tests.voice.conftest import Sim, customer, sim, voice_account, voice_server  # noqa: F401  (fixtures)
@@ -38,10 +39,7 @@ def test_logs_pages_in_chromium(voice_server: LiveServer, voice_account: MainAcc
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
     page.goto(f"{voice_server.base_url}/login")
-    page.get_by_label("Auth ID").fill(voice_account.auth_id)
-    page.get_by_label("Auth Token").fill(voice_account.auth_token)
-    page.get_by_role("button", name="Sign in with Auth Token").click()
-    page.wait_for_url(f"{voice_server.base_url}/")
+    browser_sign_in(page, voice_server.base_url, voice_account)
 
     page.get_by_role("link", name="Calls", exact=True).click()
     page.wait_for_url("**/logs/calls")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.console.helpers import browser_sign_in
 from tests.console.test_browser import browser_page, keep_screenshot
 from tests.helpers import LiveServer, MainAccount
 from tests.voice.conftest import customer
@@ -36,10 +37,7 @@ def test_the_setup_guide_end_to_end(server: LiveServer, account: MainAccount, br
         page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
 
     page.goto(f"{server.base_url}/")
-    page.get_by_label("Auth ID").fill(account.auth_id)
-    page.get_by_label("Auth Token").fill(account.auth_token)
-    page.get_by_role("button", name="Sign in with Auth Token").click()
-    page.wait_for_url(f"{server.base_url}/")
+    browser_sign_in(page, server.base_url, account)
 
     # Phone Numbers > Buy Numbers: the US, numbers with voice
     nav.get_by_role("link", name="Buy Numbers").click()

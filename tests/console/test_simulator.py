@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from tests.console.helpers import ConsoleUser, field_error
+from tests.console.helpers import ConsoleUser, browser_sign_in, field_error
 from tests.console.test_browser import keep_screenshot, browser_page  # noqa: F401  (headless Chromium)
 from tests.helpers import LiveServer, MainAccount
 from tests.voice.conftest import Sim, clock_auto, voice_server  # noqa: F401  (the virtual-clock server, one per backend)
@@ -319,9 +319,7 @@ def test_a_call_placed_in_chromium_is_watched_until_it_ends(
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{voice_server.base_url}/login")
-    page.get_by_label("Auth ID").fill(main.auth_id)
-    page.get_by_label("Auth Token").fill(main.auth_token)
-    page.get_by_role("button", name="Sign in with Auth Token").click()
+    browser_sign_in(page, voice_server.base_url, main)
     page.get_by_role("link", name="Simulator").click()
     page.wait_for_url(f"{voice_server.base_url}/simulator")
 
