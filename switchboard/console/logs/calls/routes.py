@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
 from switchboard.console.logs.listing import Filter, LogList, Statement, export, show
-from switchboard.console.pages import PageError
+from switchboard.console.pages import shown
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.clock import format_time
-from switchboard.core.errors import NotFoundError
 from switchboard.core.http import ClockDep, Session
 from switchboard.core.pagination import PageParams
 from switchboard.voice import service
@@ -78,10 +77,7 @@ async def call_csv(request: Request, ctx: Console) -> Response:
 
 @router.get(BASE + "/{call_uuid}", response_class=HTMLResponse)
 async def call_page(request: Request, ctx: Console, session: Session, clock: ClockDep, call_uuid: str) -> Response:
-    try:
-        row = await service.get_record(session, ctx, call_uuid)
-    except NotFoundError as exc:
-        raise PageError(404, exc.message) from None
+    row = await shown(service.get_record(session, ctx, call_uuid))
     now: datetime = clock.now()
     found, _ = await recordings.list_recordings(session, ctx, RecordingList(call_uuid=call_uuid), now)
     return render(request, "logs/calls/call.html", {

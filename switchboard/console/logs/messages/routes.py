@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
 from switchboard.console.logs.listing import Filter, LogList, Statement, export, show
-from switchboard.console.pages import PageError
+from switchboard.console.pages import shown
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.clock import format_time
-from switchboard.core.errors import NotFoundError
 from switchboard.core.http import Session
 from switchboard.core.pagination import PageParams
 from switchboard.messaging import service
@@ -72,10 +71,7 @@ async def message_csv(request: Request, ctx: Console) -> Response:
 
 @router.get(BASE + "/{message_uuid}", response_class=HTMLResponse)
 async def message_page(request: Request, ctx: Console, session: Session, message_uuid: str) -> Response:
-    try:
-        row = await service.get_message(session, ctx, message_uuid)
-    except NotFoundError as exc:
-        raise PageError(404, exc.message) from None
+    row = await shown(service.get_message(session, ctx, message_uuid))
     return render(request, "logs/messages/message.html", {
         "nav": "message_logs", "who": ctx.account, "message": message_json(row), "row": row,
         "timeline": await debuglog.attempts_for(session, ctx, message_uuid), "params_of": debuglog.params_of,

@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchboard.accounts.auth import AuthContext
 from switchboard.console.logs.listing import Filter, LogList, Statement, export, show
-from switchboard.console.pages import PageError
+from switchboard.console.pages import PageError, shown
 from switchboard.console.session import Console
 from switchboard.console.templating import render
 from switchboard.core.clock import Clock, format_time
-from switchboard.core.errors import NotFoundError
 from switchboard.core.http import ClockDep, Session
 from switchboard.core.pagination import PageParams
 from switchboard.media.audiofile import CONTENT_TYPES
@@ -62,10 +61,7 @@ def _store(request: Request) -> Recordings:
 
 
 async def _visible(session: AsyncSession, ctx: AuthContext, recording_id: str) -> Recording:
-    try:
-        return await listing.find_recording(session, ctx, recording_id)
-    except NotFoundError as exc:
-        raise PageError(404, exc.message) from None
+    return await shown(listing.find_recording(session, ctx, recording_id))
 
 
 @router.get(BASE, response_class=HTMLResponse)
